@@ -1,0 +1,220 @@
+import { z } from "zod";
+import { distance } from "fastest-levenshtein";
+import { parsePermission, permissionLabel, type Permission } from "./entra/permissions";
+import { redirectUriProblem, isLoopbackHost } from "./entra/redirectUris";
+import { MAX_SECRET_LIFETIME_MONTHS } from "./entra/secretExpiry";
+
+/** Pulumi project name; stack config keys live under this namespace (`crm-sync:<key>`). */
+export const CONFIG_NAMESPACE = "crm-sync";
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const guid = z
+  .string({ error: "must be a GUID" })
+  .regex(GUID, { error: "must be a GUID like 00000000-0000-0000-0000-000000000000" })
+  .transform((s) => s.toLowerCase());
+
+function environmentUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "must be an absolute URL such as https://contoso.crm4.dynamics.com";
+  }
+  const loopback = url.protocol === "http:" && isLoopbackHost(url.hostname);
+  if (url.protocol !== "https:" && !loopback) {
+    return "must use https:// (http:// only for a loopback emulator such as http://127.0.0.1:8080)";
+  }
+  if (url.pathname !== "/" || url.search || url.hash) {
+    return "must be the environment root (no path such as /api/data/v9.2, no query)";
+  }
+  return undefined;
+}
+
+/** `https://org.crm.dynamics.com` (no trailing slash); loopback http allowed for the emulator. */
+export const environmentUrl = z
+  .string({ error: "must be a URL string" })
+  .superRefine((value, ctx) => {
+    const problem = environmentUrlProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .transform((s) => new URL(s).origin);
+
+const permission = z.string({ error: "must be a permission name" }).transform((text, ctx): Permission => {
+  const parsed = parsePermission(text);
+  if ("error" in parsed) {
+    ctx.addIssue({ code: "custom", message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const redirectUri = z.string({ error: "must be a URL string" }).superRefine((uri, ctx) => {
+  const problem = redirectUriProblem(uri);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+const uniqueList = <T extends z.ZodType<string>>(item: T, what: string) =>
+  z.array(item).superRefine((list, ctx) => {
+    const seen = new Map<string, number>();
+    list.forEach((entry, index) => {
+      const key = String(entry).toLowerCase();
+      if (seen.has(key)) {
+        ctx.addIssue({ code: "custom", path: [index], message: `duplicate ${what} "${entry}" (also at [${seen.get(key)}])` });
+      } else seen.set(key, index);
+    });
+  });
+
+const TABLE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+const tableName = z
+  .string({ error: "must be a table logical name" })
+  .regex(TABLE_NAME, { error: "must be a table logical name: lowercase letters, digits and _, e.g. account or new_project" });
+
+const redirectUris = z
+  .strictObject({
+    /** Web platform redirect URIs (authorization code flow with a client secret). */
+    web: uniqueList(redirectUri, "redirect URI").default([]),
+    /** Mobile and desktop (public client) redirect URIs, e.g. the loopback address of a desktop connector. */
+    publicClient: uniqueList(redirectUri, "redirect URI").default([]),
+    /** Single-page application redirect URIs (auth code with PKCE). */
+    spa: uniqueList(redirectUri, "redirect URI").default([]),
+  })
+  .default({ web: [], publicClient: [], spa: [] });
+
+const secretPolicy = z
+  .strictObject({
+    /** Lifetime of each client secret, in months. */
+    lifetimeMonths: z
+      .number({ error: "must be a number of months" })
+      .int({ error: "must be a whole number of months" })
+      .min(1, { error: "must be at least 1 month" })
+      .max(MAX_SECRET_LIFETIME_MONTHS, { error: `must be at most ${MAX_SECRET_LIFETIME_MONTHS} months` })
+      .default(MAX_SECRET_LIFETIME_MONTHS),
+  })
+  .default({ lifetimeMonths: MAX_SECRET_LIFETIME_MONTHS });
+
+const dataverse = z.strictObject({
+  /** Key in `dataverseEnvironments`; optional when the stack has exactly one environment. */
+  environment: z.string().optional(),
+  /** Business unit of the application user; default: the environment's root business unit. */
+  businessUnitId: guid.optional(),
+  /** Security roles of the application user, each a role name or a role template id. */
+  securityRoles: uniqueList(z.string().trim().min(1, { error: "must not be empty" }), "security role").default([]),
+  /** Tables whose change tracking must be on. Omit the key for none; an empty list is a mistake. */
+  changeTracking: uniqueList(tableName, "table")
+    .min(1, { error: "lists no table: name at least one table logical name, or remove changeTracking" })
+    .optional(),
+});
+
+export const PROFILES = ["custom"] as const;
+
+const integration = z.strictObject({
+  /** Unique name: lowercase letters, digits and dashes. Used in resource names and output keys. */
+  name: z
+    .string({ error: "must be a string" })
+    .regex(/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/, { error: "must be 2-40 characters: lowercase letters, digits, dashes; start with a letter" }),
+  /** Vendor profile that fills the defaults. */
+  profile: z.enum(PROFILES, { error: `must be one of: ${PROFILES.join(", ")}` }),
+  /** Display name of the Entra app registration; default `CRM sync <name> (<stack>)`. */
+  displayName: z.string().trim().min(1).max(120).optional(),
+  /** Single tenant (default) or multi-tenant app registration. */
+  signInAudience: z
+    .enum(["AzureADMyOrg", "AzureADMultipleOrgs"], { error: "must be AzureADMyOrg (single tenant) or AzureADMultipleOrgs" })
+    .default("AzureADMyOrg"),
+  /** API permissions by name, e.g. `Microsoft Graph: User.Read.All (application)`. */
+  permissions: z.array(permission).default([]),
+  /** Grant tenant-wide admin consent as code; set false where a separate admin grants it. */
+  grantAdminConsent: z.boolean({ error: "must be true or false" }).default(true),
+  redirectUris,
+  secret: secretPolicy,
+  /** Dataverse application user and change tracking; omit for integrations that do not touch Dataverse. */
+  dataverse: dataverse.optional(),
+});
+
+const stackConfig = z
+  .strictObject({
+    /** Directory (tenant) id of the Entra tenant. */
+    tenantId: guid,
+    /** Dataverse environments by a short key, e.g. `sales: https://contoso.crm4.dynamics.com`. */
+    dataverseEnvironments: z.record(z.string().regex(/^[a-zA-Z][\w-]*$/), environmentUrl).default({}),
+    /** The integrations of this stack, one app registration each. */
+    integrations: z.array(integration).min(1, { error: "must list at least one integration" }),
+  })
+  .superRefine((cfg, ctx) => {
+    const names = new Map<string, number>();
+    cfg.integrations.forEach((integ, i) => {
+      if (names.has(integ.name)) {
+        ctx.addIssue({ code: "custom", path: ["integrations", i, "name"], message: `duplicate integration name "${integ.name}" (also at integrations[${names.get(integ.name)}])` });
+      } else names.set(integ.name, i);
+      const labels = new Map<string, number>();
+      integ.permissions.forEach((perm, j) => {
+        const label = permissionLabel(perm);
+        if (labels.has(label)) {
+          ctx.addIssue({ code: "custom", path: ["integrations", i, "permissions", j], message: `duplicate permission "${label}" (also at permissions[${labels.get(label)}])` });
+        } else labels.set(label, j);
+      });
+      if (!integ.dataverse) return;
+      const envs = Object.keys(cfg.dataverseEnvironments);
+      const wanted = integ.dataverse.environment;
+      const path = ["integrations", i, "dataverse", "environment"];
+      if (wanted === undefined && envs.length !== 1) {
+        const message = envs.length === 0
+          ? "needs a Dataverse environment: add dataverseEnvironments to the stack config"
+          : `must name one of the stack's dataverseEnvironments: ${envs.join(", ")}`;
+        ctx.addIssue({ code: "custom", path, message });
+      } else if (wanted !== undefined && !envs.includes(wanted)) {
+        ctx.addIssue({ code: "custom", path, message: `"${wanted}" is not in dataverseEnvironments (known: ${envs.join(", ") || "none"})` });
+      }
+    });
+  });
+
+export type StackConfig = z.output<typeof stackConfig>;
+export type IntegrationConfig = StackConfig["integrations"][number];
+export type DataverseConfig = NonNullable<IntegrationConfig["dataverse"]>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid stack config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function formatPath(path: PropertyKey[]): string {
+  let out = CONFIG_NAMESPACE;
+  path.forEach((part, i) => {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += i === 0 ? `:${String(part)}` : `.${String(part)}`;
+  });
+  return out;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown setting`).join("\n  - ");
+  }
+  return `${formatPath(issue.path)}: ${issue.message}`;
+}
+
+/** Keys the schema accepts at the top of the namespace, for suggestions on typos. */
+const TOP_LEVEL_KEYS = Object.keys(stackConfig.shape);
+
+/**
+ * Validates the raw config (the values of `crm-sync:*` keys, already parsed from YAML/JSON).
+ * Throws ConfigError listing every problem with its exact config path.
+ */
+export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+  const result = stackConfig.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(describeIssue).map((line) => {
+    const unknownTop = /^crm-sync:([^.[]+): unknown setting$/.exec(line);
+    if (!unknownTop) return line;
+    const best = TOP_LEVEL_KEYS.map((k) => ({ k, d: distance(k.toLowerCase(), unknownTop[1].toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
+    return `${line}; known settings: ${TOP_LEVEL_KEYS.join(", ")}${best.d <= 3 ? ` (did you mean ${best.k}?)` : ""}`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** The environment URL an integration's Dataverse part targets (validated by the schema to exist). */
+export function dataverseUrlFor(cfg: StackConfig, dv: DataverseConfig): string {
+  const key = dv.environment ?? Object.keys(cfg.dataverseEnvironments)[0];
+  return cfg.dataverseEnvironments[key];
+}

@@ -1,0 +1,149 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as azuread from "@pulumi/azuread";
+import { consentPlan, requiredResourceAccesses, resourceApisOf, verifiedPermissionId } from "./consent";
+import type { Permission } from "./permissions";
+import { redirectUriProblem } from "./redirectUris";
+import { MAX_SECRET_LIFETIME_MONTHS, secretEndDate } from "./secretExpiry";
+
+export interface RedirectUriSet {
+  /** Web platform (confidential client, authorization code flow). */
+  web?: string[];
+  /** Mobile and desktop applications (public client), e.g. `http://localhost:33333`. */
+  publicClient?: string[];
+  /** Single-page application (auth code with PKCE). */
+  spa?: string[];
+}
+
+export interface EntraIntegrationAppArgs {
+  /** Directory (tenant) id the app lives in; passed through to the outputs for vendor settings. */
+  tenantId: string;
+  /** Display name of the app registration as shown in the Entra admin center. */
+  displayName: pulumi.Input<string>;
+  /** `AzureADMyOrg` (single tenant, the default) or `AzureADMultipleOrgs`. */
+  signInAudience?: "AzureADMyOrg" | "AzureADMultipleOrgs";
+  /** API permissions resolved from the catalog (see `parsePermission`). */
+  permissions: Permission[];
+  /** Redirect URIs per platform: https only, except loopback http. */
+  redirectUris?: RedirectUriSet;
+  /** Lifetime of the client secret in months, 1 to 24. Default 24. */
+  secretLifetimeMonths?: number;
+  /** Create admin consent (app role assignments and tenant-wide delegated grants). Default true. */
+  grantAdminConsent?: boolean;
+  /** Object ids of users or service principals to own the app registration and service principal. */
+  owners?: pulumi.Input<string>[];
+  /** Clock used for the secret's end date; tests pass a fixed one. Default: the current time. */
+  now?: () => Date;
+}
+
+function checkArgs(name: string, args: EntraIntegrationAppArgs): void {
+  const months = args.secretLifetimeMonths ?? MAX_SECRET_LIFETIME_MONTHS;
+  if (!Number.isInteger(months) || months < 1 || months > MAX_SECRET_LIFETIME_MONTHS) {
+    throw new Error(`${name}: secretLifetimeMonths must be a whole number from 1 to ${MAX_SECRET_LIFETIME_MONTHS}, got ${months}`);
+  }
+  for (const [platform, uris] of Object.entries(args.redirectUris ?? {})) {
+    for (const uri of uris ?? []) {
+      const problem = redirectUriProblem(uri);
+      if (problem) throw new Error(`${name}: redirectUris.${platform} "${uri}" ${problem}`);
+    }
+  }
+}
+
+/**
+ * An Entra app registration ready for a CRM-sync integration: application, service principal,
+ * client secret, API permissions and (optionally) admin consent as code.
+ */
+export class EntraIntegrationApp extends pulumi.ComponentResource {
+  readonly tenantId: pulumi.Output<string>;
+  /** Application (client) id. */
+  readonly clientId: pulumi.Output<string>;
+  readonly applicationObjectId: pulumi.Output<string>;
+  readonly servicePrincipalObjectId: pulumi.Output<string>;
+  /** The client secret value, always a Pulumi secret. */
+  readonly clientSecret: pulumi.Output<string>;
+  /** RFC 3339 end date of the client secret. */
+  readonly secretExpiresAt: pulumi.Output<string>;
+  /** The service principal and consent resources: depend on these before using the app. */
+  readonly readyResources: pulumi.Resource[];
+
+  constructor(name: string, args: EntraIntegrationAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("crm-sync:entra:IntegrationApp", name, {}, opts);
+    checkArgs(name, args);
+    const parent = { parent: this };
+
+    const application = new azuread.Application(`${name}-app`, {
+      displayName: args.displayName,
+      signInAudience: args.signInAudience ?? "AzureADMyOrg",
+      requiredResourceAccesses: requiredResourceAccesses(args.permissions),
+      web: { redirectUris: args.redirectUris?.web ?? [] },
+      publicClient: { redirectUris: args.redirectUris?.publicClient ?? [] },
+      singlePageApplication: { redirectUris: args.redirectUris?.spa ?? [] },
+      owners: args.owners,
+    }, parent);
+
+    const servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, {
+      clientId: application.clientId,
+      owners: args.owners,
+    }, parent);
+
+    const now = (args.now ?? (() => new Date()))();
+    const password = new azuread.ApplicationPassword(`${name}-secret`, {
+      applicationId: application.id,
+      displayName: `managed by Pulumi (${pulumi.getStack()})`,
+      endDate: secretEndDate(now, args.secretLifetimeMonths ?? MAX_SECRET_LIFETIME_MONTHS),
+    }, {
+      ...parent,
+      // The end date is fixed when the secret is created; re-computing it on every run would replace the secret.
+      ignoreChanges: ["endDate"],
+      additionalSecretOutputs: ["value"],
+    });
+
+    const consent = args.grantAdminConsent === false ? [] : this.grantConsent(name, args.permissions, servicePrincipal);
+
+    this.tenantId = pulumi.output(args.tenantId);
+    this.clientId = application.clientId;
+    this.applicationObjectId = application.objectId;
+    this.servicePrincipalObjectId = servicePrincipal.objectId;
+    this.clientSecret = pulumi.secret(password.value);
+    this.secretExpiresAt = password.endDate;
+    this.readyResources = [servicePrincipal, ...consent];
+    this.registerOutputs({
+      tenantId: this.tenantId,
+      clientId: this.clientId,
+      applicationObjectId: this.applicationObjectId,
+      servicePrincipalObjectId: this.servicePrincipalObjectId,
+      clientSecret: this.clientSecret,
+      secretExpiresAt: this.secretExpiresAt,
+    });
+  }
+
+  private grantConsent(name: string, permissions: Permission[], client: azuread.ServicePrincipal): pulumi.Resource[] {
+    const parent = { parent: this };
+    // Microsoft's first-party service principals are looked up read-only, never adopted as resources.
+    const resourceSps = new Map(resourceApisOf(permissions).map((api) => [
+      api.appId,
+      azuread.getServicePrincipalOutput({ clientId: api.appId }, parent),
+    ]));
+    const plan = consentPlan(permissions);
+    const assignments = plan.appRoleAssignments.map((p) => {
+      const resourceSp = resourceSps.get(p.api.appId)!;
+      return new azuread.AppRoleAssignment(`${name}-consent-${p.api.slug}-${p.value}`, {
+        appRoleId: resourceSp.appRoleIds.apply((ids) => verifiedPermissionId(ids, p)),
+        principalObjectId: client.objectId,
+        resourceObjectId: resourceSp.objectId,
+      }, parent);
+    });
+    const grants = plan.delegatedGrants.map(({ api, claimValues }) => {
+      const resourceSp = resourceSps.get(api.appId)!;
+      const verified = resourceSp.oauth2PermissionScopeIds.apply((ids) => {
+        permissions.filter((p) => p.api === api && p.kind === "delegated").forEach((p) => verifiedPermissionId(ids, p));
+        return claimValues;
+      });
+      return new azuread.ServicePrincipalDelegatedPermissionGrant(`${name}-grant-${api.slug}`, {
+        servicePrincipalObjectId: client.objectId,
+        resourceServicePrincipalObjectId: resourceSp.objectId,
+        claimValues: verified,
+      }, parent);
+    });
+    return [...assignments, ...grants];
+  }
+}

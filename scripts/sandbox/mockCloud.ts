@@ -1,0 +1,74 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { RESOURCE_APIS } from "../../components/entra/permissionCatalog";
+import { fakeGuid, fakeSecret } from "./fakeIds";
+import { wrapWireSecrets } from "./resolve";
+
+export interface PlannedResource {
+  type: string;
+  name: string;
+  /** Inputs as the program passed them; secret inputs are `Secret`. */
+  inputs: Record<string, unknown>;
+  /** Whether this is a component (a grouping) rather than a cloud resource. */
+  component: boolean;
+}
+
+type State = Record<string, unknown>;
+type StateMaker = (name: string, inputs: State) => State;
+
+const SECRET_START = "2026-01-01T00:00:00Z";
+
+/** Fake cloud-side outputs of the Entra resources, derived from their names so every run agrees. */
+const ENTRA_STATE: Record<string, StateMaker> = {
+  "azuread:index/application:Application": (name) => {
+    const objectId = fakeGuid(`application:${name}`);
+    return { objectId, clientId: fakeGuid(`client:${name}`), id: `/applications/${objectId}` };
+  },
+  "azuread:index/servicePrincipal:ServicePrincipal": (name) => ({ objectId: fakeGuid(`sp:${name}`) }),
+  "azuread:index/applicationPassword:ApplicationPassword": (name, inputs) => ({
+    keyId: fakeGuid(`key:${name}`),
+    value: fakeSecret(name),
+    startDate: SECRET_START,
+    endDate: inputs.endDate,
+  }),
+};
+
+/**
+ * Pulumi mocks that stand in for Entra: deterministic ids, first-party service principals from the
+ * permission catalog, and a record of every resource the program registers, in order.
+ */
+export class MockCloud implements pulumi.runtime.Mocks {
+  readonly resources: PlannedResource[] = [];
+  /** Human labels for the fake object ids this cloud handed out, for readable plans. */
+  readonly labels = new Map<string, string>();
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
+    const inputs = args.inputs as State;
+    this.resources.push({ type: args.type, name: args.name, inputs: wrapWireSecrets(inputs) as State, component: !args.custom });
+    if (!args.custom) return { id: "", state: {} };
+    const extra = ENTRA_STATE[args.type]?.(args.name, inputs) ?? {};
+    const id = (extra.id as string | undefined) ?? (extra.objectId as string | undefined) ?? fakeGuid(`${args.type}:${args.name}`);
+    for (const key of ["objectId", "clientId"]) {
+      if (typeof extra[key] === "string") this.labels.set(extra[key] as string, `${args.name} ${key}`);
+    }
+    return { id, state: { ...inputs, ...extra } };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): State {
+    if (args.token === "azuread:index/getServicePrincipal:getServicePrincipal") {
+      const clientId = String(args.inputs.clientId);
+      const api = RESOURCE_APIS.find((a) => a.appId === clientId);
+      if (!api) throw new Error(`the sandbox tenant has no service principal for application ${clientId}`);
+      const objectId = fakeGuid(`first-party-sp:${clientId}`);
+      this.labels.set(objectId, `${api.name} service principal`);
+      return {
+        id: objectId,
+        objectId,
+        clientId,
+        displayName: api.name,
+        appRoleIds: api.application,
+        oauth2PermissionScopeIds: api.delegated,
+      };
+    }
+    throw new Error(`the sandbox does not implement ${args.token}`);
+  }
+}

@@ -1,0 +1,148 @@
+import { permissionById, permissionLabel } from "../../components/entra/permissions";
+import type { PlannedResource } from "./mockCloud";
+import type { Plan } from "./evaluate";
+import { Secret } from "./resolve";
+
+/** `azuread:index/application:Application` -> `azuread:Application`. */
+export function shortType(type: string): string {
+  const m = /^([^:]+):[^:]*:([^:]+)$/.exec(type);
+  return m ? `${m[1]}:${m[2]}` : type;
+}
+
+type Inputs = Record<string, unknown>;
+type Describe = (inputs: Inputs, label: (id: unknown) => string) => string[];
+
+const list = (values: unknown): string => {
+  const items = (values as unknown[] | undefined) ?? [];
+  return items.length ? items.join(", ") : "(none)";
+};
+
+const describers: Record<string, Describe> = {
+  "azuread:index/application:Application": (i) => {
+    const access = (i.requiredResourceAccesses as { resourceAppId: string; resourceAccesses: { id: string }[] }[]) ?? [];
+    const permissions = access.flatMap((r) => r.resourceAccesses.map((a) => {
+      const p = permissionById(r.resourceAppId, a.id);
+      return p ? permissionLabel(p) : `${r.resourceAppId}: ${a.id} (not in catalog)`;
+    }));
+    return [
+      `displayName: ${i.displayName}`,
+      `signInAudience: ${i.signInAudience}`,
+      `API permissions: ${permissions.length ? "" : "(none)"}`,
+      ...permissions.map((p) => `  - ${p}`),
+      `redirect URIs, web: ${list((i.web as Inputs | undefined)?.redirectUris)}`,
+      `redirect URIs, public client: ${list((i.publicClient as Inputs | undefined)?.redirectUris)}`,
+      `redirect URIs, SPA: ${list((i.singlePageApplication as Inputs | undefined)?.redirectUris)}`,
+    ];
+  },
+  "azuread:index/servicePrincipal:ServicePrincipal": (i, label) => [`clientId: ${label(i.clientId)}`],
+  "azuread:index/applicationPassword:ApplicationPassword": (i, label) => [
+    `application: ${label(i.applicationId)}`,
+    `displayName: ${i.displayName}`,
+    `endDate: ${i.endDate}`,
+  ],
+  "azuread:index/appRoleAssignment:AppRoleAssignment": (i, label) => [
+    `admin consent (application permission): ${label(i.appRoleId)}`,
+    `to: ${label(i.principalObjectId)}`,
+    `on: ${label(i.resourceObjectId)}`,
+  ],
+  "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant": (i, label) => [
+    `admin consent (delegated, all users): ${list(i.claimValues)}`,
+    `to: ${label(i.servicePrincipalObjectId)}`,
+    `on: ${label(i.resourceServicePrincipalObjectId)}`,
+  ],
+};
+
+function genericDescribe(inputs: Inputs): string[] {
+  return Object.entries(inputs)
+    .filter(([k]) => k !== "__provider")
+    .map(([k, v]) => `${k}: ${v instanceof Secret ? "[secret]" : typeof v === "object" ? JSON.stringify(v) : String(v)}`);
+}
+
+function labeller(plan: Plan): (id: unknown) => string {
+  const permissionNames = new Map<string, string>();
+  for (const r of plan.resources) {
+    for (const access of (r.inputs.requiredResourceAccesses as { resourceAppId: string; resourceAccesses: { id: string }[] }[] | undefined) ?? []) {
+      for (const a of access.resourceAccesses) {
+        const p = permissionById(access.resourceAppId, a.id);
+        if (p) permissionNames.set(a.id, permissionLabel(p));
+      }
+    }
+  }
+  return (id) => {
+    if (id instanceof Secret) return "[secret]";
+    const text = String(id);
+    const known = plan.labels.get(text.replace(/^\/applications\//, "")) ?? permissionNames.get(text);
+    return known ? `${known} (${text})` : text;
+  };
+}
+
+function describe(resource: PlannedResource, label: (id: unknown) => string): string[] {
+  const d = describers[resource.type];
+  return d ? d(resource.inputs, label) : genericDescribe(resource.inputs);
+}
+
+function flattenOutputs(value: unknown, prefix: string, out: string[]): void {
+  if (value instanceof Secret) out.push(`${prefix}: [secret]`);
+  else if (value && typeof value === "object" && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flattenOutputs(v, prefix ? `${prefix}.${k}` : k, out);
+  } else out.push(`${prefix}: ${Array.isArray(value) ? value.join(", ") : String(value)}`);
+}
+
+/** Order in which a reader expects an integration's parts: app first, then what hangs off it. */
+const TYPE_ORDER = [
+  "azuread:index/application:Application",
+  "azuread:index/servicePrincipal:ServicePrincipal",
+  "azuread:index/applicationPassword:ApplicationPassword",
+  "azuread:index/appRoleAssignment:AppRoleAssignment",
+  "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant",
+];
+
+function byReadingOrder(a: PlannedResource, b: PlannedResource): number {
+  const rank = (r: PlannedResource) => (TYPE_ORDER.indexOf(r.type) + TYPE_ORDER.length + 1) % (TYPE_ORDER.length + 1);
+  return rank(a) - rank(b);
+}
+
+/** Cloud resources grouped under the integration whose name prefixes theirs, in reading order. */
+export function groupByIntegration(resources: PlannedResource[]): { integration?: string; resources: PlannedResource[] }[] {
+  const custom = resources.filter((r) => !r.component);
+  const names = resources.filter((r) => r.type === "crm-sync:sync:Integration").map((r) => r.name);
+  const owner = (r: PlannedResource) => names.filter((n) => r.name === n || r.name.startsWith(`${n}-`)).sort((a, b) => b.length - a.length)[0];
+  const groups = names.map((integration) => ({ integration, resources: custom.filter((r) => owner(r) === integration).sort(byReadingOrder) }));
+  const rest = custom.filter((r) => owner(r) === undefined);
+  return rest.length ? [...groups, { resources: rest }] : groups;
+}
+
+/** The plan as text for a person: every resource with its key inputs by name, then the outputs, secrets masked. */
+export function renderPlanText(plan: Plan): string {
+  const label = labeller(plan);
+  const lines = [`Plan for stack "${plan.stack}": what \`pulumi up\` would create`];
+  for (const group of groupByIntegration(plan.resources)) {
+    lines.push("", group.integration ? `Integration "${group.integration}"` : "Other resources");
+    for (const r of group.resources) {
+      lines.push(`  + ${shortType(r.type)} "${r.name}"`);
+      for (const line of describe(r, label)) lines.push(`      ${line}`);
+    }
+  }
+  const counts = new Map<string, number>();
+  for (const r of plan.resources.filter((x) => !x.component)) counts.set(shortType(r.type), (counts.get(shortType(r.type)) ?? 0) + 1);
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  lines.push("", `Resources to create: ${total} (${[...counts].map(([t, n]) => `${n} ${t}`).join(", ")})`);
+  const outputs: string[] = [];
+  flattenOutputs(plan.outputs, "", outputs);
+  lines.push("", "Stack outputs:", ...outputs.map((o) => `  ${o}`));
+  return lines.join("\n");
+}
+
+/** The plan as one JSON document; secrets are replaced by "[secret]". */
+export function planJson(plan: Plan): string {
+  return JSON.stringify({
+    stack: plan.stack,
+    resources: plan.resources.map(({ type, name, inputs }) => ({ type, name, inputs: stripProvider(inputs) })),
+    outputs: plan.outputs,
+  }, null, 2);
+}
+
+function stripProvider(inputs: Inputs): Inputs {
+  const { __provider: _ignored, ...rest } = inputs;
+  return rest;
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseStackConfig } from "../components/config";
+
+const TENANT = "5f3c1a2b-7d4e-4f60-9a8b-0c1d2e3f4a5b";
+const valid = () => ({
+  tenantId: TENANT,
+  dataverseEnvironments: { sales: "https://contoso.crm4.dynamics.com" },
+  integrations: [{
+    name: "crm",
+    profile: "custom",
+    permissions: ["Dynamics CRM: user_impersonation (delegated)"],
+    redirectUris: { web: ["https://vendor.example.com/cb"], publicClient: ["http://localhost:33333"] },
+    dataverse: { securityRoles: ["Basic User"], changeTracking: ["account"] },
+  }],
+});
+
+function problemsOf(mutate: (cfg: any) => void): string[] {
+  const cfg: any = valid();
+  mutate(cfg);
+  try {
+    parseStackConfig(cfg);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error("config was accepted");
+}
+
+describe("stack config", () => {
+  it("accepts a valid config and fills defaults", () => {
+    const cfg = parseStackConfig(valid());
+    const integ = cfg.integrations[0];
+    expect(integ.signInAudience).toBe("AzureADMyOrg");
+    expect(integ.grantAdminConsent).toBe(true);
+    expect(integ.secret.lifetimeMonths).toBe(24);
+    expect(integ.redirectUris.spa).toEqual([]);
+    expect(integ.permissions.map((p) => [p.api.name, p.value, p.kind, p.id])).toEqual([
+      ["Dynamics CRM", "user_impersonation", "delegated", "78ce3f0f-a1ce-49c2-8cde-64b5c0896db4"],
+    ]);
+  });
+
+  it("normalizes GUID case and environment URLs", () => {
+    const cfg = parseStackConfig({ ...valid(), tenantId: TENANT.toUpperCase(), dataverseEnvironments: { sales: "https://Contoso.crm4.dynamics.com/" } });
+    expect(cfg.tenantId).toBe(TENANT);
+    expect(cfg.dataverseEnvironments.sales).toBe("https://contoso.crm4.dynamics.com");
+  });
+
+  const cases: [string, (cfg: any) => void, string, RegExp][] = [
+    ["bad tenant GUID", (c) => { c.tenantId = "not-a-guid"; }, "crm-sync:tenantId", /GUID/],
+    ["missing tenant", (c) => { delete c.tenantId; }, "crm-sync:tenantId", /GUID/],
+    ["bad business unit GUID", (c) => { c.integrations[0].dataverse.businessUnitId = "123"; }, "crm-sync:integrations[0].dataverse.businessUnitId", /GUID/],
+    ["non-https web redirect", (c) => { c.integrations[0].redirectUris.web = ["http://vendor.example.com/cb"]; }, "crm-sync:integrations[0].redirectUris.web[0]", /https/],
+    ["wildcard redirect", (c) => { c.integrations[0].redirectUris.spa = ["https://*.example.com/cb"]; }, "crm-sync:integrations[0].redirectUris.spa[0]", /wildcard/],
+    ["redirect with fragment", (c) => { c.integrations[0].redirectUris.web = ["https://a.example.com/cb#x"]; }, "crm-sync:integrations[0].redirectUris.web[0]", /fragment/],
+    ["duplicate redirect", (c) => { c.integrations[0].redirectUris.web = ["https://a.example.com/cb", "https://A.example.com/cb"]; }, "crm-sync:integrations[0].redirectUris.web[1]", /duplicate/],
+    ["unknown redirect platform", (c) => { c.integrations[0].redirectUris.mobile = []; }, "crm-sync:integrations[0].redirectUris.mobile", /unknown setting/],
+    ["unknown permission", (c) => { c.integrations[0].permissions = ["Microsoft Graph: User.Reed.All (application)"]; }, "crm-sync:integrations[0].permissions[0]", /did you mean "Microsoft Graph: User.Read.All \(application\)"/],
+    ["unknown API", (c) => { c.integrations[0].permissions = ["SharePoint: Sites.Read.All (application)"]; }, "crm-sync:integrations[0].permissions[0]", /unknown API "SharePoint"/],
+    ["permission without kind", (c) => { c.integrations[0].permissions = ["Microsoft Graph: User.Read.All"]; }, "crm-sync:integrations[0].permissions[0]", /\(application\)" or "\(delegated\)/],
+    ["delegated-only permission asked as application", (c) => { c.integrations[0].permissions = ["Dynamics CRM: user_impersonation (application)"]; }, "crm-sync:integrations[0].permissions[0]", /no application permission/],
+    ["duplicate permission", (c) => { c.integrations[0].permissions = ["Dynamics CRM: user_impersonation (delegated)", "dataverse: USER_IMPERSONATION (delegated)"]; }, "crm-sync:integrations[0].permissions[1]", /duplicate permission/],
+    ["lifetime over 24 months", (c) => { c.integrations[0].secret = { lifetimeMonths: 36 }; }, "crm-sync:integrations[0].secret.lifetimeMonths", /at most 24 months/],
+    ["fractional lifetime", (c) => { c.integrations[0].secret = { lifetimeMonths: 1.5 }; }, "crm-sync:integrations[0].secret.lifetimeMonths", /whole number/],
+    ["duplicate integration names", (c) => { c.integrations.push({ ...c.integrations[0] }); }, "crm-sync:integrations[1].name", /duplicate integration name "crm"/],
+    ["bad integration name", (c) => { c.integrations[0].name = "My CRM"; }, "crm-sync:integrations[0].name", /lowercase/],
+    ["unknown profile", (c) => { c.integrations[0].profile = "salesforce"; }, "crm-sync:integrations[0].profile", /must be one of/],
+    ["empty tables list where tracking is requested", (c) => { c.integrations[0].dataverse.changeTracking = []; }, "crm-sync:integrations[0].dataverse.changeTracking", /at least one table/],
+    ["bad table name", (c) => { c.integrations[0].dataverse.changeTracking = ["Account"]; }, "crm-sync:integrations[0].dataverse.changeTracking[0]", /logical name/],
+    ["duplicate role", (c) => { c.integrations[0].dataverse.securityRoles = ["Basic User", "basic user"]; }, "crm-sync:integrations[0].dataverse.securityRoles[1]", /duplicate security role/],
+    ["non-https environment URL", (c) => { c.dataverseEnvironments.sales = "http://contoso.crm4.dynamics.com"; }, "crm-sync:dataverseEnvironments.sales", /https/],
+    ["environment URL with API path", (c) => { c.dataverseEnvironments.sales = "https://contoso.crm4.dynamics.com/api/data/v9.2"; }, "crm-sync:dataverseEnvironments.sales", /environment root/],
+    ["unknown environment key", (c) => { c.integrations[0].dataverse.environment = "prod"; }, "crm-sync:integrations[0].dataverse.environment", /"prod" is not in dataverseEnvironments \(known: sales\)/],
+    ["ambiguous environment", (c) => { c.dataverseEnvironments.service = "https://contoso-svc.crm4.dynamics.com"; }, "crm-sync:integrations[0].dataverse.environment", /must name one of/],
+    ["no integrations", (c) => { c.integrations = []; }, "crm-sync:integrations", /at least one integration/],
+    ["misspelled top-level key", (c) => { c.integratons = []; }, "crm-sync:integratons", /did you mean integrations/],
+    ["wrong type for consent switch", (c) => { c.integrations[0].grantAdminConsent = "yes"; }, "crm-sync:integrations[0].grantAdminConsent", /true or false/],
+  ];
+
+  it.each(cases)("rejects %s, naming the path", (_title, mutate, path, message) => {
+    const problems = problemsOf(mutate);
+    const line = problems.find((p) => p.startsWith(`${path}:`));
+    expect(line, `no problem at ${path} in:\n${problems.join("\n")}`).toBeDefined();
+    expect(line).toMatch(message);
+  });
+
+  it("reports every problem at once", () => {
+    const problems = problemsOf((c) => {
+      c.tenantId = "x";
+      c.integrations[0].secret = { lifetimeMonths: 99 };
+      c.integrations[0].redirectUris.web = ["ftp://x"];
+    });
+    expect(problems).toHaveLength(3);
+  });
+});

@@ -1,0 +1,121 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadBuilt } from "./helpers/dist";
+import { FIXED_NOW, TENANT, flatConfig } from "./helpers/stackConfig";
+import type * as Evaluate from "../scripts/sandbox/evaluate";
+import type * as Resolve from "../scripts/sandbox/resolve";
+import type * as Render from "../scripts/sandbox/renderPlan";
+
+const { evaluateStack } = loadBuilt<typeof Evaluate>("scripts/sandbox/evaluate.js");
+const { Secret } = loadBuilt<typeof Resolve>("scripts/sandbox/resolve.js");
+const { planJson, renderPlanText } = loadBuilt<typeof Render>("scripts/sandbox/renderPlan.js");
+const now = () => FIXED_NOW;
+
+const ofType = (plan: Evaluate.Plan, short: string) => plan.resources.filter((r) => r.type.endsWith(`:${short}`) && !r.component);
+const typeCounts = (plan: Evaluate.Plan) => {
+  const counts: Record<string, number> = {};
+  for (const r of plan.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  return counts;
+};
+
+describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
+  let plan: Evaluate.Plan;
+  beforeAll(async () => { plan = await evaluateStack("dev", { now }); });
+
+  it("registers exactly the expected resource graph", () => {
+    expect(typeCounts(plan)).toEqual({
+      "crm-sync:sync:Integration": 2,
+      "crm-sync:entra:IntegrationApp": 2,
+      "azuread:index/application:Application": 2,
+      "azuread:index/servicePrincipal:ServicePrincipal": 2,
+      "azuread:index/applicationPassword:ApplicationPassword": 2,
+      "azuread:index/appRoleAssignment:AppRoleAssignment": 2,
+      "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant": 1,
+    });
+  });
+
+  it("declares permissions, redirect URIs and audience on the applications", () => {
+    const [cc] = ofType(plan, "Application").filter((r) => r.name === "contact-center-app");
+    expect(cc.inputs).toMatchObject({
+      displayName: "CRM sync contact-center (dev)",
+      signInAudience: "AzureADMyOrg",
+      requiredResourceAccesses: [{ resourceAppId: "00000007-0000-0000-c000-000000000000", resourceAccesses: [{ id: "78ce3f0f-a1ce-49c2-8cde-64b5c0896db4", type: "Scope" }] }],
+      web: { redirectUris: ["https://contoso.example-vendor.com/oauth/callback"] },
+      publicClient: { redirectUris: [] },
+    });
+  });
+
+  it("grants application permissions with app role assignments on the Graph service principal", () => {
+    const graphSp = [...plan.labels].find(([, label]) => label === "Microsoft Graph service principal")![0];
+    const clientSp = [...plan.labels].find(([, label]) => label === "mailbox-sync-sp objectId")![0];
+    const assignments = ofType(plan, "AppRoleAssignment").map((r) => r.inputs);
+    expect(assignments).toEqual(expect.arrayContaining([
+      { appRoleId: "df021288-bdef-4463-88db-98f22de89214", principalObjectId: clientSp, resourceObjectId: graphSp },
+      { appRoleId: "ef54d2bf-783f-4e0f-bca1-3210c0444d99", principalObjectId: clientSp, resourceObjectId: graphSp },
+    ]));
+  });
+
+  it("grants delegated permissions tenant-wide with the scope names", () => {
+    const dynamicsSp = [...plan.labels].find(([, label]) => label === "Dynamics CRM service principal")![0];
+    const [grant] = ofType(plan, "ServicePrincipalDelegatedPermissionGrant");
+    expect(grant.inputs).toEqual({
+      servicePrincipalObjectId: [...plan.labels].find(([, l]) => l === "contact-center-sp objectId")![0],
+      resourceServicePrincipalObjectId: dynamicsSp,
+      claimValues: ["user_impersonation"],
+    });
+    expect(grant.inputs.userObjectId).toBeUndefined();
+  });
+
+  it("sets the secret end date from the lifetime policy", () => {
+    const ends = Object.fromEntries(ofType(plan, "ApplicationPassword").map((r) => [r.name, r.inputs.endDate]));
+    expect(ends).toEqual({ "contact-center-secret": "2028-03-15T10:00:00Z", "mailbox-sync-secret": "2027-03-15T10:00:00Z" });
+  });
+
+  it("exports ids in the clear and the client secret as a Pulumi secret", () => {
+    const out = (plan.outputs.integrations as Record<string, Record<string, unknown>>)["contact-center"];
+    expect(out.tenantId).toBe(TENANT);
+    expect(out.clientId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(out.dataverseUrl).toBe("https://contoso-dev.crm4.dynamics.com");
+    expect(out.secretExpiresAt).toBe("2028-03-15T10:00:00Z");
+    expect(out.clientSecret).toBeInstanceOf(Secret);
+    expect((out.clientSecret as Resolve.Secret).value).toMatch(/^fake~/);
+  });
+
+  it("prints no secret value in the text or JSON plan", () => {
+    const secret = String(((plan.outputs.integrations as any)["contact-center"].clientSecret as Resolve.Secret).value);
+    const text = renderPlanText(plan);
+    const json = planJson(plan);
+    expect(text).toContain("clientSecret: [secret]");
+    expect(text).toContain("Microsoft Graph: User.Read.All (application)");
+    expect(text).not.toContain(secret);
+    expect(json).not.toContain(secret);
+    expect(JSON.parse(json).outputs.integrations["contact-center"].clientSecret).toBe("[secret]");
+  });
+});
+
+describe("program under mocks: consent switched off", () => {
+  it("creates no app role assignment or delegated grant", async () => {
+    const plan = await evaluateStack("consent-off", {
+      now,
+      config: flatConfig({
+        tenantId: TENANT,
+        integrations: [{
+          name: "graph-reader",
+          profile: "custom",
+          grantAdminConsent: false,
+          permissions: ["Microsoft Graph: User.Read.All (application)", "Microsoft Graph: User.Read (delegated)"],
+        }],
+      }),
+    });
+    expect(ofType(plan, "AppRoleAssignment")).toHaveLength(0);
+    expect(ofType(plan, "ServicePrincipalDelegatedPermissionGrant")).toHaveLength(0);
+    expect(ofType(plan, "Application")[0].inputs.requiredResourceAccesses).toHaveLength(1);
+  });
+});
+
+describe("program under mocks: invalid config", () => {
+  it("fails before any resource is registered, naming the path", async () => {
+    await expect(evaluateStack("bad", {
+      config: flatConfig({ tenantId: TENANT, integrations: [{ name: "x1", profile: "custom", secret: { lifetimeMonths: 30 } }] }),
+    })).rejects.toThrow(/crm-sync:integrations\[0\]\.secret\.lifetimeMonths: must be at most 24 months/);
+  });
+});
