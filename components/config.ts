@@ -1,34 +1,17 @@
 import { z } from "zod";
 import { distance } from "fastest-levenshtein";
 import { parsePermission, permissionLabel, type Permission } from "./entra/permissions";
-import { redirectUriProblem, isLoopbackHost } from "./entra/redirectUris";
+import { redirectUriProblem } from "./entra/redirectUris";
+import { environmentUrlProblem, GUID_PATTERN, normalizeEnvironmentUrl } from "./dataverse/inputs";
 import { MAX_SECRET_LIFETIME_MONTHS } from "./entra/secretExpiry";
 
 /** Pulumi project name; stack config keys live under this namespace (`crm-sync:<key>`). */
 export const CONFIG_NAMESPACE = "crm-sync";
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const guid = z
   .string({ error: "must be a GUID" })
-  .regex(GUID, { error: "must be a GUID like 00000000-0000-0000-0000-000000000000" })
+  .regex(GUID_PATTERN, { error: "must be a GUID like 00000000-0000-0000-0000-000000000000" })
   .transform((s) => s.toLowerCase());
-
-function environmentUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return "must be an absolute URL such as https://contoso.crm4.dynamics.com";
-  }
-  const loopback = url.protocol === "http:" && isLoopbackHost(url.hostname);
-  if (url.protocol !== "https:" && !loopback) {
-    return "must use https:// (http:// only for a loopback emulator such as http://127.0.0.1:8080)";
-  }
-  if (url.pathname !== "/" || url.search || url.hash) {
-    return "must be the environment root (no path such as /api/data/v9.2, no query)";
-  }
-  return undefined;
-}
 
 /** `https://org.crm.dynamics.com` (no trailing slash); loopback http allowed for the emulator. */
 export const environmentUrl = z
@@ -37,7 +20,7 @@ export const environmentUrl = z
     const problem = environmentUrlProblem(value);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   })
-  .transform((s) => new URL(s).origin);
+  .transform(normalizeEnvironmentUrl);
 
 const permission = z.string({ error: "must be a permission name" }).transform((text, ctx): Permission => {
   const parsed = parsePermission(text);

@@ -1,10 +1,7 @@
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+import { isLoopbackHost } from "../loopback";
+
 /** Entra's limit on the length of one redirect URI. */
 export const MAX_REDIRECT_URI_LENGTH = 256;
-
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname.toLowerCase());
-}
 
 /** Returns why a redirect URI is not acceptable, or undefined when it is. */
 export function redirectUriProblem(uri: string): string | undefined {

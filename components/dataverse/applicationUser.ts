@@ -1,0 +1,169 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+  addRole, createUser, disableAndDelete, findRoles, findUserByApplicationId, getUser, removeRole,
+  roleNames, rootBusinessUnitId, updateUser, type SystemUserRow,
+} from "./applicationUserApi";
+import {
+  checkApplicationUser, diffApplicationUser, resolveRoles, roleChanges,
+  type ApplicationUserInputs, type ApplicationUserState,
+} from "./applicationUserPlan";
+import { DataverseClient, type ProviderOptions } from "./client";
+import { looksLikeReplicationLag, replicationDelayMs, sleep } from "./replication";
+
+const roleIdsOf = (user: SystemUserRow) => (user.systemuserroles_association ?? []).map((r) => r.roleid);
+
+async function resolveInBusinessUnit(client: DataverseClient, businessUnitId: string, refs: string[]): Promise<string[]> {
+  const rows = await findRoles(client, businessUnitId, refs);
+  try {
+    return resolveRoles(refs, rows, businessUnitId);
+  } catch {
+    // Only on failure: list the unit's roles so the error can suggest the closest names.
+    return resolveRoles(refs, rows, businessUnitId, await roleNames(client, businessUnitId));
+  }
+}
+
+/** Creates the user, waiting out Entra replication lag; adopts a user that appears meanwhile. */
+async function createWithReplicationRetry(client: DataverseClient, applicationId: string, businessUnitId: string, waitMs: number, log: (l: string) => void): Promise<{ user?: SystemUserRow; id?: string }> {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { id: await createUser(client, applicationId, businessUnitId) };
+    } catch (err) {
+      const existing = await findUserByApplicationId(client, applicationId);
+      if (existing) return { user: existing };
+      if (!looksLikeReplicationLag(err, applicationId)) throw err;
+      const delay = replicationDelayMs(attempt);
+      if (Date.now() + delay > deadline) {
+        throw new Error(`the application user for ${applicationId} could not be created within ${Math.round(waitMs / 1000)} s: the app's service principal has not reached ${client.environmentUrl} yet (raise DATAVERSE_REPLICATION_WAIT_MS to wait longer). Last answer: ${(err as Error).message}`);
+      }
+      log(`service principal of ${applicationId} not in ${client.environmentUrl} yet; retrying in ${Math.round(delay / 1000)} s (attempt ${attempt})`);
+      await sleep(delay);
+    }
+  }
+}
+
+export function makeApplicationUserProvider(options: ProviderOptions = {}): pulumi.dynamic.ResourceProvider {
+  const log = options.log ?? ((line: string) => process.stderr.write(`[dataverse] ${line}\n`));
+  const clientFor = (url: string) => (options.clientFactory ? options.clientFactory(url) : new DataverseClient(url, { log }));
+
+  /**
+   * Brings an existing user to the inputs: enabled, in the wanted business unit, with the desired roles.
+   * `desiredRoles` is started by the caller as early as possible so that it overlaps other round trips.
+   */
+  async function converge(client: DataverseClient, user: SystemUserRow, inputs: ApplicationUserInputs, desiredRoles: Promise<string[]>, managedBefore: string[], root: string, adopted: boolean): Promise<ApplicationUserState> {
+    const wantedBu = inputs.businessUnitId ?? root;
+    const moveBu = user._businessunitid_value.toLowerCase() !== wantedBu.toLowerCase();
+    const [desired] = await Promise.all([
+      desiredRoles,
+      user.isdisabled || moveBu ? updateUser(client, user.systemuserid, { isdisabled: user.isdisabled ? false : undefined, businessUnitId: moveBu ? wantedBu : undefined }) : undefined,
+    ]);
+    // Dataverse removes a user's roles when it changes business unit: read what is left.
+    const assigned = moveBu ? roleIdsOf((await getUser(client, user.systemuserid)) ?? user) : roleIdsOf(user);
+    const { add, remove } = roleChanges(desired, managedBefore, assigned);
+    await Promise.all([
+      ...add.map((id) => addRole(client, user.systemuserid, id)),
+      ...remove.map((id) => removeRole(client, user.systemuserid, id)),
+    ]);
+    const removed = new Set(remove);
+    return {
+      ...inputs,
+      systemUserId: user.systemuserid,
+      businessUnitId: wantedBu,
+      rootBusinessUnitId: root,
+      roleIds: desired,
+      assignedRoleIds: [...assigned.filter((id) => !removed.has(id)), ...add],
+      isDisabled: false,
+      adopted,
+    };
+  }
+
+  return {
+    async check(_olds, news) {
+      const { inputs, failures } = checkApplicationUser(news);
+      return { inputs, failures };
+    },
+
+    async diff(_id, olds: ApplicationUserState, news: ApplicationUserInputs) {
+      return diffApplicationUser(olds, news);
+    },
+
+    async create(inputs: ApplicationUserInputs) {
+      const client = clientFor(inputs.environmentUrl);
+      const [root, existing] = await Promise.all([rootBusinessUnitId(client), findUserByApplicationId(client, inputs.applicationId)]);
+      const wantedBu = inputs.businessUnitId ?? root;
+      const desired = resolveInBusinessUnit(client, wantedBu, inputs.securityRoles);
+      desired.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+      let user = existing;
+      if (!user) {
+        const created = await createWithReplicationRetry(client, inputs.applicationId, wantedBu, client.settings.replicationWaitMs, log);
+        user = created.user ?? { systemuserid: created.id!, applicationid: inputs.applicationId, isdisabled: false, _businessunitid_value: wantedBu, systemuserroles_association: [] };
+      }
+      const outs = await converge(client, user, inputs, desired, [], root, existing !== undefined);
+      return { id: outs.systemUserId, outs };
+    },
+
+    async read(id, props: ApplicationUserState) {
+      const client = clientFor(props.environmentUrl);
+      const user = await getUser(client, id);
+      if (!user) return { id: "", props: {} };
+      const assigned = roleIdsOf(user);
+      const state: ApplicationUserState = { ...props, businessUnitId: user._businessunitid_value, assignedRoleIds: assigned, isDisabled: user.isdisabled };
+      return { id, props: state };
+    },
+
+    async update(id, olds: ApplicationUserState, news: ApplicationUserInputs) {
+      const client = clientFor(news.environmentUrl);
+      const desired = resolveInBusinessUnit(client, news.businessUnitId ?? olds.rootBusinessUnitId, news.securityRoles);
+      desired.catch(() => undefined);
+      const user = await getUser(client, id);
+      if (!user) throw new Error(`application user ${id} no longer exists in ${news.environmentUrl}; run \`pulumi refresh\` so it is created again`);
+      const outs = await converge(client, user, news, desired, olds.roleIds ?? [], olds.rootBusinessUnitId, olds.adopted ?? false);
+      return { outs };
+    },
+
+    async delete(id, props: ApplicationUserState) {
+      const result = await disableAndDelete(clientFor(props.environmentUrl), id);
+      if (result === "already gone") log(`application user ${id} was already deleted`);
+    },
+  };
+}
+
+/** The provider Pulumi serializes into state; reads token and settings from the provider process's environment. */
+export const applicationUserProvider = makeApplicationUserProvider();
+
+export interface ApplicationUserArgs {
+  /** Dataverse environment root, e.g. `https://contoso.crm4.dynamics.com`. */
+  environmentUrl: pulumi.Input<string>;
+  /** Application (client) id of the Entra app the user stands for. */
+  applicationId: pulumi.Input<string>;
+  /** Business unit of the user; default: the environment's root business unit. */
+  businessUnitId?: pulumi.Input<string>;
+  /** Security roles, each a role name or a role template id, resolved in the user's business unit. */
+  securityRoles?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * A Dataverse application user (a systemuser with `applicationid`) with security roles.
+ * Adopts the app's existing application user if there is one; delete disables, then deletes it.
+ */
+export class ApplicationUser extends pulumi.dynamic.Resource {
+  declare readonly systemUserId: pulumi.Output<string>;
+  declare readonly businessUnitId: pulumi.Output<string>;
+  declare readonly roleIds: pulumi.Output<string[]>;
+  declare readonly assignedRoleIds: pulumi.Output<string[]>;
+  declare readonly adopted: pulumi.Output<boolean>;
+
+  constructor(name: string, args: ApplicationUserArgs, opts?: pulumi.CustomResourceOptions) {
+    super(applicationUserProvider, name, {
+      securityRoles: [],
+      ...args,
+      systemUserId: undefined,
+      rootBusinessUnitId: undefined,
+      roleIds: undefined,
+      assignedRoleIds: undefined,
+      isDisabled: undefined,
+      adopted: undefined,
+      businessUnitId: args.businessUnitId,
+    }, opts, "dataverse", "ApplicationUser");
+  }
+}

@@ -1,0 +1,129 @@
+import type { DataverseClient } from "./client";
+import { isDataverseError } from "./errors";
+import { quote, withQuery } from "./odata";
+import { isGuid } from "./inputs";
+
+/** A security role row as the Web API returns it. */
+export interface RoleRow {
+  roleid: string;
+  name: string;
+  _businessunitid_value: string;
+  _roletemplateid_value?: string | null;
+}
+
+/** A systemuser row with its roles expanded. */
+export interface SystemUserRow {
+  systemuserid: string;
+  applicationid: string | null;
+  isdisabled: boolean;
+  _businessunitid_value: string;
+  fullname?: string;
+  systemuserroles_association?: RoleRow[];
+}
+
+const USER_SELECT = "systemuserid,applicationid,isdisabled,_businessunitid_value,fullname";
+const ROLE_SELECT = "roleid,name,_businessunitid_value,_roletemplateid_value";
+const EXPAND_ROLES = `systemuserroles_association($select=${ROLE_SELECT})`;
+/** Dataverse's DuplicateRecord code, answered when a role is associated twice. */
+const DUPLICATE_RECORD = "0x80040237";
+
+const isNotFound = (err: unknown) => isDataverseError(err) && err.status === 404;
+
+export async function rootBusinessUnitId(client: DataverseClient): Promise<string> {
+  const rows = await client.getAll<{ businessunitid: string }>(withQuery("/businessunits", {
+    $select: "businessunitid,name",
+    $filter: "_parentbusinessunitid_value eq null",
+  }));
+  if (rows.length !== 1) throw new Error(`expected one root business unit in ${client.environmentUrl}, found ${rows.length}`);
+  return rows[0].businessunitid;
+}
+
+/** The application user of an Entra app (there is at most one per environment), with its roles. */
+export async function findUserByApplicationId(client: DataverseClient, applicationId: string): Promise<SystemUserRow | undefined> {
+  const rows = await client.getAll<SystemUserRow>(withQuery("/systemusers", {
+    $select: USER_SELECT,
+    $filter: `applicationid eq ${applicationId}`,
+    $expand: EXPAND_ROLES,
+  }));
+  return rows[0];
+}
+
+export async function getUser(client: DataverseClient, systemUserId: string): Promise<SystemUserRow | undefined> {
+  try {
+    return await client.get<SystemUserRow>(withQuery(`/systemusers(${systemUserId})`, { $select: USER_SELECT, $expand: EXPAND_ROLES }));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Creates the application user; answers its id. Dataverse fills name and e-mail from Entra. */
+export async function createUser(client: DataverseClient, applicationId: string, businessUnitId: string): Promise<string> {
+  const res = await client.request<SystemUserRow>("POST", withQuery("/systemusers", { $select: "systemuserid" }), {
+    applicationid: applicationId,
+    "businessunitid@odata.bind": `/businessunits(${businessUnitId})`,
+    accessmode: 4, // non-interactive, as Microsoft's Power Platform provider sends
+    isdisabled: false,
+  }, { Prefer: "return=representation" });
+  if (res.data?.systemuserid) return res.data.systemuserid;
+  const entityId = res.headers["odata-entityid"];
+  const id = entityId ? /\(([0-9a-f-]{36})\)$/i.exec(entityId)?.[1] : undefined;
+  if (!id) throw new Error(`Dataverse created an application user for ${applicationId} but did not say its id`);
+  return id;
+}
+
+/** Changes enabled state and/or business unit in one PATCH. Dataverse drops a user's roles when the business unit changes. */
+export async function updateUser(client: DataverseClient, systemUserId: string, change: { isdisabled?: boolean; businessUnitId?: string }): Promise<void> {
+  const body: Record<string, unknown> = {};
+  if (change.isdisabled !== undefined) body.isdisabled = change.isdisabled;
+  if (change.businessUnitId) body["businessunitid@odata.bind"] = `/businessunits(${change.businessUnitId})`;
+  await client.request("PATCH", `/systemusers(${systemUserId})`, body);
+}
+
+/** Disables then deletes (Dataverse deletes only disabled application users). A user already gone is success. */
+export async function disableAndDelete(client: DataverseClient, systemUserId: string): Promise<"deleted" | "already gone"> {
+  try {
+    await updateUser(client, systemUserId, { isdisabled: true });
+    await client.request("DELETE", `/systemusers(${systemUserId})`);
+    return "deleted";
+  } catch (err) {
+    if (isNotFound(err)) return "already gone";
+    throw err;
+  }
+}
+
+/** All roles of one business unit matching any of the names or template ids, in one query. */
+export async function findRoles(client: DataverseClient, businessUnitId: string, refs: string[]): Promise<RoleRow[]> {
+  if (refs.length === 0) return [];
+  const clauses = refs.map((ref) => (isGuid(ref) ? `_roletemplateid_value eq ${ref} or roleid eq ${ref}` : `name eq ${quote(ref)}`));
+  return client.getAll<RoleRow>(withQuery("/roles", {
+    $select: ROLE_SELECT,
+    $filter: `_businessunitid_value eq ${businessUnitId} and (${clauses.join(" or ")})`,
+  }));
+}
+
+/** Role names of a business unit, for suggestions when a name matches nothing. */
+export async function roleNames(client: DataverseClient, businessUnitId: string): Promise<string[]> {
+  const rows = await client.getAll<RoleRow>(withQuery("/roles", { $select: "name", $filter: `_businessunitid_value eq ${businessUnitId}` }));
+  return rows.map((r) => r.name);
+}
+
+export async function addRole(client: DataverseClient, systemUserId: string, roleId: string): Promise<void> {
+  try {
+    await client.request("POST", `/systemusers(${systemUserId})/systemuserroles_association/$ref`, { "@odata.id": `${client.apiRoot}/roles(${roleId})` });
+  } catch (err) {
+    // A retried POST whose first attempt landed: the role is there, which is what we wanted.
+    if (isDataverseError(err) && err.code === DUPLICATE_RECORD) return;
+    throw err;
+  }
+}
+
+export async function removeRole(client: DataverseClient, systemUserId: string, roleId: string): Promise<void> {
+  try {
+    await client.request("DELETE", `/systemusers(${systemUserId})/systemuserroles_association(${roleId})/$ref`);
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw err;
+  }
+}
+

@@ -1,0 +1,78 @@
+import * as pulumi from "@pulumi/pulumi";
+import { getDefinition, publishTables, putWithChangeTracking, trackingStates } from "./changeTrackingApi";
+import { checkChangeTracking, classifyTables, diffChangeTracking, type ChangeTrackingInputs, type ChangeTrackingState } from "./changeTrackingPlan";
+import { DataverseClient, type ProviderOptions } from "./client";
+
+const IRREVERSIBLE = "Dataverse cannot turn change tracking off";
+
+export function makeChangeTrackingProvider(options: ProviderOptions = {}): pulumi.dynamic.ResourceProvider {
+  const log = options.log ?? ((line: string) => process.stderr.write(`[dataverse] ${line}\n`));
+  const clientFor = (url: string) => (options.clientFactory ? options.clientFactory(url) : new DataverseClient(url, { log }));
+  const warn = (line: string) => log(`warning: ${line}`);
+
+  /** One filtered GET; for tables still off, GET + PUT each in parallel; then ONE PublishXml. No writes when all are on. */
+  async function enable(inputs: ChangeTrackingInputs, retained: string[]): Promise<ChangeTrackingState> {
+    const client = clientFor(inputs.environmentUrl);
+    const { toEnable } = classifyTables(inputs.entities, await trackingStates(client, inputs.entities));
+    if (toEnable.length) {
+      await Promise.all(toEnable.map(async (name) => putWithChangeTracking(client, name, await getDefinition(client, name))));
+      await publishTables(client, toEnable);
+    }
+    return { ...inputs, enabledEntities: [...inputs.entities], retainedEntities: retained };
+  }
+
+  return {
+    async check(_olds, news) {
+      return checkChangeTracking(news);
+    },
+
+    async diff(_id, olds: ChangeTrackingState, news: ChangeTrackingInputs) {
+      return diffChangeTracking(olds, news);
+    },
+
+    async create(inputs: ChangeTrackingInputs) {
+      const outs = await enable(inputs, []);
+      return { id: `${inputs.environmentUrl}|changetracking`, outs };
+    },
+
+    async read(id, props: ChangeTrackingState) {
+      const rows = await trackingStates(clientFor(props.environmentUrl), props.entities);
+      const on = new Set(rows.filter((r) => r.ChangeTrackingEnabled).map((r) => r.LogicalName.toLowerCase()));
+      return { id, props: { ...props, enabledEntities: props.entities.filter((e) => on.has(e)) } };
+    },
+
+    async update(_id, olds: ChangeTrackingState, news: ChangeTrackingInputs) {
+      const dropped = (olds.entities ?? []).filter((e) => !news.entities.includes(e));
+      if (dropped.length) warn(`${dropped.join(", ")} left the list but stay change-tracked: ${IRREVERSIBLE}`);
+      const retained = [...new Set([...(olds.retainedEntities ?? []), ...dropped])].filter((e) => !news.entities.includes(e));
+      return { outs: await enable(news, retained) };
+    },
+
+    async delete(_id, props: ChangeTrackingState) {
+      warn(`change tracking stays on for ${props.entities.join(", ")} in ${props.environmentUrl}: ${IRREVERSIBLE}`);
+    },
+  };
+}
+
+/** The provider Pulumi serializes into state; reads token and settings from the provider process's environment. */
+export const changeTrackingProvider = makeChangeTrackingProvider();
+
+export interface ChangeTrackingArgs {
+  /** Dataverse environment root, e.g. `https://contoso.crm4.dynamics.com`. */
+  environmentUrl: pulumi.Input<string>;
+  /** Table logical names whose change tracking must be on, e.g. `["account", "contact"]`. */
+  entities: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * Turns change tracking on for Dataverse tables (needed by sync tools to see deletions and deltas).
+ * It cannot be turned off again: removing a table or deleting the resource changes nothing in Dataverse.
+ */
+export class ChangeTracking extends pulumi.dynamic.Resource {
+  declare readonly enabledEntities: pulumi.Output<string[]>;
+  declare readonly retainedEntities: pulumi.Output<string[]>;
+
+  constructor(name: string, args: ChangeTrackingArgs, opts?: pulumi.CustomResourceOptions) {
+    super(changeTrackingProvider, name, { ...args, enabledEntities: undefined, retainedEntities: undefined }, opts, "dataverse", "ChangeTracking");
+  }
+}

@@ -1,0 +1,158 @@
+import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import { bulkhead, DelegateBackoff, handleWhen, retry, type BulkheadPolicy } from "cockatiel";
+import { DataverseError, isDataverseError } from "./errors";
+import { isTransient, parseRetryAfterMs, retryDelayMs } from "./retryPolicy";
+import { settingsFromEnv, type DataverseSettings } from "./settings";
+import { defaultTokenSource, type TokenSource } from "./token";
+
+export const API_PATH = "/api/data/v9.2";
+
+export interface DataverseClientOptions {
+  /** Where bearer tokens come from; default `DATAVERSE_ACCESS_TOKEN` or DefaultAzureCredential. */
+  tokenSource?: TokenSource;
+  /** Limits; default read from the environment (see settings.ts). */
+  settings?: DataverseSettings;
+  /** Progress lines (retries, waits); default stderr. Never receives tokens or headers. */
+  log?: (line: string) => void;
+}
+
+export interface DataverseResponse<T = unknown> {
+  status: number;
+  data: T;
+  headers: Record<string, string>;
+}
+
+/** Seam for tests and the sandbox: how provider operations get their client. */
+export type ClientFactory = (environmentUrl: string) => DataverseClient;
+
+/** Seams for tests and the sandbox; by default settings and token come from the provider process's environment. */
+export interface ProviderOptions {
+  clientFactory?: ClientFactory;
+  /** Progress lines; default stderr. */
+  log?: (line: string) => void;
+}
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+const ODATA_HEADERS = {
+  Accept: "application/json",
+  "OData-MaxVersion": "4.0",
+  "OData-Version": "4.0",
+  "If-None-Match": "null",
+};
+
+/** One concurrency cap per environment for the whole process, whatever number of clients or resources. */
+function sharedBulkhead(environmentUrl: string, limit: number): BulkheadPolicy {
+  const registry = ((globalThis as Record<string, unknown>).__crmSyncDataverseBulkheads ??= new Map()) as Map<string, BulkheadPolicy>;
+  const key = `${environmentUrl}#${limit}`;
+  let policy = registry.get(key);
+  if (!policy) {
+    policy = bulkhead(limit, Number.MAX_SAFE_INTEGER);
+    registry.set(key, policy);
+  }
+  return policy;
+}
+
+function dataverseErrorFrom(method: Method, path: string, res: AxiosResponse): DataverseError {
+  const body = res.data as { error?: { code?: string; message?: string } } | string | undefined;
+  const error = typeof body === "object" ? body?.error : undefined;
+  const detail = error?.message ?? (typeof body === "string" && body ? body.slice(0, 300) : res.statusText || "no message");
+  return new DataverseError(method, path, res.status, error?.code ?? "", detail, 1, parseRetryAfterMs(res.headers["retry-after"] as string | undefined));
+}
+
+function networkError(method: Method, path: string, err: unknown): DataverseError {
+  const e = err as { code?: string; message?: string };
+  // Only the code and message are kept: axios errors also carry the request config, Authorization header included.
+  return new DataverseError(method, path, undefined, e.code ?? "", e.message ?? "request failed");
+}
+
+/** Dataverse Web API client: OData headers, bearer auth, bounded retries, a concurrency cap, paging. */
+export class DataverseClient {
+  readonly apiRoot: string;
+  private readonly http: AxiosInstance;
+  readonly settings: DataverseSettings;
+  private readonly tokenSource: TokenSource;
+  private readonly log: (line: string) => void;
+  private readonly cap: BulkheadPolicy;
+
+  constructor(readonly environmentUrl: string, options: DataverseClientOptions = {}) {
+    this.apiRoot = `${environmentUrl}${API_PATH}`;
+    this.settings = options.settings ?? settingsFromEnv();
+    this.tokenSource = options.tokenSource ?? defaultTokenSource(environmentUrl);
+    this.log = options.log ?? ((line) => process.stderr.write(`[dataverse] ${line}\n`));
+    this.cap = sharedBulkhead(environmentUrl, this.settings.maxConcurrency);
+    this.http = axios.create({
+      baseURL: this.apiRoot,
+      timeout: this.settings.requestTimeoutMs,
+      validateStatus: () => true,
+      maxRedirects: 0,
+      proxy: false,
+    });
+  }
+
+  get<T>(path: string, headers?: Record<string, string>): Promise<T> {
+    return this.request<T>("GET", path, undefined, headers).then((r) => r.data);
+  }
+
+  /** Every row of a collection, following `@odata.nextLink` to the end. */
+  async getAll<T>(path: string): Promise<T[]> {
+    const rows: T[] = [];
+    let next: string | undefined = path;
+    const prefer = { Prefer: `odata.maxpagesize=${this.settings.pageSize}` };
+    while (next) {
+      const page: { value: T[]; "@odata.nextLink"?: string } = await this.get(next, prefer);
+      rows.push(...page.value);
+      next = page["@odata.nextLink"] ? this.relativePath(page["@odata.nextLink"]) : undefined;
+    }
+    return rows;
+  }
+
+  request<T = unknown>(method: Method, path: string, body?: unknown, headers?: Record<string, string>): Promise<DataverseResponse<T>> {
+    const deadline = Date.now() + this.settings.retryBudgetMs;
+    let attempts = 0;
+    let nextDelay = 0;
+    const policy = retry(
+      handleWhen((err) => {
+        if (!isTransient(err) || attempts >= this.settings.maxAttempts) return false;
+        nextDelay = retryDelayMs(attempts, this.settings.retryBaseMs, (err as DataverseError).retryAfterMs);
+        if (Date.now() + nextDelay > deadline) return false;
+        this.log(`${method} ${path}: ${(err as DataverseError).message.replace(/^Dataverse \S+ \S+ failed: /, "")}; retry ${attempts} of ${this.settings.maxAttempts - 1} in ${nextDelay} ms`);
+        return true;
+      }),
+      { maxAttempts: this.settings.maxAttempts - 1, backoff: new DelegateBackoff(() => nextDelay) },
+    );
+    return policy
+      .execute(() => this.cap.execute(() => { attempts += 1; return this.send<T>(method, path, body, headers); }))
+      .catch((err) => { throw isDataverseError(err) && attempts > 1 ? err.withAttempts(attempts) : err; });
+  }
+
+  private async send<T>(method: Method, path: string, body: unknown, headers: Record<string, string> = {}): Promise<DataverseResponse<T>> {
+    const token = await this.tokenSource();
+    let res: AxiosResponse;
+    try {
+      res = await this.http.request({
+        method,
+        url: path,
+        data: body === undefined ? undefined : JSON.stringify(body),
+        headers: {
+          ...ODATA_HEADERS,
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+          ...headers,
+          Authorization: `Bearer ${token}`,
+        },
+      });
+    } catch (err) {
+      throw networkError(method, path, err);
+    }
+    if (res.status >= 400) throw dataverseErrorFrom(method, path, res);
+    return { status: res.status, data: res.data as T, headers: res.headers as Record<string, string> };
+  }
+
+  /** Turns an absolute Web API URL (nextLink, OData-EntityId) into a path, refusing other hosts: the token goes only to the environment. */
+  relativePath(url: string): string {
+    if (!url.startsWith(`${this.apiRoot}/`)) {
+      throw new DataverseError("GET", url.split("?")[0], undefined, "", `link points outside ${this.apiRoot}; refusing to follow it`);
+    }
+    return url.slice(this.apiRoot.length);
+  }
+}

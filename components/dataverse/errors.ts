@@ -1,0 +1,36 @@
+/**
+ * The one error type the Dataverse client throws. It carries what a person needs to act
+ * (operation, status, Dataverse's code and message) and never request headers or tokens.
+ */
+export class DataverseError extends Error {
+  constructor(
+    readonly method: string,
+    /** Path relative to the Web API root, query included (no secrets are ever put in URLs). */
+    readonly path: string,
+    /** HTTP status; undefined for network failures and timeouts. */
+    readonly status: number | undefined,
+    /** Dataverse error code such as `0x80040216`, often empty. */
+    readonly code: string,
+    readonly detail: string,
+    /** How many attempts were made before giving up. */
+    readonly attempts = 1,
+    /** The service's Retry-After, for 429 and 503 answers. */
+    readonly retryAfterMs?: number,
+  ) {
+    const what = status === undefined ? "network error" : `HTTP ${status}${code ? ` ${code}` : ""}`;
+    const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
+    super(`Dataverse ${method} ${path} failed${tries}: ${what}: ${detail}`);
+    this.name = "DataverseError";
+  }
+
+  withAttempts(attempts: number): DataverseError {
+    return new DataverseError(this.method, this.path, this.status, this.code, this.detail, attempts, this.retryAfterMs);
+  }
+}
+
+export function isDataverseError(err: unknown): err is DataverseError {
+  return err instanceof Error && err.name === "DataverseError";
+}
+
+/** Dataverse's generic "An unexpected error occurred." */
+export const GENERIC_ERROR_CODE = "0x80040216";

@@ -1,0 +1,54 @@
+import { z } from "zod";
+
+const ms = (fallback: number, min: number) => z.coerce.number().int().min(min).default(fallback);
+
+/**
+ * Client limits, read from the environment of the process running the provider (the Pulumi CLI passes its
+ * environment through). Every wait and retry is bounded by these.
+ */
+const schema = z.object({
+  /** Per-request timeout. */
+  DATAVERSE_REQUEST_TIMEOUT_MS: ms(30_000, 100),
+  /** Attempts per request, first included. */
+  DATAVERSE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** Total time one request may spend across retries and waits before giving up. */
+  DATAVERSE_RETRY_BUDGET_MS: ms(120_000, 0),
+  /** First backoff step for 5xx and network errors (doubles per attempt, with full jitter). */
+  DATAVERSE_RETRY_BASE_MS: ms(500, 1),
+  /** Requests in flight at once per environment; Dataverse's own limit is 52 per user and server. */
+  DATAVERSE_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(40).default(8),
+  /** How long a new application user's creation is retried while its service principal replicates. */
+  DATAVERSE_REPLICATION_WAIT_MS: ms(300_000, 0),
+  /** Rows per page asked with `Prefer: odata.maxpagesize`. */
+  DATAVERSE_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(5000),
+});
+
+export type DataverseSettings = {
+  requestTimeoutMs: number;
+  maxAttempts: number;
+  retryBudgetMs: number;
+  retryBaseMs: number;
+  maxConcurrency: number;
+  replicationWaitMs: number;
+  pageSize: number;
+};
+
+/** Reads and validates the settings; a bad value fails with the variable's name. */
+export function settingsFromEnv(env: Record<string, string | undefined> = process.env): DataverseSettings {
+  const relevant = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, env[k] === "" ? undefined : env[k]]));
+  const parsed = schema.safeParse(relevant);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join("; ");
+    throw new Error(`invalid Dataverse client settings: ${problems}`);
+  }
+  const s = parsed.data;
+  return {
+    requestTimeoutMs: s.DATAVERSE_REQUEST_TIMEOUT_MS,
+    maxAttempts: s.DATAVERSE_MAX_ATTEMPTS,
+    retryBudgetMs: s.DATAVERSE_RETRY_BUDGET_MS,
+    retryBaseMs: s.DATAVERSE_RETRY_BASE_MS,
+    maxConcurrency: s.DATAVERSE_MAX_CONCURRENCY,
+    replicationWaitMs: s.DATAVERSE_REPLICATION_WAIT_MS,
+    pageSize: s.DATAVERSE_PAGE_SIZE,
+  };
+}

@@ -1,0 +1,52 @@
+/** What the emulator does to a matching request instead of (or before) answering it normally. */
+export type FaultAction =
+  | { kind: "status"; status: number; retryAfterSeconds?: number; code?: string; message?: string }
+  | { kind: "drop" }
+  | { kind: "delay"; ms: number };
+
+export interface FaultRule {
+  /** HTTP method to match; any when omitted. */
+  method?: string;
+  /** Matched against the path below /api/data/v9.2 (query excluded); any when omitted. */
+  path?: RegExp;
+  /** How many matching requests it applies to. */
+  times: number;
+  action: FaultAction;
+}
+
+export class Faults {
+  private rules: FaultRule[] = [];
+  /** Added to every answer, to emulate network distance. */
+  latencyMs = 0;
+  /** Application ids whose service principal "replicates" only at the given time (ms since epoch). */
+  readonly replicationReadyAt = new Map<string, number>();
+
+  add(rule: FaultRule): this {
+    this.rules.push({ ...rule });
+    return this;
+  }
+
+  /** Makes the app unknown to the environment for `ms` from now, like a service principal still replicating. */
+  replicationLag(applicationId: string, ms: number): this {
+    this.replicationReadyAt.set(applicationId.toLowerCase(), Date.now() + ms);
+    return this;
+  }
+
+  isReplicated(applicationId: string): boolean {
+    return (this.replicationReadyAt.get(applicationId.toLowerCase()) ?? 0) <= Date.now();
+  }
+
+  /** The action for this request, consuming one use of the first matching rule. */
+  take(method: string, path: string): FaultAction | undefined {
+    const rule = this.rules.find((r) => r.times > 0 && (!r.method || r.method === method) && (!r.path || r.path.test(path)));
+    if (!rule) return undefined;
+    rule.times -= 1;
+    return rule.action;
+  }
+
+  clear(): void {
+    this.rules = [];
+    this.latencyMs = 0;
+    this.replicationReadyAt.clear();
+  }
+}

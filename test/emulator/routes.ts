@@ -1,0 +1,229 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
+import type { Faults } from "./faults";
+import { HttpError, parseJson, select } from "./httpUtil";
+import { matches, parseFilter } from "./odataFilter";
+import type { EmulatorData, User } from "./seed";
+
+export interface RouteContext {
+  data: EmulatorData;
+  faults: Faults;
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: string;
+  headers: IncomingHttpHeaders;
+  apiRoot: string;
+  /** Client id of the application the bearer token stands for; undefined for the admin. */
+  callerApp?: string;
+  pageSize: number;
+}
+
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const GUID = "([0-9a-fA-F-]{36})";
+const DUPLICATE = "0x80040237";
+
+function userRow(ctx: RouteContext, u: User): Record<string, unknown> {
+  return {
+    "@odata.etag": `W/"${u.systemuserid.slice(0, 6)}"`,
+    systemuserid: u.systemuserid,
+    applicationid: u.applicationid,
+    isdisabled: u.isdisabled,
+    accessmode: u.accessmode,
+    _businessunitid_value: u._businessunitid_value,
+    fullname: u.fullname,
+    azureactivedirectoryobjectid: null,
+  };
+}
+
+/** Applies $filter, $select, $expand and paging (Prefer odata.maxpagesize, $skiptoken) to a collection. */
+function collection(ctx: RouteContext, rows: Record<string, unknown>[], expand?: (row: Record<string, unknown>) => Record<string, unknown>): RouteResult {
+  const filter = ctx.query.get("$filter");
+  let result = filter ? rows.filter((r) => matches(parseFilter(filter), r)) : rows;
+  const preferred = /odata\.maxpagesize=(\d+)/.exec(String(ctx.headers.prefer ?? ""))?.[1];
+  const size = Math.min(ctx.pageSize, preferred ? Number(preferred) : 5000);
+  const skip = Number(ctx.query.get("$skiptoken") ?? 0);
+  const page = result.slice(skip, skip + size);
+  result = page.map((r) => (expand ? { ...select(r, ctx.query.get("$select") ?? undefined), ...expand(r) } : select(r, ctx.query.get("$select") ?? undefined)));
+  const body: Record<string, unknown> = { "@odata.context": `${ctx.apiRoot}/$metadata#${ctx.path.slice(1)}`, value: result };
+  if (skip + size < (filter ? rows.filter((r) => matches(parseFilter(filter), r)).length : rows.length)) {
+    const next = new URLSearchParams(ctx.query);
+    next.set("$skiptoken", String(skip + size));
+    body["@odata.nextLink"] = `${ctx.apiRoot}${ctx.path}?${next.toString().replace(/\+/g, "%20")}`;
+  }
+  return { status: 200, body, headers: preferred ? { "Preference-Applied": `odata.maxpagesize=${size}` } : {} };
+}
+
+function expandRoles(ctx: RouteContext): ((row: Record<string, unknown>) => Record<string, unknown>) | undefined {
+  const expand = ctx.query.get("$expand");
+  if (!expand) return undefined;
+  const m = /^systemuserroles_association(?:\(\$select=([^)]*)\))?$/.exec(expand);
+  if (!m) throw new HttpError(400, "0x80060888", `Could not find a property named '${expand}' on type 'Microsoft.Dynamics.CRM.systemuser'.`);
+  return (row) => {
+    const user = ctx.data.users.get(String(row.systemuserid))!;
+    const roles = ctx.data.roles.filter((r) => user.roles.has(r.roleid)).map((r) => select(r as unknown as Record<string, unknown>, m[1]));
+    return { systemuserroles_association: roles };
+  };
+}
+
+function findUser(ctx: RouteContext, id: string): User {
+  const user = ctx.data.users.get(id.toLowerCase());
+  if (!user) throw new HttpError(404, "0x80040217", `systemuser With Id = ${id} Does Not Exist`);
+  return user;
+}
+
+function businessUnitFromBind(ctx: RouteContext, bind: unknown): string {
+  const id = /^\/businessunits\(([0-9a-fA-F-]{36})\)$/.exec(String(bind))?.[1]?.toLowerCase();
+  if (!id || !ctx.data.businessUnits.some((b) => b.businessunitid === id)) {
+    throw new HttpError(400, "0x80040217", `businessunit With Id = ${id ?? bind} Does Not Exist`);
+  }
+  return id;
+}
+
+function createUser(ctx: RouteContext): RouteResult {
+  const body = parseJson(ctx.body);
+  const applicationId = String(body.applicationid ?? "").toLowerCase();
+  if (!/^[0-9a-f-]{36}$/.test(applicationId)) throw new HttpError(400, "0x80040203", "applicationid is required for an application user.");
+  if (!body["businessunitid@odata.bind"]) {
+    throw new HttpError(400, "0x80040216", "Expecting business column to be set for Creating business owned entities, business column is null");
+  }
+  const bu = businessUnitFromBind(ctx, body["businessunitid@odata.bind"]);
+  if (!ctx.faults.isReplicated(applicationId)) {
+    throw new HttpError(400, "0x80040216", `The application with id ${applicationId} was not found in the directory.`);
+  }
+  if ([...ctx.data.users.values()].some((u) => u.applicationid === applicationId)) {
+    throw new HttpError(412, DUPLICATE, "A record with matching key values already exists.");
+  }
+  const user: User = {
+    systemuserid: randomUUID(), applicationid: applicationId, isdisabled: body.isdisabled === true,
+    accessmode: Number(body.accessmode ?? 4), _businessunitid_value: bu, fullname: `# app ${applicationId.slice(0, 8)}`, roles: new Set(),
+  };
+  ctx.data.users.set(user.systemuserid, user);
+  const entityId = `${ctx.apiRoot}/systemusers(${user.systemuserid})`;
+  if (/return=representation/.test(String(ctx.headers.prefer ?? ""))) {
+    return { status: 201, body: select(userRow(ctx, user), ctx.query.get("$select") ?? undefined) };
+  }
+  return { status: 204, headers: { "OData-EntityId": entityId } };
+}
+
+function patchUser(ctx: RouteContext, user: User): RouteResult {
+  const body = parseJson(ctx.body);
+  if (typeof body.isdisabled === "boolean") user.isdisabled = body.isdisabled;
+  if (body["businessunitid@odata.bind"]) {
+    const bu = businessUnitFromBind(ctx, body["businessunitid@odata.bind"]);
+    if (bu !== user._businessunitid_value) {
+      user._businessunitid_value = bu;
+      user.roles.clear(); // Dataverse's default: roles do not follow a user into another business unit
+    }
+  }
+  return { status: 204 };
+}
+
+function associateRole(ctx: RouteContext, user: User): RouteResult {
+  const ref = String(parseJson(ctx.body)["@odata.id"] ?? "");
+  const roleId = new RegExp(`/roles\\(${GUID}\\)$`).exec(ref)?.[1]?.toLowerCase();
+  const role = ctx.data.roles.find((r) => r.roleid === roleId);
+  if (!role) throw new HttpError(404, "0x80040217", `role With Id = ${roleId ?? ref} Does Not Exist`);
+  if (role._businessunitid_value !== user._businessunitid_value) {
+    throw new HttpError(400, "0x80060888", `Role ${role.roleid} is not valid for a user in business unit ${user._businessunitid_value}.`);
+  }
+  if (user.roles.has(role.roleid)) throw new HttpError(400, DUPLICATE, "Cannot insert duplicate key.");
+  user.roles.add(role.roleid);
+  return { status: 204 };
+}
+
+function entityPut(ctx: RouteContext, logicalName: string): RouteResult {
+  const current = ctx.data.entities.get(logicalName);
+  if (!current) throw new HttpError(404, "0x80040217", `Could not find an entity with name ${logicalName}`);
+  const body = parseJson(ctx.body);
+  const missing = Object.keys(current).filter((k) => !k.startsWith("@odata") && !(k in body));
+  if (missing.length) {
+    throw new HttpError(400, "0x80048d19", `Update of entity metadata requires the full definition; missing: ${missing.join(", ")}`);
+  }
+  if (body.ChangeTrackingEnabled === true && (current.CanChangeTrackingBeEnabled as { Value: boolean }).Value === false) {
+    throw new HttpError(400, "0x80048d19", `Change tracking cannot be enabled for ${logicalName}.`);
+  }
+  if (current.ChangeTrackingEnabled && body.ChangeTrackingEnabled === false) {
+    throw new HttpError(400, "0x80048d19", "Change tracking cannot be disabled once enabled.");
+  }
+  const next = { ...current, ...body, LogicalName: current.LogicalName, MetadataId: current.MetadataId } as typeof current;
+  delete next["@odata.context"];
+  ctx.data.entities.set(logicalName, next);
+  return { status: 204 };
+}
+
+function publishXml(ctx: RouteContext): RouteResult {
+  const xml = String(parseJson(ctx.body).ParameterXml ?? "");
+  if (!/^<importexportxml>.*<\/importexportxml>$/s.test(xml)) throw new HttpError(400, "0x80040216", "ParameterXml is not an importexportxml document.");
+  const names = [...xml.matchAll(/<entity>([^<]+)<\/entity>/g)].map((m) => m[1]);
+  const unknown = names.filter((n) => !ctx.data.entities.has(n));
+  if (unknown.length) throw new HttpError(400, "0x80040216", `Cannot publish unknown entities: ${unknown.join(", ")}`);
+  return { status: 204 };
+}
+
+function whoAmI(ctx: RouteContext): RouteResult {
+  const user = ctx.callerApp
+    ? [...ctx.data.users.values()].find((u) => u.applicationid === ctx.callerApp)
+    : ctx.data.users.get(ctx.data.adminUserId);
+  if (!user) throw new HttpError(403, "0x80072560", `The user is not a member of the organization. No application user for ${ctx.callerApp}.`);
+  if (user.isdisabled) throw new HttpError(403, "0x8004ad43", "The user account is disabled.");
+  return { status: 200, body: { "@odata.context": `${ctx.apiRoot}/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`, BusinessUnitId: user._businessunitid_value, UserId: user.systemuserid, OrganizationId: ctx.data.organizationId } };
+}
+
+/** Dispatches one request to the Web API subset the project uses. */
+export function route(ctx: RouteContext): RouteResult {
+  const { method, path } = ctx;
+  let m: RegExpExecArray | null;
+  if (method === "GET" && path === "/WhoAmI") return whoAmI(ctx);
+  if (ctx.callerApp) throw new HttpError(403, "0x80040220", "The application user lacks the privilege for this request.");
+  if (method === "GET" && path === "/businessunits") return collection(ctx, ctx.data.businessUnits as unknown as Record<string, unknown>[]);
+  if (method === "GET" && path === "/roles") return collection(ctx, ctx.data.roles as unknown as Record<string, unknown>[]);
+  if (path === "/systemusers") {
+    if (method === "POST") return createUser(ctx);
+    if (method === "GET") return collection(ctx, [...ctx.data.users.values()].map((u) => userRow(ctx, u)), expandRoles(ctx));
+  }
+  if ((m = new RegExp(`^/systemusers\\(${GUID}\\)$`).exec(path))) {
+    const user = findUser(ctx, m[1]);
+    if (method === "GET") {
+      const row = userRow(ctx, user);
+      const expand = expandRoles(ctx);
+      return { status: 200, body: { ...select(row, ctx.query.get("$select") ?? undefined), ...(expand ? expand(row) : {}) } };
+    }
+    if (method === "PATCH") return patchUser(ctx, user);
+    if (method === "DELETE") {
+      if (!user.isdisabled) throw new HttpError(400, "0x80040225", "Only disabled application users can be deleted.");
+      ctx.data.users.delete(user.systemuserid);
+      return { status: 204 };
+    }
+  }
+  if ((m = new RegExp(`^/systemusers\\(${GUID}\\)/systemuserroles_association/\\$ref$`).exec(path))) {
+    const user = findUser(ctx, m[1]);
+    if (method === "POST") return associateRole(ctx, user);
+    if (method === "DELETE") {
+      const roleId = new RegExp(`/roles\\(${GUID}\\)$`).exec(ctx.query.get("$id") ?? "")?.[1]?.toLowerCase();
+      if (roleId) user.roles.delete(roleId);
+      return { status: 204 };
+    }
+  }
+  if ((m = new RegExp(`^/systemusers\\(${GUID}\\)/systemuserroles_association\\(${GUID}\\)/\\$ref$`).exec(path)) && method === "DELETE") {
+    findUser(ctx, m[1]).roles.delete(m[2].toLowerCase());
+    return { status: 204 };
+  }
+  if (method === "GET" && path === "/EntityDefinitions") return collection(ctx, [...ctx.data.entities.values()]);
+  if ((m = /^\/EntityDefinitions\(LogicalName='([a-z0-9_]+)'\)$/.exec(path))) {
+    if (method === "GET") {
+      const def = ctx.data.entities.get(m[1]);
+      if (!def) throw new HttpError(404, "0x80040217", `Could not find an entity with name ${m[1]}`);
+      return { status: 200, body: { "@odata.context": `${ctx.apiRoot}/$metadata#EntityDefinitions/$entity`, ...select(def, ctx.query.get("$select") ?? undefined) } };
+    }
+    if (method === "PUT") return entityPut(ctx, m[1]);
+    if (method === "PATCH") throw new HttpError(405, "0x80060888", "PATCH is not supported on metadata entities; use PUT with the full definition.");
+  }
+  if (method === "POST" && path === "/PublishXml") return publishXml(ctx);
+  throw new HttpError(404, "0x80060888", `Resource not found for the segment '${path}'.`);
+}

@@ -1,0 +1,28 @@
+import { DataverseClient } from "../../components/dataverse/client";
+import type { DataverseSettings } from "../../components/dataverse/settings";
+import type { Emulator } from "../emulator/server";
+
+/** Fast limits for tests: real retry logic, short waits. */
+export const TEST_SETTINGS: DataverseSettings = {
+  requestTimeoutMs: 2_000,
+  maxAttempts: 5,
+  retryBudgetMs: 10_000,
+  retryBaseMs: 20,
+  maxConcurrency: 4,
+  replicationWaitMs: 10_000,
+  pageSize: 2,
+};
+
+export function clientFactory(emulator: Emulator, settings: Partial<DataverseSettings> = {}, lines: string[] = []) {
+  return (url: string) => new DataverseClient(url, {
+    tokenSource: async () => emulator.token,
+    settings: { ...TEST_SETTINGS, ...settings },
+    log: (line) => lines.push(line),
+  });
+}
+
+export const writes = (emulator: Emulator) => emulator.log.filter((r) => r.method !== "GET");
+export const rootBu = (emulator: Emulator) => emulator.data.businessUnits[0].businessunitid;
+export const salesBu = (emulator: Emulator) => emulator.data.businessUnits[1].businessunitid;
+export const roleId = (emulator: Emulator, name: string, bu: string) =>
+  emulator.data.roles.find((r) => r.name === name && r._businessunitid_value === bu)!.roleid;
