@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { dataverseUrlFor, type IntegrationConfig, type StackConfig } from "./config";
+import { ApplicationUser } from "./dataverse/applicationUser";
+import { ChangeTracking } from "./dataverse/changeTracking";
 import { EntraIntegrationApp } from "./entra/integrationApp";
 
 export interface SyncIntegrationArgs {
@@ -16,6 +18,8 @@ export class SyncIntegration extends pulumi.ComponentResource {
   readonly app: EntraIntegrationApp;
   /** Environment root URL of the Dataverse side, when the integration has one. */
   readonly dataverseUrl?: string;
+  readonly applicationUser?: ApplicationUser;
+  readonly changeTracking?: ChangeTracking;
   /**
    * The values a vendor's settings screen asks for. A plain object of Outputs, so that only the secret
    * fields are secret in the stack outputs (wrapping it in one Output would make the whole object secret).
@@ -35,7 +39,23 @@ export class SyncIntegration extends pulumi.ComponentResource {
       grantAdminConsent: integration.grantAdminConsent,
       now: args.now,
     }, { parent: this });
-    this.dataverseUrl = integration.dataverse ? dataverseUrlFor(stack, integration.dataverse) : undefined;
+    const dataverse = integration.dataverse;
+    if (dataverse) {
+      this.dataverseUrl = dataverseUrlFor(stack, dataverse);
+      // The app user needs the service principal in the tenant (and consent granted) before Dataverse accepts it.
+      this.applicationUser = new ApplicationUser(`${name}-app-user`, {
+        environmentUrl: this.dataverseUrl,
+        applicationId: this.app.clientId,
+        businessUnitId: dataverse.businessUnitId,
+        securityRoles: dataverse.securityRoles,
+      }, { parent: this, dependsOn: this.app.readyResources });
+      if (dataverse.changeTracking) {
+        this.changeTracking = new ChangeTracking(`${name}-change-tracking`, {
+          environmentUrl: this.dataverseUrl,
+          entities: dataverse.changeTracking,
+        }, { parent: this });
+      }
+    }
 
     this.outputs = {
       profile: integration.profile,
@@ -46,6 +66,8 @@ export class SyncIntegration extends pulumi.ComponentResource {
       applicationObjectId: this.app.applicationObjectId,
       servicePrincipalObjectId: this.app.servicePrincipalObjectId,
       ...(this.dataverseUrl ? { dataverseUrl: this.dataverseUrl } : {}),
+      ...(this.applicationUser ? { applicationUserId: this.applicationUser.systemUserId } : {}),
+      ...(this.changeTracking ? { changeTrackedTables: this.changeTracking.enabledEntities } : {}),
     };
     this.registerOutputs({ outputs: this.outputs });
   }

@@ -7,6 +7,7 @@ import { clientFactory, roleId, rootBu, salesBu, writes } from "./helpers/datave
 
 let emulator: Emulator;
 const lines: string[] = [];
+const allLines: string[] = [];
 let provider: ReturnType<typeof makeApplicationUserProvider>;
 
 beforeAll(async () => {
@@ -14,7 +15,7 @@ beforeAll(async () => {
   provider = makeApplicationUserProvider({ clientFactory: clientFactory(emulator, {}, lines), log: (l) => lines.push(l) });
 });
 afterAll(() => emulator.close());
-afterEach(() => { emulator.faults.clear(); emulator.log.length = 0; lines.length = 0; });
+afterEach(() => { emulator.faults.clear(); emulator.log.length = 0; allLines.push(...lines); lines.length = 0; });
 
 const inputs = (over: Record<string, unknown> = {}) => ({
   environmentUrl: emulator.url, applicationId: randomUUID(), securityRoles: ["Basic User"], ...over,
@@ -157,6 +158,18 @@ describe("ApplicationUser delete", () => {
     const { id, outs } = await create();
     emulator.data.users.delete(id);
     await expect(provider.delete!(id, outs)).resolves.toBeUndefined();
+  });
+});
+
+describe("ApplicationUser secrets hygiene", () => {
+  it("never logs the bearer token, and keeps it out of outputs and errors", async () => {
+    emulator.faults.add({ method: "POST", path: /^\/systemusers$/, times: 1, action: { kind: "status", status: 503 } });
+    const { outs } = await create();
+    const err = await create({ securityRoles: ["No Such Role"] }).catch((e: Error) => e);
+    expect(allLines.length + lines.length).toBeGreaterThan(0);
+    const everything = [...allLines, ...lines, JSON.stringify(outs), String(err), (err as Error).stack].join("\n");
+    expect(everything).not.toContain(emulator.token);
+    expect(everything).not.toMatch(/Bearer|Authorization/i);
   });
 });
 

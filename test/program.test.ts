@@ -30,7 +30,27 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
       "azuread:index/applicationPassword:ApplicationPassword": 2,
       "azuread:index/appRoleAssignment:AppRoleAssignment": 2,
       "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant": 1,
+      "pulumi-nodejs:dynamic/dataverse:ApplicationUser": 1,
+      "pulumi-nodejs:dynamic/dataverse:ChangeTracking": 1,
     });
+  });
+
+  it("creates the Dataverse application user for the app's client id, after its service principal and consent", () => {
+    const clientId = [...plan.labels].find(([, l]) => l === "contact-center-app clientId")![0];
+    const [user] = ofType(plan, "ApplicationUser");
+    expect(user.name).toBe("contact-center-app-user");
+    expect(user.inputs).toMatchObject({ environmentUrl: "https://contoso-dev.crm4.dynamics.com", applicationId: clientId, securityRoles: ["Basic User"] });
+    expect(user.inputs.businessUnitId).toBeUndefined();
+    const order = (name: string) => plan.resources.findIndex((r) => r.name === name);
+    expect(order("contact-center-app-user")).toBeGreaterThan(order("contact-center-sp"));
+    expect(order("contact-center-app-user")).toBeGreaterThan(order("contact-center-grant-dynamics"));
+    const [tracking] = ofType(plan, "ChangeTracking");
+    expect(tracking.inputs).toMatchObject({ environmentUrl: "https://contoso-dev.crm4.dynamics.com", entities: ["account", "contact"] });
+  });
+
+  it("does not give an integration without a Dataverse part any Dataverse resource", () => {
+    const names = plan.resources.filter((r) => r.type.includes("dataverse")).map((r) => r.name);
+    expect(names.some((n) => n.startsWith("mailbox-sync"))).toBe(false);
   });
 
   it("declares permissions, redirect URIs and audience on the applications", () => {
@@ -75,6 +95,8 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
     expect(out.tenantId).toBe(TENANT);
     expect(out.clientId).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.dataverseUrl).toBe("https://contoso-dev.crm4.dynamics.com");
+    expect(out.applicationUserId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(out.changeTrackedTables).toEqual(["account", "contact"]);
     expect(out.secretExpiresAt).toBe("2028-03-15T10:00:00Z");
     expect(out.clientSecret).toBeInstanceOf(Secret);
     expect((out.clientSecret as Resolve.Secret).value).toMatch(/^fake~/);
@@ -86,6 +108,9 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
     const json = planJson(plan);
     expect(text).toContain("clientSecret: [secret]");
     expect(text).toContain("Microsoft Graph: User.Read.All (application)");
+    expect(text).toContain("security roles: Basic User");
+    expect(text).toContain("change tracking on: account, contact");
+    expect(json).not.toContain("__provider");
     expect(text).not.toContain(secret);
     expect(json).not.toContain(secret);
     expect(JSON.parse(json).outputs.integrations["contact-center"].clientSecret).toBe("[secret]");

@@ -1,12 +1,14 @@
 import { z } from "zod";
 
-const ms = (fallback: number, min: number) => z.coerce.number().int().min(min).default(fallback);
-
 /**
  * Client limits, read from the environment of the process running the provider (the Pulumi CLI passes its
  * environment through). Every wait and retry is bounded by these.
+ * Built on call: a module-level zod object would be captured by Pulumi's closure serialization, which cannot
+ * serialize zod's internals.
  */
-const schema = z.object({
+const buildSchema = () => {
+  const ms = (fallback: number, min: number) => z.coerce.number().int().min(min).default(fallback);
+  return z.object({
   /** Per-request timeout. */
   DATAVERSE_REQUEST_TIMEOUT_MS: ms(30_000, 100),
   /** Attempts per request, first included. */
@@ -21,7 +23,8 @@ const schema = z.object({
   DATAVERSE_REPLICATION_WAIT_MS: ms(300_000, 0),
   /** Rows per page asked with `Prefer: odata.maxpagesize`. */
   DATAVERSE_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(5000),
-});
+  });
+};
 
 export type DataverseSettings = {
   requestTimeoutMs: number;
@@ -35,6 +38,7 @@ export type DataverseSettings = {
 
 /** Reads and validates the settings; a bad value fails with the variable's name. */
 export function settingsFromEnv(env: Record<string, string | undefined> = process.env): DataverseSettings {
+  const schema = buildSchema();
   const relevant = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, env[k] === "" ? undefined : env[k]]));
   const parsed = schema.safeParse(relevant);
   if (!parsed.success) {

@@ -24,6 +24,18 @@ const ENTRA_STATE: Record<string, StateMaker> = {
     return { objectId, clientId: fakeGuid(`client:${name}`), id: `/applications/${objectId}` };
   },
   "azuread:index/servicePrincipal:ServicePrincipal": (name) => ({ objectId: fakeGuid(`sp:${name}`) }),
+  "pulumi-nodejs:dynamic/dataverse:ApplicationUser": (name, inputs) => {
+    const root = fakeGuid(`root-business-unit:${inputs.environmentUrl}`);
+    const roles = (inputs.securityRoles as string[] | undefined) ?? [];
+    const roleIds = roles.map((r) => fakeGuid(`role:${inputs.businessUnitId ?? root}:${r}`));
+    return {
+      id: fakeGuid(`systemuser:${name}`), systemUserId: fakeGuid(`systemuser:${name}`), businessUnitId: inputs.businessUnitId ?? root,
+      rootBusinessUnitId: root, roleIds, assignedRoleIds: roleIds, isDisabled: false, adopted: false,
+    };
+  },
+  "pulumi-nodejs:dynamic/dataverse:ChangeTracking": (_name, inputs) => ({
+    id: `${inputs.environmentUrl}|changetracking`, enabledEntities: inputs.entities, retainedEntities: [],
+  }),
   "azuread:index/applicationPassword:ApplicationPassword": (name, inputs) => ({
     keyId: fakeGuid(`key:${name}`),
     value: fakeSecret(name),

@@ -3,8 +3,10 @@ import type { PlannedResource } from "./mockCloud";
 import type { Plan } from "./evaluate";
 import { Secret } from "./resolve";
 
-/** `azuread:index/application:Application` -> `azuread:Application`. */
+/** `azuread:index/application:Application` -> `azuread:Application`; dynamic `.../dataverse:X` -> `dataverse:X`. */
 export function shortType(type: string): string {
+  const dynamic = /^pulumi-nodejs:dynamic\/([^:]+):([^:]+)$/.exec(type);
+  if (dynamic) return `${dynamic[1]}:${dynamic[2]}`;
   const m = /^([^:]+):[^:]*:([^:]+)$/.exec(type);
   return m ? `${m[1]}:${m[2]}` : type;
 }
@@ -49,6 +51,16 @@ const describers: Record<string, Describe> = {
     `admin consent (delegated, all users): ${list(i.claimValues)}`,
     `to: ${label(i.servicePrincipalObjectId)}`,
     `on: ${label(i.resourceServicePrincipalObjectId)}`,
+  ],
+  "pulumi-nodejs:dynamic/dataverse:ApplicationUser": (i, label) => [
+    `environment: ${i.environmentUrl}`,
+    `application user for: ${label(i.applicationId)}`,
+    `business unit: ${i.businessUnitId ?? "(root business unit)"}`,
+    `security roles: ${list(i.securityRoles)}`,
+  ],
+  "pulumi-nodejs:dynamic/dataverse:ChangeTracking": (i) => [
+    `environment: ${i.environmentUrl}`,
+    `change tracking on: ${list(i.entities)}`,
   ],
 };
 
@@ -95,6 +107,8 @@ const TYPE_ORDER = [
   "azuread:index/applicationPassword:ApplicationPassword",
   "azuread:index/appRoleAssignment:AppRoleAssignment",
   "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant",
+  "pulumi-nodejs:dynamic/dataverse:ApplicationUser",
+  "pulumi-nodejs:dynamic/dataverse:ChangeTracking",
 ];
 
 function byReadingOrder(a: PlannedResource, b: PlannedResource): number {

@@ -1,0 +1,103 @@
+import { randomUUID } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadBuilt } from "./helpers/dist";
+import { DIFF_NONE, DIFF_SOME, startProviderHost, urnFor, type ProviderHost } from "./helpers/providerHost";
+import { startEmulator, type Emulator } from "./emulator/server";
+import { rootBu } from "./helpers/dataverse";
+import type * as AppUserModule from "../components/dataverse/applicationUser";
+import type * as ChangeTrackingModule from "../components/dataverse/changeTracking";
+
+const { applicationUserProvider } = loadBuilt<typeof AppUserModule>("components/dataverse/applicationUser.js");
+const { changeTrackingProvider } = loadBuilt<typeof ChangeTrackingModule>("components/dataverse/changeTracking.js");
+
+const TOKEN_MARKER = "tok-MARKER-7f3e9a";
+let emulator: Emulator;
+let host: ProviderHost;
+const serialized: Record<string, string> = {};
+
+beforeAll(async () => {
+  // A token in the deploying process's environment must never be captured into the serialized provider (state).
+  process.env.DATAVERSE_ACCESS_TOKEN = TOKEN_MARKER;
+  serialized.user = (await pulumi.runtime.serializeFunction(() => applicationUserProvider)).text;
+  serialized.tracking = (await pulumi.runtime.serializeFunction(() => changeTrackingProvider)).text;
+  delete process.env.DATAVERSE_ACCESS_TOKEN;
+  emulator = await startEmulator({ token: TOKEN_MARKER });
+  host = await startProviderHost({
+    DATAVERSE_ACCESS_TOKEN: TOKEN_MARKER,
+    DATAVERSE_RETRY_BASE_MS: "20",
+    DATAVERSE_REPLICATION_WAIT_MS: "20000",
+    DATAVERSE_PAGE_SIZE: "2",
+  });
+}, 60_000);
+afterAll(async () => { await host?.close(); await emulator?.close(); });
+
+const USER_URN = urnFor("pulumi-nodejs:dynamic/dataverse:ApplicationUser", "crm-user");
+const TRACKING_URN = urnFor("pulumi-nodejs:dynamic/dataverse:ChangeTracking", "crm-tables");
+
+describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI runs them)", () => {
+  it("serializes providers without capturing the token", () => {
+    expect(serialized.user.length).toBeGreaterThan(1000);
+    expect(serialized.user).not.toContain(TOKEN_MARKER);
+    expect(serialized.tracking).not.toContain(TOKEN_MARKER);
+  });
+
+  it("runs the ApplicationUser lifecycle: check, create, read, diff, update, delete", async () => {
+    const applicationId = randomUUID();
+    const news = { __provider: serialized.user, environmentUrl: `${emulator.url}/`, applicationId: applicationId.toUpperCase(), securityRoles: ["Basic User"] };
+    const checked = await host.check(USER_URN, {}, news);
+    expect(checked.failures).toEqual([]);
+    expect(checked.inputs).toMatchObject({ environmentUrl: emulator.url, applicationId });
+
+    emulator.faults.replicationLag(applicationId, 1500);
+    emulator.faults.add({ method: "POST", path: /systemuserroles_association/, times: 1, action: { kind: "status", status: 429, retryAfterSeconds: 1 } });
+    const created = await host.create(USER_URN, checked.inputs);
+    expect(created.props).toMatchObject({ systemUserId: created.id, businessUnitId: rootBu(emulator), adopted: false });
+    expect(emulator.data.users.get(created.id)?.applicationid).toBe(applicationId);
+
+    const read = await host.read(USER_URN, created.id, created.props);
+    expect(read.id).toBe(created.id);
+    const same = await host.diff(USER_URN, created.id, read.props, checked.inputs);
+    expect(same.changes).toBe(DIFF_NONE);
+
+    const news2 = (await host.check(USER_URN, checked.inputs, { ...news, securityRoles: ["Basic User", "System Customizer"] })).inputs;
+    const diff = await host.diff(USER_URN, created.id, read.props, news2);
+    expect(diff).toEqual({ changes: DIFF_SOME, replaces: [] });
+    const updated = await host.update(USER_URN, created.id, read.props, news2);
+    expect((updated.roleIds as string[]).length).toBe(2);
+    expect(emulator.data.users.get(created.id)!.roles.size).toBe(2);
+
+    const replace = await host.diff(USER_URN, created.id, updated, { ...news2, applicationId: randomUUID() });
+    expect(replace.replaces).toEqual(["applicationId"]);
+
+    await host.delete(USER_URN, created.id, updated);
+    expect(emulator.data.users.has(created.id)).toBe(false);
+    await host.delete(USER_URN, created.id, updated); // already gone: still success
+  });
+
+  it("returns field-named failures from check", async () => {
+    const { failures } = await host.check(USER_URN, {}, { __provider: serialized.user, environmentUrl: "http://crm.example.com", applicationId: "x", securityRoles: [""] });
+    expect(failures.map((f) => f.property)).toEqual(["environmentUrl", "applicationId", "securityRoles[0]"]);
+  });
+
+  it("runs the ChangeTracking lifecycle with zero writes on a no-op run", async () => {
+    const inputs = (await host.check(TRACKING_URN, {}, { __provider: serialized.tracking, environmentUrl: emulator.url, entities: ["account", "contact"] })).inputs;
+    const created = await host.create(TRACKING_URN, inputs);
+    expect(created.props.enabledEntities).toEqual(["account", "contact"]);
+    expect(emulator.data.entities.get("account")!.ChangeTrackingEnabled).toBe(true);
+    const before = emulator.log.length;
+    const read = await host.read(TRACKING_URN, created.id, created.props);
+    expect((await host.diff(TRACKING_URN, created.id, read.props, inputs)).changes).toBe(DIFF_NONE);
+    expect(emulator.log.slice(before).every((r) => r.method === "GET")).toBe(true);
+    await host.delete(TRACKING_URN, created.id, read.props);
+    expect(emulator.data.entities.get("account")!.ChangeTrackingEnabled).toBe(true);
+    expect(host.stderr()).toMatch(/cannot turn change tracking off/);
+  });
+
+  it("surfaces Dataverse errors through gRPC without the token", async () => {
+    const inputs = (await host.check(TRACKING_URN, {}, { __provider: serialized.tracking, environmentUrl: emulator.url, entities: ["nosuchtable"] })).inputs;
+    const err = await host.create(TRACKING_URN, inputs).catch((e: Error) => e);
+    expect(String((err as Error).message)).toMatch(/no such table: nosuchtable/);
+    expect(String((err as Error).message) + host.stderr()).not.toContain(TOKEN_MARKER);
+  });
+});
