@@ -4,6 +4,7 @@ import { makeApplicationUserProvider } from "../components/dataverse/application
 import type { ApplicationUserState } from "../components/dataverse/applicationUserPlan";
 import { startEmulator, type Emulator } from "./emulator/server";
 import { clientFactory, roleId, rootBu, salesBu, writes } from "./helpers/dataverse";
+import { countStages } from "./emulator/requestLog";
 
 let emulator: Emulator;
 const lines: string[] = [];
@@ -30,7 +31,15 @@ async function create(over: Record<string, unknown> = {}) {
 }
 
 describe("ApplicationUser create", () => {
-  it("creates the user in the root business unit with its roles, in 3 round-trip stages", async () => {
+  it("creates a user with several roles in 3 sequential round-trip stages", async () => {
+    emulator.faults.latencyMs = 80; // well above per-request CPU cost, so overlapping requests are not blurred
+    const onePage = makeApplicationUserProvider({ clientFactory: clientFactory(emulator, { pageSize: 5000, maxConcurrency: 8 }), log: () => {} });
+    await onePage.create!(inputs({ securityRoles: ["Basic User", "Support User", "Delegate", "System Customizer", "CRM Sync Integration"] }));
+    expect(countStages(emulator.log)).toBe(3); // lookups | create + role query | role associations
+    expect(emulator.log).toHaveLength(2 + 2 + 5);
+  });
+
+  it("creates the user in the root business unit with its roles", async () => {
     const { id, outs, ins } = await create({ securityRoles: ["Basic User", "627090ff-40a3-4053-8790-584edc5be201"] });
     const user = userOf(id);
     expect(user).toMatchObject({ applicationid: ins.applicationId, isdisabled: false, accessmode: 4, _businessunitid_value: rootBu(emulator) });
