@@ -4,6 +4,8 @@ import { parsePermission, permissionLabel, type Permission } from "./entra/permi
 import { redirectUriProblem } from "./entra/redirectUris";
 import { environmentUrlProblem, GUID_PATTERN, normalizeEnvironmentUrl } from "./dataverse/inputs";
 import { MAX_SECRET_LIFETIME_MONTHS } from "./entra/secretExpiry";
+import { PROFILE_KEYS } from "./sync/profiles";
+import { applyProfiles, profileProblems } from "./sync/applyProfiles";
 
 /** Pulumi project name; stack config keys live under this namespace (`crm-sync:<key>`). */
 export const CONFIG_NAMESPACE = "crm-sync";
@@ -78,6 +80,8 @@ const secretPolicy = z
 const dataverse = z.strictObject({
   /** Key in `dataverseEnvironments`; optional when the stack has exactly one environment. */
   environment: z.string().optional(),
+  /** Create (or adopt) the app's Dataverse application user. Default true. */
+  applicationUser: z.boolean({ error: "must be true or false" }).default(true),
   /** Business unit of the application user; default: the environment's root business unit. */
   businessUnitId: guid.optional(),
   /** Security roles of the application user, each a role name or a role template id. */
@@ -88,15 +92,16 @@ const dataverse = z.strictObject({
     .optional(),
 });
 
-export const PROFILES = ["custom"] as const;
 
 const integration = z.strictObject({
   /** Unique name: lowercase letters, digits and dashes. Used in resource names and output keys. */
   name: z
     .string({ error: "must be a string" })
     .regex(/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/, { error: "must be 2-40 characters: lowercase letters, digits, dashes; start with a letter" }),
-  /** Vendor profile that fills the defaults. */
-  profile: z.enum(PROFILES, { error: `must be one of: ${PROFILES.join(", ")}` }),
+  /** Vendor profile that fills the defaults from the vendor's setup page. */
+  profile: z.enum(PROFILE_KEYS, { error: `must be one of: ${PROFILE_KEYS.join(", ")}` }),
+  /** The values only you know for the profile (e.g. Bright Pattern tenant); validated by the profile. */
+  vendor: z.unknown().optional(),
   /** Display name of the Entra app registration; default `CRM sync <name> (<stack>)`. */
   displayName: z.string().trim().min(1).max(120).optional(),
   /** Single tenant (default) or multi-tenant app registration. */
@@ -113,6 +118,15 @@ const integration = z.strictObject({
   dataverse: dataverse.optional(),
 });
 
+const keyVault = z.strictObject({
+  /** Resource group of an existing Key Vault. */
+  resourceGroupName: z.string({ error: "is required" }).regex(/^[\w.()-]{1,90}$/, { error: "must be a resource group name (1-90 letters, digits, . _ - ( ))" }),
+  /** Name of the existing Key Vault (3-24 letters, digits, dashes). */
+  vaultName: z.string({ error: "is required" }).regex(/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/, { error: "must be a Key Vault name: 3-24 letters, digits and dashes, starting with a letter" }),
+  /** false: stack outputs carry Key Vault secret URIs instead of secret values. Default true. */
+  secretsInOutputs: z.boolean({ error: "must be true or false" }).default(true),
+});
+
 const stackConfig = z
   .strictObject({
     /** Directory (tenant) id of the Entra tenant. */
@@ -121,6 +135,8 @@ const stackConfig = z
     dataverseEnvironments: z.record(z.string().regex(/^[a-zA-Z][\w-]*$/), environmentUrl).default({}),
     /** The integrations of this stack, one app registration each. */
     integrations: z.array(integration).min(1, { error: "must list at least one integration" }),
+    /** Optional: also deliver each integration's secret and settings to this Key Vault. */
+    keyVault: keyVault.optional(),
   })
   .superRefine((cfg, ctx) => {
     const names = new Map<string, number>();
@@ -161,7 +177,7 @@ export class ConfigError extends Error {
   }
 }
 
-function formatPath(path: PropertyKey[]): string {
+export function formatPath(path: PropertyKey[]): string {
   let out = CONFIG_NAMESPACE;
   path.forEach((part, i) => {
     if (typeof part === "number") out += `[${part}]`;
@@ -185,9 +201,16 @@ const TOP_LEVEL_KEYS = Object.keys(stackConfig.shape);
  * Throws ConfigError listing every problem with its exact config path.
  */
 export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
-  const result = stackConfig.safeParse(raw);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map(describeIssue).map((line) => {
+  const profiled = applyProfiles(raw);
+  const result = stackConfig.safeParse(profiled.config);
+  const vendorProblems = profiled.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+  if (result.success) {
+    result.data.integrations.forEach((integ, i) => { integ.vendor = profiled.settings[i]; });
+    const problems = [...vendorProblems, ...profileProblems(result.data.integrations).map((i) => `${formatPath(i.path)}: ${i.message}`)];
+    if (problems.length === 0) return result.data;
+    throw new ConfigError(problems);
+  }
+  const problems = [...vendorProblems, ...result.error.issues.map(describeIssue)].map((line) => {
     const unknownTop = /^crm-sync:([^.[]+): unknown setting$/.exec(line);
     if (!unknownTop) return line;
     const best = TOP_LEVEL_KEYS.map((k) => ({ k, d: distance(k.toLowerCase(), unknownTop[1].toLowerCase()) })).sort((a, b) => a.d - b.d)[0];

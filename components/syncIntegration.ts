@@ -3,32 +3,40 @@ import { dataverseUrlFor, type IntegrationConfig, type StackConfig } from "./con
 import { ApplicationUser } from "./dataverse/applicationUser";
 import { ChangeTracking } from "./dataverse/changeTracking";
 import { EntraIntegrationApp } from "./entra/integrationApp";
+import { endpoints } from "./sync/endpoints";
+import { KeyVaultDelivery } from "./sync/keyVaultDelivery";
+import { PROFILES } from "./sync/profiles";
+import { guardSecret } from "./sync/secretGuard";
 
 export interface SyncIntegrationArgs {
-  /** The validated stack config (for tenant and Dataverse environments). */
+  /** The validated stack config (for tenant, Dataverse environments and Key Vault). */
   stack: StackConfig;
-  /** This integration's validated config. */
+  /** This integration's validated config, profile defaults merged in. */
   integration: IntegrationConfig;
   /** Clock for secret end dates; tests pass a fixed one. */
   now?: () => Date;
 }
 
-/** Everything one CRM-sync integration needs: its Entra app and, when configured, its Dataverse side. */
+type Outputs = Record<string, pulumi.Input<unknown>>;
+
+/** Everything one CRM-sync integration needs: its Entra app, its Dataverse side, and the vendor's settings. */
 export class SyncIntegration extends pulumi.ComponentResource {
   readonly app: EntraIntegrationApp;
   /** Environment root URL of the Dataverse side, when the integration has one. */
   readonly dataverseUrl?: string;
   readonly applicationUser?: ApplicationUser;
   readonly changeTracking?: ChangeTracking;
+  readonly keyVault?: KeyVaultDelivery;
   /**
-   * The values a vendor's settings screen asks for. A plain object of Outputs, so that only the secret
-   * fields are secret in the stack outputs (wrapping it in one Output would make the whole object secret).
+   * `profile`, `settings` (the vendor's field names), `secretFields`, and a machine-friendly `generic` block.
+   * Plain objects of Outputs, so that only the secret fields are secret in the stack outputs.
    */
-  readonly outputs: Record<string, pulumi.Input<unknown>>;
+  readonly outputs: Outputs;
 
   constructor(name: string, args: SyncIntegrationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("crm-sync:sync:Integration", name, {}, opts);
     const { integration, stack } = args;
+    const profile = PROFILES[integration.profile];
     this.app = new EntraIntegrationApp(name, {
       tenantId: stack.tenantId,
       displayName: integration.displayName ?? `CRM sync ${name} (${pulumi.getStack()})`,
@@ -39,16 +47,19 @@ export class SyncIntegration extends pulumi.ComponentResource {
       grantAdminConsent: integration.grantAdminConsent,
       now: args.now,
     }, { parent: this });
+
     const dataverse = integration.dataverse;
     if (dataverse) {
       this.dataverseUrl = dataverseUrlFor(stack, dataverse);
-      // The app user needs the service principal in the tenant (and consent granted) before Dataverse accepts it.
-      this.applicationUser = new ApplicationUser(`${name}-app-user`, {
-        environmentUrl: this.dataverseUrl,
-        applicationId: this.app.clientId,
-        businessUnitId: dataverse.businessUnitId,
-        securityRoles: dataverse.securityRoles,
-      }, { parent: this, dependsOn: this.app.readyResources });
+      if (dataverse.applicationUser) {
+        // The app user needs the service principal in the tenant (and consent granted) before Dataverse accepts it.
+        this.applicationUser = new ApplicationUser(`${name}-app-user`, {
+          environmentUrl: this.dataverseUrl,
+          applicationId: this.app.clientId,
+          businessUnitId: dataverse.businessUnitId,
+          securityRoles: dataverse.securityRoles,
+        }, { parent: this, dependsOn: this.app.readyResources });
+      }
       if (dataverse.changeTracking) {
         this.changeTracking = new ChangeTracking(`${name}-change-tracking`, {
           environmentUrl: this.dataverseUrl,
@@ -57,18 +68,42 @@ export class SyncIntegration extends pulumi.ComponentResource {
       }
     }
 
-    this.outputs = {
-      profile: integration.profile,
-      tenantId: this.app.tenantId,
+    const clientSecret = guardSecret(this.app.clientSecret, profile.forbiddenSecretCharacters, profile.title, name, this.app.secretUrn);
+    const urls = endpoints(stack.tenantId, this.dataverseUrl);
+    const settings = profile.fields({ tenantId: stack.tenantId, clientId: this.app.clientId, clientSecret, endpoints: urls, redirectUris: integration.redirectUris }, integration.vendor);
+    const generic: Outputs = {
+      tenantId: stack.tenantId,
       clientId: this.app.clientId,
-      clientSecret: this.app.clientSecret,
+      clientSecret,
       secretExpiresAt: this.app.secretExpiresAt,
       applicationObjectId: this.app.applicationObjectId,
       servicePrincipalObjectId: this.app.servicePrincipalObjectId,
-      ...(this.dataverseUrl ? { dataverseUrl: this.dataverseUrl } : {}),
+      ...urls,
       ...(this.applicationUser ? { applicationUserId: this.applicationUser.systemUserId } : {}),
       ...(this.changeTracking ? { changeTrackedTables: this.changeTracking.enabledEntities } : {}),
     };
+
+    let outputSettings: Outputs = settings;
+    if (stack.keyVault) {
+      const vault = stack.keyVault;
+      this.keyVault = new KeyVaultDelivery(name, {
+        resourceGroupName: vault.resourceGroupName,
+        vaultName: vault.vaultName,
+        clientSecret,
+        secretExpiresAt: this.app.secretExpiresAt,
+        settingsJson: pulumi.secret(pulumi.output({ profile: profile.key, settings }).apply((o) => JSON.stringify(o, null, 2))),
+      }, { parent: this });
+      generic.keyVaultClientSecretUri = this.keyVault.clientSecretUri;
+      generic.keyVaultSettingsUri = this.keyVault.settingsUri;
+      if (!vault.secretsInOutputs) {
+        // Outputs point at the vault instead of carrying secret values.
+        outputSettings = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, profile.secretFields.includes(k) ? this.keyVault!.clientSecretUri : v]));
+        if (profile.secretFields.includes("ConnectionString")) outputSettings.ConnectionString = this.keyVault.settingsUri;
+        delete generic.clientSecret;
+      }
+    }
+
+    this.outputs = { profile: profile.key, settings: outputSettings, secretFields: profile.secretFields, generic };
     this.registerOutputs({ outputs: this.outputs });
   }
 }

@@ -91,10 +91,11 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
   });
 
   it("exports ids in the clear and the client secret as a Pulumi secret", () => {
-    const out = (plan.outputs.integrations as Record<string, Record<string, unknown>>)["contact-center"];
+    const out = (plan.outputs.integrations as Record<string, { generic: Record<string, unknown> }>)["contact-center"].generic;
     expect(out.tenantId).toBe(TENANT);
     expect(out.clientId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(out.dataverseUrl).toBe("https://contoso-dev.crm4.dynamics.com");
+    expect(out.organizationUrl).toBe("https://contoso-dev.crm4.dynamics.com");
+    expect(out.webApiUrl).toBe("https://contoso-dev.crm4.dynamics.com/api/data/v9.2");
     expect(out.applicationUserId).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.changeTrackedTables).toEqual(["account", "contact"]);
     expect(out.secretExpiresAt).toBe("2028-03-15T10:00:00Z");
@@ -103,17 +104,19 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
   });
 
   it("prints no secret value in the text or JSON plan", () => {
-    const secret = String(((plan.outputs.integrations as any)["contact-center"].clientSecret as Resolve.Secret).value);
+    const secret = String(((plan.outputs.integrations as any)["contact-center"].generic.clientSecret as Resolve.Secret).value);
     const text = renderPlanText(plan);
     const json = planJson(plan);
     expect(text).toContain("clientSecret: [secret]");
+    expect(text).toMatch(/clientSecret\s+\[secret\]/);
     expect(text).toContain("Microsoft Graph: User.Read.All (application)");
     expect(text).toContain("security roles: Basic User");
     expect(text).toContain("change tracking on: account, contact");
     expect(json).not.toContain("__provider");
     expect(text).not.toContain(secret);
     expect(json).not.toContain(secret);
-    expect(JSON.parse(json).outputs.integrations["contact-center"].clientSecret).toBe("[secret]");
+    expect(JSON.parse(json).outputs.integrations["contact-center"].generic.clientSecret).toBe("[secret]");
+    expect(JSON.parse(json).outputs.integrations["contact-center"].settings.clientSecret).toBe("[secret]");
   });
 });
 

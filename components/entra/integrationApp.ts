@@ -62,6 +62,8 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
   readonly clientSecret: pulumi.Output<string>;
   /** RFC 3339 end date of the client secret. */
   readonly secretExpiresAt: pulumi.Output<string>;
+  /** URN of the client secret resource, for `pulumi up --replace`. */
+  readonly secretUrn: pulumi.Output<string>;
   /** The service principal and consent resources: depend on these before using the app. */
   readonly readyResources: pulumi.Resource[];
 
@@ -105,6 +107,7 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
     this.servicePrincipalObjectId = servicePrincipal.objectId;
     this.clientSecret = pulumi.secret(password.value);
     this.secretExpiresAt = password.endDate;
+    this.secretUrn = password.urn;
     this.readyResources = [servicePrincipal, ...consent];
     this.registerOutputs({
       tenantId: this.tenantId,

@@ -21,6 +21,8 @@ export interface EvaluateOptions {
   config?: Record<string, string>;
   /** Clock for secret end dates. */
   now?: () => Date;
+  /** Client secret values to hand out, by ApplicationPassword resource name (default: generated). */
+  secretValues?: Record<string, string>;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface EvaluateOptions {
  */
 export async function evaluateStack(stack: string, options: EvaluateOptions = {}): Promise<Plan> {
   const config = options.config ?? loadStackConfig(stack, options.stacksDir);
-  const cloud = new MockCloud();
+  const cloud = new MockCloud(options.secretValues);
   await pulumi.runtime.setMocks(cloud, PROJECT, stack, false);
   pulumi.runtime.setAllConfig(config);
   // Loaded only after the mocks are in place, as Pulumi's testing guide requires.

@@ -17,8 +17,8 @@ type StateMaker = (name: string, inputs: State) => State;
 
 const SECRET_START = "2026-01-01T00:00:00Z";
 
-/** Fake cloud-side outputs of the Entra resources, derived from their names so every run agrees. */
-const ENTRA_STATE: Record<string, StateMaker> = {
+/** Fake cloud-side outputs, derived from resource names so every run agrees. */
+const CLOUD_STATE: Record<string, StateMaker> = {
   "azuread:index/application:Application": (name) => {
     const objectId = fakeGuid(`application:${name}`);
     return { objectId, clientId: fakeGuid(`client:${name}`), id: `/applications/${objectId}` };
@@ -32,6 +32,10 @@ const ENTRA_STATE: Record<string, StateMaker> = {
       id: fakeGuid(`systemuser:${name}`), systemUserId: fakeGuid(`systemuser:${name}`), businessUnitId: inputs.businessUnitId ?? root,
       rootBusinessUnitId: root, roleIds, assignedRoleIds: roleIds, isDisabled: false, adopted: false,
     };
+  },
+  "azure-native:keyvault:Secret": (_name, inputs) => {
+    const uri = `https://${inputs.vaultName}.vault.azure.net/secrets/${inputs.secretName}`;
+    return { properties: { ...(inputs.properties as State), secretUri: uri, secretUriWithVersion: `${uri}/0123456789abcdef` } };
   },
   "pulumi-nodejs:dynamic/dataverse:ChangeTracking": (_name, inputs) => ({
     id: `${inputs.environmentUrl}|changetracking`, enabledEntities: inputs.entities, retainedEntities: [],
@@ -50,6 +54,15 @@ const ENTRA_STATE: Record<string, StateMaker> = {
  */
 export class MockCloud implements pulumi.runtime.Mocks {
   readonly resources: PlannedResource[] = [];
+
+  /** `secretValues` forces the client secret Entra "generates" for a password resource name (for tests). */
+  constructor(private readonly secretValues: Record<string, string> = {}) {}
+
+  private stateMaker(type: string): StateMaker | undefined {
+    const make = CLOUD_STATE[type];
+    if (type !== "azuread:index/applicationPassword:ApplicationPassword" || !make) return make;
+    return (name, inputs) => ({ ...make(name, inputs), ...(this.secretValues[name] ? { value: this.secretValues[name] } : {}) });
+  }
   /** Human labels for the fake object ids this cloud handed out, for readable plans. */
   readonly labels = new Map<string, string>();
 
@@ -57,7 +70,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
     const inputs = args.inputs as State;
     this.resources.push({ type: args.type, name: args.name, inputs: wrapWireSecrets(inputs) as State, component: !args.custom });
     if (!args.custom) return { id: "", state: {} };
-    const extra = ENTRA_STATE[args.type]?.(args.name, inputs) ?? {};
+    const extra = this.stateMaker(args.type)?.(args.name, inputs) ?? {};
     const id = (extra.id as string | undefined) ?? (extra.objectId as string | undefined) ?? fakeGuid(`${args.type}:${args.name}`);
     for (const key of ["objectId", "clientId"]) {
       if (typeof extra[key] === "string") this.labels.set(extra[key] as string, `${args.name} ${key}`);

@@ -58,6 +58,16 @@ const describers: Record<string, Describe> = {
     `business unit: ${i.businessUnitId ?? "(root business unit)"}`,
     `security roles: ${list(i.securityRoles)}`,
   ],
+  "azure-native:keyvault:Secret": (i) => {
+    const props = (i.properties ?? {}) as Inputs;
+    const attributes = (props.attributes ?? {}) as Inputs;
+    return [
+      `vault: ${i.vaultName} (resource group ${i.resourceGroupName})`,
+      `secret: ${i.secretName} (${props.contentType})`,
+      `value: [secret]`,
+      `expires: ${typeof attributes.expires === "number" ? new Date(attributes.expires * 1000).toISOString() : "(with the client secret)"}`,
+    ];
+  },
   "pulumi-nodejs:dynamic/dataverse:ChangeTracking": (i) => [
     `environment: ${i.environmentUrl}`,
     `change tracking on: ${list(i.entities)}`,
@@ -109,6 +119,7 @@ const TYPE_ORDER = [
   "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant",
   "pulumi-nodejs:dynamic/dataverse:ApplicationUser",
   "pulumi-nodejs:dynamic/dataverse:ChangeTracking",
+  "azure-native:keyvault:Secret",
 ];
 
 function byReadingOrder(a: PlannedResource, b: PlannedResource): number {
@@ -141,10 +152,30 @@ export function renderPlanText(plan: Plan): string {
   for (const r of plan.resources.filter((x) => !x.component)) counts.set(shortType(r.type), (counts.get(shortType(r.type)) ?? 0) + 1);
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   lines.push("", `Resources to create: ${total} (${[...counts].map(([t, n]) => `${n} ${t}`).join(", ")})`);
-  const outputs: string[] = [];
-  flattenOutputs(plan.outputs, "", outputs);
-  lines.push("", "Stack outputs:", ...outputs.map((o) => `  ${o}`));
+  lines.push(...renderIntegrationOutputs(plan.outputs));
   return lines.join("\n");
+}
+
+const show = (v: unknown) => (v instanceof Secret ? "[secret]" : Array.isArray(v) ? v.join(", ") : String(v));
+
+/** Per integration: the vendor's fields as its settings screen names them, then the generic block. */
+function renderIntegrationOutputs(outputs: Record<string, unknown>): string[] {
+  const integrations = (outputs.integrations ?? {}) as Record<string, { profile?: string; settings?: Record<string, unknown>; generic?: Record<string, unknown> }>;
+  const lines: string[] = [];
+  for (const [name, out] of Object.entries(integrations)) {
+    const width = Math.max(...Object.keys(out.settings ?? {}).map((k) => k.length), 0);
+    lines.push("", `Stack outputs of "${name}": integrations.${name}.settings, for the ${out.profile} settings screen, field by field:`);
+    for (const [field, value] of Object.entries(out.settings ?? {})) lines.push(`    ${field.padEnd(width)}  ${show(value)}`);
+    lines.push(`  integrations.${name}.generic:`);
+    for (const [key, value] of Object.entries(out.generic ?? {})) lines.push(`    ${key}: ${show(value)}`);
+  }
+  const rest = Object.fromEntries(Object.entries(outputs).filter(([k]) => k !== "integrations"));
+  if (Object.keys(rest).length) {
+    const other: string[] = [];
+    flattenOutputs(rest, "", other);
+    lines.push("", "Other stack outputs:", ...other.map((o) => `  ${o}`));
+  }
+  return lines;
 }
 
 /** The plan as one JSON document; secrets are replaced by "[secret]". */

@@ -1,0 +1,47 @@
+import * as pulumi from "@pulumi/pulumi";
+
+export interface KeyVaultDeliveryArgs {
+  /** Resource group of the existing vault. */
+  resourceGroupName: string;
+  /** Name of the existing vault. */
+  vaultName: string;
+  /** The client secret (a Pulumi secret). */
+  clientSecret: pulumi.Output<string>;
+  /** RFC 3339 end date of the client secret; the vault secret expires with it. */
+  secretExpiresAt: pulumi.Output<string>;
+  /** The integration's settings as one JSON document (a Pulumi secret: it holds the client secret). */
+  settingsJson: pulumi.Output<string>;
+}
+
+/** Seconds since the epoch, as Key Vault's `expires` attribute wants. */
+export const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+/**
+ * Writes an integration's client secret and its settings bundle to an existing Azure Key Vault:
+ * secrets `<name>-client-secret` and `<name>-sync-settings`, with content type and expiry.
+ */
+export class KeyVaultDelivery extends pulumi.ComponentResource {
+  readonly clientSecretUri: pulumi.Output<string>;
+  readonly settingsUri: pulumi.Output<string>;
+
+  constructor(name: string, args: KeyVaultDeliveryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("crm-sync:sync:KeyVaultDelivery", name, {}, opts);
+    // Loaded only when a vault is configured: the Key Vault submodule alone, not the ~136 MB package.
+    const keyvault: typeof import("@pulumi/azure-native/keyvault") = require("@pulumi/azure-native/keyvault");
+    const expires = args.secretExpiresAt.apply(epochSeconds);
+    const common = { resourceGroupName: args.resourceGroupName, vaultName: args.vaultName };
+    const clientSecret = new keyvault.Secret(`${name}-client-secret`, {
+      ...common,
+      secretName: `${name}-client-secret`,
+      properties: { value: args.clientSecret, contentType: "text/plain; Entra client secret", attributes: { enabled: true, expires } },
+    }, { parent: this, additionalSecretOutputs: ["properties"] });
+    const settings = new keyvault.Secret(`${name}-sync-settings`, {
+      ...common,
+      secretName: `${name}-sync-settings`,
+      properties: { value: args.settingsJson, contentType: "application/json; CRM sync settings", attributes: { enabled: true, expires } },
+    }, { parent: this, additionalSecretOutputs: ["properties"] });
+    this.clientSecretUri = pulumi.unsecret(clientSecret.properties.secretUri);
+    this.settingsUri = pulumi.unsecret(settings.properties.secretUri);
+    this.registerOutputs({ clientSecretUri: this.clientSecretUri, settingsUri: this.settingsUri });
+  }
+}

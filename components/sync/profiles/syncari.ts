@@ -1,0 +1,42 @@
+import { z } from "zod";
+import type { VendorProfile } from "../profile";
+import { redirectUriProblem } from "../../entra/redirectUris";
+
+const settings = z.strictObject({
+  /**
+   * The OAuth Redirect URL Syncari generates in Synapse setup step 3 (after it has the Client ID and Secret).
+   * Leave it out for the first `pulumi up`, then add it and run `pulumi up` again.
+   */
+  oauthRedirectUrl: z.string().superRefine((uri, ctx) => {
+    const problem = redirectUriProblem(uri);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }).optional(),
+});
+
+/**
+ * Syncari, MS Dynamics 365 Synapse (setup page: shared/seeds/002).
+ * - Single-tenant app "Syncari Integration"; application user with its Application ID.
+ * - API permission Dynamics CRM user_impersonation; client secret; Web platform redirect = Syncari's OAuth Redirect URL.
+ * - Change tracking on every synced table (default account, contact, lead) so Syncari sees deletions.
+ * - Admin consent avoids the "Unauthorized" error the page warns about.
+ * Synapse parameters: Dynamics CRM Organization URL, Endpoint URL (the tenant's login endpoint), Client ID, Client Secret.
+ */
+export const syncari: VendorProfile<z.output<typeof settings>> = {
+  key: "syncari",
+  title: "Syncari (MS Dynamics 365 Synapse)",
+  settings,
+  defaults: (s) => ({
+    signInAudience: "AzureADMyOrg",
+    permissions: ["Dynamics CRM: user_impersonation (delegated)"],
+    grantAdminConsent: true,
+    redirectUris: { web: s.oauthRedirectUrl ? [s.oauthRedirectUrl] : [] },
+    dataverse: { applicationUser: true, changeTracking: ["account", "contact", "lead"] },
+  }),
+  fields: (ctx) => ({
+    "Dynamics CRM Organization URL": ctx.endpoints.organizationUrl!,
+    "Endpoint URL": ctx.endpoints.authorityUrl,
+    "Client ID": ctx.clientId,
+    "Client Secret": ctx.clientSecret,
+  }),
+  secretFields: ["Client Secret"],
+};
