@@ -104,6 +104,8 @@ export class SyncIntegration extends pulumi.ComponentResource {
     }
 
     this.outputs = { profile: profile.key, settings: outputSettings, secretFields: profile.secretFields, generic };
-    this.registerOutputs({ outputs: this.outputs });
+    // Only non-secret identifiers: the settings travel through the stack outputs, where a vendor check
+    // (e.g. a forbidden character in the secret) fails the deployment with its own message.
+    this.registerOutputs({ profile: profile.key, clientId: this.app.clientId });
   }
 }

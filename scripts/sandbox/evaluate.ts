@@ -34,11 +34,35 @@ export async function evaluateStack(stack: string, options: EvaluateOptions = {}
   const cloud = new MockCloud(options.secretValues);
   await pulumi.runtime.setMocks(cloud, PROJECT, stack, false);
   pulumi.runtime.setAllConfig(config);
-  // Loaded only after the mocks are in place, as Pulumi's testing guide requires.
-  const { defineStack, readRawConfig }: typeof import("../../components/stack") = require("../../components/stack");
-  const { parseStackConfig }: typeof import("../../components/config") = require("../../components/config");
-  const outputs = defineStack(parseStackConfig(readRawConfig()), options.now);
-  const resolved = (await resolveDeep(outputs)) as Record<string, unknown>;
-  await pulumi.runtime.disconnect();
-  return { stack, resources: cloud.resources, outputs: resolved, labels: cloud.labels };
+  return asProgramHost(async () => {
+    // Loaded only after the mocks are in place, as Pulumi's testing guide requires.
+    const { defineStack, readRawConfig }: typeof import("../../components/stack") = require("../../components/stack");
+    const { parseStackConfig }: typeof import("../../components/config") = require("../../components/config");
+    const outputs = defineStack(parseStackConfig(readRawConfig()), options.now);
+    const resolved = (await resolveDeep(outputs)) as Record<string, unknown>;
+    await pulumi.runtime.disconnect();
+    return { stack, resources: cloud.resources, outputs: resolved, labels: cloud.labels };
+  });
+}
+
+/**
+ * Runs the program the way Pulumi's language host does: a rejection nobody awaited (an Output whose apply
+ * threw, seen through several derived Outputs) is a program error, reported once as the run's failure.
+ */
+async function asProgramHost<T>(run: () => Promise<T>): Promise<T> {
+  const captured: unknown[] = [];
+  const previous = process.listeners("unhandledRejection");
+  const collect = (reason: unknown) => { captured.push(reason); };
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", collect);
+  try {
+    const result = await run();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (captured.length) throw captured[0];
+    return result;
+  } finally {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    process.removeListener("unhandledRejection", collect);
+    for (const listener of previous) process.on("unhandledRejection", listener);
+  }
 }

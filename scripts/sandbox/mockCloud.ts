@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { RESOURCE_APIS } from "../../components/entra/permissionCatalog";
 import { fakeGuid, fakeSecret } from "./fakeIds";
-import { wrapWireSecrets } from "./resolve";
+import { unwrapWire, wrapWireSecrets } from "./resolve";
 
 export interface PlannedResource {
   type: string;
@@ -35,7 +35,7 @@ const CLOUD_STATE: Record<string, StateMaker> = {
   },
   "azure-native:keyvault:Secret": (_name, inputs) => {
     const uri = `https://${inputs.vaultName}.vault.azure.net/secrets/${inputs.secretName}`;
-    return { properties: { ...(inputs.properties as State), secretUri: uri, secretUriWithVersion: `${uri}/0123456789abcdef` } };
+    return { properties: { ...(unwrapWire(inputs.properties) as State), secretUri: uri, secretUriWithVersion: `${uri}/0123456789abcdef` } };
   },
   "pulumi-nodejs:dynamic/dataverse:ChangeTracking": (_name, inputs) => ({
     id: `${inputs.environmentUrl}|changetracking`, enabledEntities: inputs.entities, retainedEntities: [],

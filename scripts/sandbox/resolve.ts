@@ -11,18 +11,26 @@ export class Secret {
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
+/** Like Promise.all, but waits for every promise so that no later rejection goes unhandled. */
+async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 /** Resolves Outputs anywhere in a value; secret Outputs become `Secret`, unknowns become undefined. */
 export async function resolveDeep(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
     const output = value as pulumi.Output<unknown> & { promise(): Promise<unknown> };
-    const [inner, secret] = await Promise.all([output.promise(), pulumi.isSecret(output)]);
+    const [inner, secret] = await settleAll<unknown>([output.promise(), pulumi.isSecret(output)]);
     const resolved = await resolveDeep(inner);
     return secret ? new Secret(resolved) : resolved;
   }
   if (value instanceof Promise) return resolveDeep(await value);
-  if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
+  if (Array.isArray(value)) return settleAll(value.map(resolveDeep));
   if (value && typeof value === "object" && !(value instanceof Secret)) {
-    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveDeep(v)] as const));
+    const entries = await settleAll(Object.entries(value).map(async ([k, v]) => [k, await resolveDeep(v)] as const));
     return Object.fromEntries(entries);
   }
   return value;
@@ -37,6 +45,12 @@ export function wrapWireSecrets(value: unknown): unknown {
     return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, wrapWireSecrets(v)]));
   }
   return value;
+}
+
+/** The plain value of something the runtime may have wrapped as a secret on the wire. */
+export function unwrapWire(value: unknown): unknown {
+  const wrapped = wrapWireSecrets(value);
+  return wrapped instanceof Secret ? wrapped.value : wrapped;
 }
 
 /** JSON text with every secret replaced by "[secret]". */

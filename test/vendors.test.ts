@@ -1,0 +1,177 @@
+import { describe, expect, it } from "vitest";
+import { loadBuilt } from "./helpers/dist";
+import { FIXED_NOW, TENANT, flatConfig } from "./helpers/stackConfig";
+import type * as Evaluate from "../scripts/sandbox/evaluate";
+import type * as Resolve from "../scripts/sandbox/resolve";
+import { ConfigError, parseStackConfig } from "../components/config";
+
+const { evaluateStack } = loadBuilt<typeof Evaluate>("scripts/sandbox/evaluate.js");
+const { Secret } = loadBuilt<typeof Resolve>("scripts/sandbox/resolve.js");
+const now = () => FIXED_NOW;
+
+type Out = { profile: string; settings: Record<string, unknown>; generic: Record<string, unknown>; secretFields: string[] };
+const outputOf = (plan: Evaluate.Plan, name: string) => (plan.outputs.integrations as Record<string, Out>)[name];
+const ofType = (plan: Evaluate.Plan, short: string) => plan.resources.filter((r) => !r.component && r.type.endsWith(`:${short}`));
+const idOf = (plan: Evaluate.Plan, label: string) => [...plan.labels].find(([, l]) => l === label)![0];
+const permissionsOf = (plan: Evaluate.Plan) => ofType(plan, "Application")[0].inputs.requiredResourceAccesses;
+const DYNAMICS = "00000007-0000-0000-c000-000000000000";
+const USER_IMPERSONATION = [{ resourceAppId: DYNAMICS, resourceAccesses: [{ id: "78ce3f0f-a1ce-49c2-8cde-64b5c0896db4", type: "Scope" }] }];
+
+describe("Daktela", () => {
+  it("creates app, 24-month secret and an application user with the role; outputs Daktela's fields", async () => {
+    const plan = await evaluateStack("daktela", { now });
+    expect(permissionsOf(plan)).toEqual([]);
+    expect(ofType(plan, "ApplicationPassword")[0].inputs.endDate).toBe("2028-03-15T10:00:00Z");
+    expect(ofType(plan, "ApplicationUser")[0].inputs).toMatchObject({ environmentUrl: "https://contoso.crm4.dynamics.com", applicationId: idOf(plan, "daktela-app clientId"), securityRoles: ["CRM Sync Integration"] });
+    expect(ofType(plan, "AppRoleAssignment").length + ofType(plan, "ServicePrincipalDelegatedPermissionGrant").length + ofType(plan, "ChangeTracking").length).toBe(0);
+    const out = outputOf(plan, "daktela");
+    expect(Object.keys(out.settings)).toEqual(["Instance URI", "Application ID", "Application secret"]);
+    expect(out.settings["Instance URI"]).toBe("https://contoso.crm4.dynamics.com");
+    expect(out.settings["Application ID"]).toBe(idOf(plan, "daktela-app clientId"));
+    expect(out.settings["Application secret"]).toBeInstanceOf(Secret);
+    expect(out.secretFields).toEqual(["Application secret"]);
+  });
+});
+
+describe("Bright Pattern", () => {
+  it("asks for delegated user_impersonation with consent and the tenant's reply URL; outputs v1 endpoints and API v9.0", async () => {
+    const plan = await evaluateStack("bright-pattern", { now });
+    expect(permissionsOf(plan)).toEqual(USER_IMPERSONATION);
+    expect(ofType(plan, "Application")[0].inputs.web).toEqual({ redirectUris: ["https://contoso.brightpattern.com/admin/msdynamicscallback.html"] });
+    expect(ofType(plan, "ServicePrincipalDelegatedPermissionGrant")[0].inputs.claimValues).toEqual(["user_impersonation"]);
+    expect(ofType(plan, "ApplicationUser")).toHaveLength(0);
+    const out = outputOf(plan, "contact-center");
+    expect(out.settings).toMatchObject({
+      "Authorization URL": `https://login.microsoftonline.com/${TENANT}/oauth2/authorize`,
+      "Token URL": `https://login.microsoftonline.com/${TENANT}/oauth2/token`,
+      "API URL": "https://contoso.crm.dynamics.com/api/data/v9.0",
+      "Client ID": idOf(plan, "contact-center-app clientId"),
+    });
+    expect(out.settings["Client Secret"]).toBeInstanceOf(Secret);
+    expect(String((out.settings["Client Secret"] as Resolve.Secret).value)).not.toContain("+");
+  });
+
+  it("fails the deployment with the exact rotation command when Entra's secret contains '+', never showing it", async () => {
+    const err = await evaluateStack("bright-pattern", { now, secretValues: { "contact-center-secret": "Ab3~x+QzSECRETVALUE" } }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toContain(`rejects client secrets containing "+"`);
+    expect((err as Error).message).toMatch(/Get a new secret with: pulumi up -s bright-pattern --replace 'urn:pulumi:bright-pattern::crm-sync::[^']*azuread:index\/applicationPassword:ApplicationPassword::contact-center-secret'$/);
+    expect((err as Error).message).not.toContain("SECRETVALUE");
+  });
+
+  it("lets the user override the reply URL", async () => {
+    const plan = await evaluateStack("bp-override", { now, config: flatConfig({
+      tenantId: TENANT, dataverseEnvironments: { crm: "https://contoso.crm.dynamics.com" },
+      integrations: [{ name: "bp", profile: "bright-pattern", vendor: { tenant: "contoso" }, redirectUris: { web: ["https://contoso-eu.brightpattern.com/admin/msdynamicscallback.html"] } }],
+    }) });
+    expect(ofType(plan, "Application")[0].inputs.web).toEqual({ redirectUris: ["https://contoso-eu.brightpattern.com/admin/msdynamicscallback.html"] });
+  });
+});
+
+describe("Syncari", () => {
+  it("is single tenant with user_impersonation, Syncari's redirect, an app user and change tracking on the synced tables", async () => {
+    const plan = await evaluateStack("syncari", { now });
+    expect(ofType(plan, "Application")[0].inputs).toMatchObject({ signInAudience: "AzureADMyOrg", web: { redirectUris: ["https://app.syncari.com/oauth/callback/ms-dynamics"] } });
+    expect(permissionsOf(plan)).toEqual(USER_IMPERSONATION);
+    expect(ofType(plan, "ServicePrincipalDelegatedPermissionGrant")).toHaveLength(1);
+    expect(ofType(plan, "ApplicationUser")[0].inputs.securityRoles).toEqual(["Basic User"]);
+    expect(ofType(plan, "ChangeTracking")[0].inputs.entities).toEqual(["account", "contact", "lead"]);
+    const out = outputOf(plan, "syncari");
+    expect(out.settings).toMatchObject({
+      "Dynamics CRM Organization URL": "https://contoso.crm.dynamics.com",
+      "Endpoint URL": `https://login.microsoftonline.com/${TENANT}`,
+      "Client ID": idOf(plan, "syncari-app clientId"),
+    });
+    expect(out.settings["Client Secret"]).toBeInstanceOf(Secret);
+    expect(out.generic.changeTrackedTables).toEqual(["account", "contact", "lead"]);
+  });
+});
+
+describe("CData / Gathr", () => {
+  it("AzureAD mode: delegated with the default CallbackURL; AzureServicePrincipal mode: application user with roles", async () => {
+    const plan = await evaluateStack("cdata", { now });
+    const apps = Object.fromEntries(ofType(plan, "Application").map((r) => [r.name, r.inputs]));
+    expect(apps["gathr-user-app"]).toMatchObject({ requiredResourceAccesses: USER_IMPERSONATION, web: { redirectUris: ["http://localhost:33333"] } });
+    expect(apps["gathr-service-app"].requiredResourceAccesses).toEqual([]);
+    expect(ofType(plan, "ApplicationUser").map((r) => [r.name, r.inputs.securityRoles])).toEqual([["gathr-service-app-user", ["Basic User", "CRM Sync Integration"]]]);
+    const user = outputOf(plan, "gathr-user");
+    expect(user.settings).toMatchObject({
+      URL: "https://contoso.crm.dynamics.com/", CRMVersion: "CRMOnline", AuthScheme: "AzureAD", AzureTenant: TENANT,
+      OAuthClientId: idOf(plan, "gathr-user-app clientId"), CallbackURL: "http://localhost:33333", InitiateOAuth: "GETANDREFRESH",
+    });
+    expect(user.settings.OAuthClientSecret).toBeInstanceOf(Secret);
+    const connection = user.settings.ConnectionString as Resolve.Secret;
+    expect(connection).toBeInstanceOf(Secret);
+    expect(connection.value).toBe(`URL=https://contoso.crm.dynamics.com/;CRMVersion=CRMOnline;AuthScheme=AzureAD;AzureTenant=${TENANT};OAuthClientId=${idOf(plan, "gathr-user-app clientId")};OAuthClientSecret=${(user.settings.OAuthClientSecret as Resolve.Secret).value};CallbackURL=http://localhost:33333;InitiateOAuth=GETANDREFRESH`);
+    expect(outputOf(plan, "gathr-service").settings.AuthScheme).toBe("AzureServicePrincipal");
+  });
+});
+
+describe("Raynet with Key Vault delivery", () => {
+  it("grants the four Graph application permissions with consent and has no Dataverse part", async () => {
+    const plan = await evaluateStack("raynet", { now });
+    const ids = ["df021288-bdef-4463-88db-98f22de89214", "ef54d2bf-783f-4e0f-bca1-3210c0444d99", "6918b873-d17a-4dc1-b314-35f528134491", "44e666d1-d276-445b-a5fc-8815eeb81d55"];
+    expect(permissionsOf(plan)).toEqual([{ resourceAppId: "00000003-0000-0000-c000-000000000000", resourceAccesses: ids.map((id) => ({ id, type: "Role" })) }]);
+    expect(ofType(plan, "AppRoleAssignment").map((r) => r.inputs.appRoleId)).toEqual(ids);
+    expect(ofType(plan, "Application")[0].inputs.displayName).toBe("Raynet Outlook Sync");
+    expect(plan.resources.filter((r) => r.type.includes("dataverse"))).toHaveLength(0);
+  });
+
+  it("writes the secret and the settings bundle to the vault, with content type and expiry, and exports URIs instead of values", async () => {
+    const plan = await evaluateStack("raynet", { now });
+    const secrets = ofType(plan, "Secret").filter((r) => r.type === "azure-native:keyvault:Secret");
+    expect(secrets.map((r) => r.inputs.secretName)).toEqual(["raynet-client-secret", "raynet-sync-settings"]);
+    const propsOf = (r: typeof secrets[number]) => (r.inputs.properties as Resolve.Secret).value as { value: string; contentType: string; attributes: object };
+    for (const s of secrets) {
+      expect(s.inputs.properties).toBeInstanceOf(Secret); // the value inside makes the whole property secret
+      expect(propsOf(s).attributes).toEqual({ enabled: true, expires: Date.parse("2028-03-15T10:00:00Z") / 1000 });
+      expect(s.inputs).toMatchObject({ resourceGroupName: "rg-integrations", vaultName: "kv-contoso-sync" });
+    }
+    expect(propsOf(secrets[0]).contentType).toMatch(/^text\/plain/);
+    expect(propsOf(secrets[1]).contentType).toMatch(/^application\/json/);
+    expect(JSON.parse(propsOf(secrets[1]).value)).toMatchObject({ profile: "raynet", settings: { "Application (client) ID": idOf(plan, "raynet-app clientId") } });
+    const out = outputOf(plan, "raynet");
+    expect(out.settings["Client secret"]).toBe("https://kv-contoso-sync.vault.azure.net/secrets/raynet-client-secret");
+    expect(out.settings["Directory (tenant) ID"]).toBe(TENANT);
+    expect(out.generic.clientSecret).toBeUndefined();
+    expect(JSON.stringify(out)).not.toMatch(/fake~/);
+  });
+
+  it("keeps secret values (as Pulumi secrets) in the outputs when secretsInOutputs is on, and makes no vault secrets without a vault", async () => {
+    const base = { tenantId: TENANT, integrations: [{ name: "raynet", profile: "raynet" }] };
+    const withVault = await evaluateStack("kv-on", { now, config: flatConfig({ ...base, keyVault: { resourceGroupName: "rg", vaultName: "kv-one" } }) });
+    expect(outputOf(withVault, "raynet").settings["Client secret"]).toBeInstanceOf(Secret);
+    expect(outputOf(withVault, "raynet").generic.keyVaultClientSecretUri).toBe("https://kv-one.vault.azure.net/secrets/raynet-client-secret");
+    const without = await evaluateStack("kv-off", { now, config: flatConfig(base) });
+    expect(without.resources.filter((r) => r.type.startsWith("azure-native"))).toHaveLength(0);
+  });
+});
+
+describe("profile config errors", () => {
+  const parse = (integration: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+    try {
+      parseStackConfig({ tenantId: TENANT, dataverseEnvironments: { crm: "https://contoso.crm.dynamics.com" }, integrations: [integration], ...extra });
+      return [];
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+  };
+  it.each([
+    ["Daktela without a role", { name: "dk", profile: "daktela" }, /integrations\[0\]\.dataverse\.securityRoles: Daktela's application user needs a security role/],
+    ["Bright Pattern without tenant", { name: "bp", profile: "bright-pattern" }, /integrations\[0\]\.vendor\.tenant: is required/],
+    ["Bright Pattern with a bad tenant", { name: "bp", profile: "bright-pattern", vendor: { tenant: "contoso.brightpattern.com" } }, /vendor\.tenant: must be a host label/],
+    ["a setting the profile does not have", { name: "bp", profile: "bright-pattern", vendor: { tenant: "x", region: "eu" } }, /vendor\.region: not a setting of the bright-pattern profile/],
+    ["CData with an unknown AuthScheme", { name: "cd", profile: "cdata", vendor: { authScheme: "OAuth" } }, /vendor\.authScheme: must be AzureAD \(delegated\) or AzureServicePrincipal/],
+    ["CData service principal without roles", { name: "cd", profile: "cdata", vendor: { authScheme: "AzureServicePrincipal" } }, /dataverse\.securityRoles: AuthScheme=AzureServicePrincipal needs security roles/],
+    ["CData with a non-loopback http callback", { name: "cd", profile: "cdata", vendor: { authScheme: "AzureAD", callbackUrl: "http://gathr.example.com/cb" } }, /vendor\.callbackUrl: must use https/],
+    ["Raynet with a Dataverse part", { name: "ra", profile: "raynet", dataverse: { securityRoles: ["Basic User"] } }, /integrations\[0\]\.dataverse: Raynet syncs Outlook through Microsoft Graph/],
+    ["a Key Vault with a bad name", { name: "ra", profile: "raynet" }, /crm-sync:keyVault\.vaultName: must be a Key Vault name/, { keyVault: { resourceGroupName: "rg", vaultName: "kv_bad" } }],
+  ])("rejects %s", (_title, integration, message, extra = {}) => {
+    const problems = parse(integration, extra);
+    expect(problems.join("\n")).toMatch(message);
+  });
+
+  it("accepts every example stack's config", () => {
+    expect(parse({ name: "sy", profile: "syncari" })).toEqual([]);
+  });
+});
