@@ -175,12 +175,24 @@ function whoAmI(ctx: RouteContext): RouteResult {
   return { status: 200, body: { "@odata.context": `${ctx.apiRoot}/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`, BusinessUnitId: user._businessunitid_value, UserId: user.systemuserid, OrganizationId: ctx.data.organizationId } };
 }
 
+/** An application user may read its own record, and only with a role (a stand-in for privileges). */
+function routeForApplication(ctx: RouteContext): RouteResult {
+  const user = [...ctx.data.users.values()].find((u) => u.applicationid === ctx.callerApp);
+  const own = new RegExp(`^/systemusers\\(${GUID}\\)$`).exec(ctx.path);
+  if (user && ctx.method === "GET" && own && own[1].toLowerCase() === user.systemuserid && user.roles.size > 0) {
+    const row = userRow(ctx, user);
+    const expand = expandRoles(ctx);
+    return { status: 200, body: { ...select(row, ctx.query.get("$select") ?? undefined), ...(expand ? expand(row) : {}) } };
+  }
+  throw new HttpError(403, "0x80040220", "The user does not hold the privilege this request needs.");
+}
+
 /** Dispatches one request to the Web API subset the project uses. */
 export function route(ctx: RouteContext): RouteResult {
   const { method, path } = ctx;
   let m: RegExpExecArray | null;
   if (method === "GET" && path === "/WhoAmI") return whoAmI(ctx);
-  if (ctx.callerApp) throw new HttpError(403, "0x80040220", "The application user lacks the privilege for this request.");
+  if (ctx.callerApp) return routeForApplication(ctx);
   if (method === "GET" && path === "/businessunits") return collection(ctx, ctx.data.businessUnits as unknown as Record<string, unknown>[]);
   if (method === "GET" && path === "/roles") return collection(ctx, ctx.data.roles as unknown as Record<string, unknown>[]);
   if (path === "/systemusers") {
