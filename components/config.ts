@@ -4,6 +4,7 @@ import { parsePermission, permissionLabel, type Permission } from "./entra/permi
 import { redirectUriProblem } from "./entra/redirectUris";
 import { environmentUrlProblem, GUID_PATTERN, normalizeEnvironmentUrl } from "./dataverse/inputs";
 import { MAX_SECRET_LIFETIME_MONTHS } from "./entra/secretExpiry";
+import { DEFAULT_ROTATION_ANCHOR, defaultRotateEveryDays } from "./entra/rotation";
 import { PROFILE_KEYS } from "./sync/profiles";
 import { applyProfiles, profileProblems } from "./sync/applyProfiles";
 
@@ -65,6 +66,9 @@ const redirectUris = z
   })
   .default({ web: [], publicClient: [], spa: [] });
 
+const isoInstant = z.string({ error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z" })
+  .refine((v) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(v) && !Number.isNaN(Date.parse(v)), { error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z" });
+
 const secretPolicy = z
   .strictObject({
     /** Lifetime of each client secret, in months. */
@@ -74,8 +78,29 @@ const secretPolicy = z
       .min(1, { error: "must be at least 1 month" })
       .max(MAX_SECRET_LIFETIME_MONTHS, { error: `must be at most ${MAX_SECRET_LIFETIME_MONTHS} months` })
       .default(MAX_SECRET_LIFETIME_MONTHS),
+    /** Days between scheduled rotations; default half the lifetime. */
+    rotateEveryDays: z.number({ error: "must be a number of days" }).int({ error: "must be a whole number of days" }).min(1, { error: "must be at least 1 day" }).optional(),
+    /** On-demand rotations so far; scripts/rotate-secret bumps it. */
+    generation: z.number({ error: "must be a whole number" }).int({ error: "must be a whole number" }).min(0, { error: "must not be negative" }).default(0),
+    /** When the latest on-demand rotation was asked for; written by scripts/rotate-secret with the generation. */
+    rotatedAt: isoInstant.optional(),
+    /** Warn when the active secret ends within this many days. */
+    expiryWarningDays: z.number({ error: "must be a number of days" }).int().min(1, { error: "must be at least 1 day" }).default(30),
+    /** Start of the rotation schedule. */
+    rotationAnchor: isoInstant.default(DEFAULT_ROTATION_ANCHOR),
   })
-  .default({ lifetimeMonths: MAX_SECRET_LIFETIME_MONTHS });
+  .default({ lifetimeMonths: MAX_SECRET_LIFETIME_MONTHS, generation: 0, expiryWarningDays: 30, rotationAnchor: DEFAULT_ROTATION_ANCHOR })
+  .transform((s, ctx) => {
+    const rotateEveryDays = s.rotateEveryDays ?? defaultRotateEveryDays(s.lifetimeMonths);
+    const lifetimeDays = Math.floor((s.lifetimeMonths * 365) / 12);
+    if (rotateEveryDays >= lifetimeDays) {
+      ctx.addIssue({ code: "custom", path: ["rotateEveryDays"], message: `must be shorter than the secret's lifetime (${lifetimeDays} days for ${s.lifetimeMonths} months), or secrets expire before they rotate` });
+    }
+    if (s.generation > 0 && s.rotatedAt === undefined) {
+      ctx.addIssue({ code: "custom", path: ["rotatedAt"], message: "is required once generation is above 0 (scripts/rotate-secret writes both): the time of the latest on-demand rotation" });
+    }
+    return { ...s, rotateEveryDays };
+  });
 
 const dataverse = z.strictObject({
   /** Key in `dataverseEnvironments`; optional when the stack has exactly one environment. */

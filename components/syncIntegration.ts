@@ -43,7 +43,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
       signInAudience: integration.signInAudience,
       permissions: integration.permissions,
       redirectUris: integration.redirectUris,
-      secretLifetimeMonths: integration.secret.lifetimeMonths,
+      secret: { ...integration.secret, anchor: integration.secret.rotationAnchor },
       grantAdminConsent: integration.grantAdminConsent,
       now: args.now,
     }, { parent: this });
@@ -76,6 +76,8 @@ export class SyncIntegration extends pulumi.ComponentResource {
       clientId: this.app.clientId,
       clientSecret,
       secretExpiresAt: this.app.secretExpiresAt,
+      activeSecretSlot: this.app.rotation.active.slot,
+      secretSlots: Object.fromEntries([this.app.rotation.active, this.app.rotation.previous].map((s) => [s.slot, { rotation: s.rotation, issuedAt: s.issuedAt, expiresAt: s.endDate, active: s.active }])),
       applicationObjectId: this.app.applicationObjectId,
       servicePrincipalObjectId: this.app.servicePrincipalObjectId,
       ...urls,

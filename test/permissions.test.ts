@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { consentPlan, requiredResourceAccesses, verifiedPermissionId } from "../components/entra/consent";
 import { knownPermissionNames, parsePermission, permissionById, type Permission } from "../components/entra/permissions";
 import { redirectUriProblem } from "../components/entra/redirectUris";
-import { addMonthsUtc, secretEndDate } from "../components/entra/secretExpiry";
+import { addMonthsUtc } from "../components/entra/secretExpiry";
 
 const parse = (text: string) => {
   const p = parsePermission(text);
@@ -89,7 +89,7 @@ describe("redirect URIs", () => {
 
 describe("secret expiry", () => {
   it("adds months in UTC and clamps to the month end", () => {
-    expect(secretEndDate(new Date("2026-03-15T10:00:00.123Z"), 24)).toBe("2028-03-15T10:00:00Z");
+    expect(addMonthsUtc(new Date("2026-03-15T10:00:00.123Z"), 24).toISOString()).toBe("2028-03-15T10:00:00.000Z");
     expect(addMonthsUtc(new Date("2026-01-31T00:00:00Z"), 1).toISOString()).toBe("2026-02-28T00:00:00.000Z");
     expect(addMonthsUtc(new Date("2027-08-31T00:00:00Z"), 6).toISOString()).toBe("2028-02-29T00:00:00.000Z");
   });

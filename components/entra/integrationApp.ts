@@ -3,7 +3,8 @@ import * as azuread from "@pulumi/azuread";
 import { consentPlan, requiredResourceAccesses, resourceApisOf, verifiedPermissionId } from "./consent";
 import type { Permission } from "./permissions";
 import { redirectUriProblem } from "./redirectUris";
-import { MAX_SECRET_LIFETIME_MONTHS, secretEndDate } from "./secretExpiry";
+import { MAX_SECRET_LIFETIME_MONTHS } from "./secretExpiry";
+import { DEFAULT_ROTATION_ANCHOR, daysUntil, defaultRotateEveryDays, rotationPlan, type RotationPlan, type RotationPolicy, type SlotName } from "./rotation";
 
 export interface RedirectUriSet {
   /** Web platform (confidential client, authorization code flow). */
@@ -25,20 +26,34 @@ export interface EntraIntegrationAppArgs {
   permissions: Permission[];
   /** Redirect URIs per platform: https only, except loopback http. */
   redirectUris?: RedirectUriSet;
-  /** Lifetime of the client secret in months, 1 to 24. Default 24. */
-  secretLifetimeMonths?: number;
+  /**
+   * Client secret lifetime and rotation. Two secrets live in alternating slots; a rotation (scheduled every
+   * `rotateEveryDays`, or on demand by bumping `generation`) replaces only the older one.
+   */
+  secret?: Partial<RotationPolicy> & { expiryWarningDays?: number };
   /** Create admin consent (app role assignments and tenant-wide delegated grants). Default true. */
   grantAdminConsent?: boolean;
   /** Object ids of users or service principals to own the app registration and service principal. */
   owners?: pulumi.Input<string>[];
-  /** Clock used for the secret's end date; tests pass a fixed one. Default: the current time. */
+  /** Clock that places the run in the rotation schedule; tests pass a fixed one. Default: the current time. */
   now?: () => Date;
 }
 
+function policyOf(args: EntraIntegrationAppArgs): RotationPolicy {
+  const lifetimeMonths = args.secret?.lifetimeMonths ?? MAX_SECRET_LIFETIME_MONTHS;
+  return {
+    lifetimeMonths,
+    rotateEveryDays: args.secret?.rotateEveryDays ?? defaultRotateEveryDays(lifetimeMonths),
+    generation: args.secret?.generation ?? 0,
+    rotatedAt: args.secret?.rotatedAt,
+    anchor: args.secret?.anchor ?? DEFAULT_ROTATION_ANCHOR,
+  };
+}
+
 function checkArgs(name: string, args: EntraIntegrationAppArgs): void {
-  const months = args.secretLifetimeMonths ?? MAX_SECRET_LIFETIME_MONTHS;
+  const months = args.secret?.lifetimeMonths ?? MAX_SECRET_LIFETIME_MONTHS;
   if (!Number.isInteger(months) || months < 1 || months > MAX_SECRET_LIFETIME_MONTHS) {
-    throw new Error(`${name}: secretLifetimeMonths must be a whole number from 1 to ${MAX_SECRET_LIFETIME_MONTHS}, got ${months}`);
+    throw new Error(`${name}: secret.lifetimeMonths must be a whole number from 1 to ${MAX_SECRET_LIFETIME_MONTHS}, got ${months}`);
   }
   for (const [platform, uris] of Object.entries(args.redirectUris ?? {})) {
     for (const uri of uris ?? []) {
@@ -58,12 +73,14 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
   readonly clientId: pulumi.Output<string>;
   readonly applicationObjectId: pulumi.Output<string>;
   readonly servicePrincipalObjectId: pulumi.Output<string>;
-  /** The client secret value, always a Pulumi secret. */
+  /** The active client secret (the newer slot), always a Pulumi secret. */
   readonly clientSecret: pulumi.Output<string>;
-  /** RFC 3339 end date of the client secret. */
+  /** RFC 3339 end date of the active client secret. */
   readonly secretExpiresAt: pulumi.Output<string>;
-  /** URN of the client secret resource, for `pulumi up --replace`. */
+  /** URN of the active client secret resource, for `pulumi up --replace`. */
   readonly secretUrn: pulumi.Output<string>;
+  /** Which slot holds the active secret, and each slot's rotation and end date. */
+  readonly rotation: RotationPlan;
   /** The service principal and consent resources: depend on these before using the app. */
   readonly readyResources: pulumi.Resource[];
 
@@ -88,16 +105,20 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
     }, parent);
 
     const now = (args.now ?? (() => new Date()))();
-    const password = new azuread.ApplicationPassword(`${name}-secret`, {
+    this.rotation = rotationPlan(policyOf(args), now);
+    const passwords = Object.fromEntries([this.rotation.active, this.rotation.previous].map((slot) => [slot.slot, new azuread.ApplicationPassword(`${name}-secret-${slot.slot}`, {
       applicationId: application.id,
-      displayName: `managed by Pulumi (${pulumi.getStack()})`,
-      endDate: secretEndDate(now, args.secretLifetimeMonths ?? MAX_SECRET_LIFETIME_MONTHS),
-    }, {
-      ...parent,
-      // The end date is fixed when the secret is created; re-computing it on every run would replace the secret.
-      ignoreChanges: ["endDate"],
-      additionalSecretOutputs: ["value"],
-    });
+      displayName: `managed by Pulumi (${pulumi.getStack()}), slot ${slot.slot}, rotation ${slot.rotation}`,
+      endDate: slot.endDate,
+      // A new rotation number replaces this slot's secret; the other slot's inputs stay as they were.
+      rotateWhenChanged: { rotation: String(slot.rotation) },
+    }, { ...parent, additionalSecretOutputs: ["value"] })])) as Record<SlotName, azuread.ApplicationPassword>;
+    const active = passwords[this.rotation.active.slot];
+    const warnDays = args.secret?.expiryWarningDays ?? 30;
+    const left = daysUntil(this.rotation.active.endDate, now);
+    if (left <= warnDays) {
+      void pulumi.log.warn(`client secret of ${name} (slot ${this.rotation.active.slot}) ends in ${left} days, on ${this.rotation.active.endDate}: rotate it (scripts/rotate-secret) and update the vendor`, this);
+    }
 
     const consent = args.grantAdminConsent === false ? [] : this.grantConsent(name, args.permissions, servicePrincipal);
 
@@ -105,9 +126,9 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
     this.clientId = application.clientId;
     this.applicationObjectId = application.objectId;
     this.servicePrincipalObjectId = servicePrincipal.objectId;
-    this.clientSecret = pulumi.secret(password.value);
-    this.secretExpiresAt = password.endDate;
-    this.secretUrn = password.urn;
+    this.clientSecret = pulumi.secret(active.value);
+    this.secretExpiresAt = active.endDate;
+    this.secretUrn = active.urn;
     this.readyResources = [servicePrincipal, ...consent];
     this.registerOutputs({
       tenantId: this.tenantId,

@@ -9,8 +9,3 @@ export function addMonthsUtc(start: Date, months: number): Date {
   target.setUTCHours(start.getUTCHours(), start.getUTCMinutes(), start.getUTCSeconds(), 0);
   return target;
 }
-
-/** End date (RFC 3339, whole seconds) of a client secret created at `now` with the given lifetime. */
-export function secretEndDate(now: Date, lifetimeMonths: number): string {
-  return addMonthsUtc(now, lifetimeMonths).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
