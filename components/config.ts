@@ -244,6 +244,21 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   throw new ConfigError(problems);
 }
 
+/** The `crm-sync:*` keys of the runtime's flat config (`namespace:key -> text`); object values arrive as JSON. */
+export function rawConfigFrom(flat: Record<string, string>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(flat)) {
+    const [namespace, name] = key.split(":");
+    if (namespace !== CONFIG_NAMESPACE || !name) continue;
+    try {
+      raw[name] = JSON.parse(text);
+    } catch {
+      raw[name] = text;
+    }
+  }
+  return raw;
+}
+
 /** The environment URL an integration's Dataverse part targets (validated by the schema to exist). */
 export function dataverseUrlFor(cfg: StackConfig, dv: DataverseConfig): string {
   const key = dv.environment ?? Object.keys(cfg.dataverseEnvironments)[0];

@@ -1,20 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, parseStackConfig, type StackConfig } from "./config";
+import { parseStackConfig, rawConfigFrom, type StackConfig } from "./config";
 import { SyncIntegration } from "./syncIntegration";
 
-/** Reads every `crm-sync:*` key of the current stack; object values arrive as JSON text. */
+/** Reads every `crm-sync:*` key of the current stack. */
 export function readRawConfig(): Record<string, unknown> {
-  const raw: Record<string, unknown> = {};
-  for (const [key, text] of Object.entries(pulumi.runtime.allConfig())) {
-    const [namespace, name] = key.split(":");
-    if (namespace !== CONFIG_NAMESPACE || !name) continue;
-    try {
-      raw[name] = JSON.parse(text);
-    } catch {
-      raw[name] = text;
-    }
-  }
-  return raw;
+  return rawConfigFrom(pulumi.runtime.allConfig());
 }
 
 export interface StackOutputs {

@@ -41,6 +41,7 @@ const describers: Record<string, Describe> = {
     `application: ${label(i.applicationId)}`,
     `displayName: ${i.displayName}`,
     `endDate: ${i.endDate}`,
+    `rotation: ${(i.rotateWhenChanged as Inputs | undefined)?.rotation ?? "(none)"}`,
   ],
   "azuread:index/appRoleAssignment:AppRoleAssignment": (i, label) => [
     `admin consent (application permission): ${label(i.appRoleId)}`,

@@ -34,12 +34,17 @@ export function loadStackConfig(stack: string, dir = stacksDir()): Record<string
   if (!fs.existsSync(file)) {
     throw new Error(`no stack "${stack}": ${file} does not exist (stacks here: ${listStacks(dir).join(", ") || "none"})`);
   }
-  const doc = parse(fs.readFileSync(file, "utf8")) ?? {};
+  return stackConfigFromText(fs.readFileSync(file, "utf8"), file);
+}
+
+/** The flat config map of a stack file's text; `label` names the file in errors. */
+export function stackConfigFromText(text: string, label: string): Record<string, string> {
+  const doc = parse(text) ?? {};
   const config: Record<string, unknown> = doc.config ?? {};
   const flat: Record<string, string> = {};
   for (const [key, value] of Object.entries(config)) {
     if (value && typeof value === "object" && "secure" in value) {
-      throw new Error(`${file}: ${key} is an encrypted secret; the offline run cannot decrypt it`);
+      throw new Error(`${label}: ${key} is an encrypted secret; the offline run cannot decrypt it`);
     }
     flat[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
