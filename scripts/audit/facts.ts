@@ -1,0 +1,116 @@
+import { DYNAMICS_CRM, MICROSOFT_GRAPH } from "../../components/entra/permissionCatalog";
+import { permissionById, permissionLabel } from "../../components/entra/permissions";
+import type { ResourceChange, ResourceState } from "./readState";
+
+export interface PermissionFact { label: string; kind: string; consented: boolean }
+export interface IntegrationFacts {
+  name: string;
+  application?: { displayName: string; clientId: string; audience: string };
+  permissions: PermissionFact[];
+  redirectUris: { platform: string; uri: string }[];
+  appUser?: { environmentUrl: string; businessUnit: string; roles: string[] };
+  tables: string[];
+  secrets: { slot: string; rotation: string; endDate: string; active?: boolean }[];
+}
+
+const T = {
+  app: "azuread:index/application:Application",
+  password: "azuread:index/applicationPassword:ApplicationPassword",
+  assignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
+  grant: "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant",
+  user: "pulumi-nodejs:dynamic/dataverse:ApplicationUser",
+  tracking: "pulumi-nodejs:dynamic/dataverse:ChangeTracking",
+  integration: "crm-sync:sync:Integration",
+  stack: "pulumi:pulumi:Stack",
+};
+const API_BY_SLUG: Record<string, typeof MICROSOFT_GRAPH> = { [MICROSOFT_GRAPH.slug]: MICROSOFT_GRAPH, [DYNAMICS_CRM.slug]: DYNAMICS_CRM };
+const PLATFORMS: [string, string][] = [["web", "web"], ["publicClient", "public client"], ["singlePageApplication", "SPA"]];
+
+type Pick = (r: ResourceChange) => ResourceState | undefined;
+
+/** Names of the integrations (their component resources). */
+export function integrationNames(resources: ResourceChange[]): string[] {
+  return resources.filter((r) => r.type === T.integration).map((r) => r.name);
+}
+
+function ownedBy(resources: ResourceChange[], name: string, all: string[]): ResourceChange[] {
+  const owner = (r: ResourceChange) => all.filter((n) => r.name === n || r.name.startsWith(`${n}-`)).sort((a, b) => b.length - a.length)[0];
+  return resources.filter((r) => r.custom && owner(r) === name);
+}
+
+/** What one integration grants, read from the old or the new state of its resources. */
+export function integrationFacts(resources: ResourceChange[], name: string, pick: Pick): IntegrationFacts {
+  const mine = ownedBy(resources, name, integrationNames(resources)).map((r) => ({ r, s: pick(r) })).filter((x) => x.s);
+  const of = (type: string) => mine.filter((x) => x.r.type === type);
+  const facts: IntegrationFacts = { name, permissions: [], redirectUris: [], tables: [], secrets: [] };
+  const consentedRoles = new Set(of(T.assignment).map((x) => String(x.s!.inputs.appRoleId)));
+  const consentedScopes = new Set(of(T.grant).flatMap((x) => {
+    const api = API_BY_SLUG[x.r.name.slice(x.r.name.lastIndexOf("-grant-") + 7)];
+    return ((x.s!.inputs.claimValues as string[]) ?? []).map((c) => `${api?.appId}:${c}`);
+  }));
+  const app = of(T.app)[0]?.s;
+  if (app) {
+    facts.application = {
+      displayName: String(app.inputs.displayName),
+      clientId: String(app.outputs.clientId ?? "(assigned at creation)"),
+      audience: app.inputs.signInAudience === "AzureADMultipleOrgs" ? "multi-tenant" : "single tenant",
+    };
+    for (const access of (app.inputs.requiredResourceAccesses as { resourceAppId: string; resourceAccesses: { id: string; type: string }[] }[]) ?? []) {
+      for (const a of access.resourceAccesses) {
+        const p = permissionById(access.resourceAppId, a.id);
+        const label = p ? permissionLabel(p).replace(/ \((application|delegated)\)$/, "") : `${access.resourceAppId}: ${a.id}`;
+        const kind = a.type === "Role" ? "application" : "delegated";
+        const consented = kind === "application" ? consentedRoles.has(a.id) : !!p && consentedScopes.has(`${access.resourceAppId}:${p.value}`);
+        facts.permissions.push({ label, kind, consented });
+      }
+    }
+    for (const [key, platform] of PLATFORMS) {
+      for (const uri of ((app.inputs[key] as { redirectUris?: string[] } | undefined)?.redirectUris ?? [])) facts.redirectUris.push({ platform, uri });
+    }
+  }
+  const user = of(T.user)[0]?.s;
+  if (user) {
+    facts.appUser = {
+      environmentUrl: String(user.inputs.environmentUrl),
+      businessUnit: String(user.outputs.businessUnitId ?? user.inputs.businessUnitId ?? "root business unit"),
+      roles: (user.inputs.securityRoles as string[]) ?? [],
+    };
+  }
+  facts.tables = of(T.tracking).flatMap((x) => (x.s!.inputs.entities as string[]) ?? []);
+  const stack = resources.find((r) => r.type === T.stack);
+  const generic = (pick(stack ?? ({} as ResourceChange))?.outputs?.integrations as Record<string, { generic?: { activeSecretSlot?: string } }> | undefined)?.[name]?.generic;
+  facts.secrets = of(T.password).map((x) => {
+    const slot = /-secret-([ab])$/.exec(x.r.name)?.[1] ?? "-";
+    return {
+      slot,
+      rotation: String((x.s!.inputs.rotateWhenChanged as { rotation?: string } | undefined)?.rotation ?? "-"),
+      endDate: String(x.s!.inputs.endDate ?? x.s!.outputs.endDate ?? "-"),
+      active: generic?.activeSecretSlot ? generic.activeSecretSlot === slot : undefined,
+    };
+  }).sort((a, b) => a.slot.localeCompare(b.slot));
+  return facts;
+}
+
+export interface Privilege { rank: number; text: string }
+
+/** Everything an integration is allowed or exposed to, most powerful first, as comparable lines. */
+export function privileges(f: IntegrationFacts): Privilege[] {
+  const out: Privilege[] = [];
+  for (const p of f.permissions) {
+    if (p.consented) out.push({ rank: p.kind === "application" ? 0 : 1, text: `admin consent, ${p.kind} permission ${p.label}` });
+    else out.push({ rank: 3, text: `${p.kind} permission ${p.label} (declared, no consent)` });
+  }
+  for (const role of f.appUser?.roles ?? []) out.push({ rank: 2, text: `Dataverse security role "${role}" in ${f.appUser!.environmentUrl}` });
+  for (const r of f.redirectUris) out.push({ rank: 4, text: `redirect URI (${r.platform}) ${r.uri}` });
+  for (const t of f.tables) out.push({ rank: 5, text: `change tracking on ${t}` });
+  for (const s of f.secrets) out.push({ rank: 6, text: `client secret slot ${s.slot}, rotation ${s.rotation}, ends ${s.endDate}` });
+  return out;
+}
+
+/** What a preview adds and removes, per integration, new privileges first. */
+export function grantsAndRevokes(before: IntegrationFacts, after: IntegrationFacts): { grants: Privilege[]; revokes: Privilege[] } {
+  const [old, neu] = [privileges(before), privileges(after)];
+  const has = (list: Privilege[], p: Privilege) => list.some((x) => x.text === p.text);
+  const byRank = (a: Privilege, b: Privilege) => a.rank - b.rank || a.text.localeCompare(b.text);
+  return { grants: neu.filter((p) => !has(old, p)).sort(byRank), revokes: old.filter((p) => !has(neu, p)).sort(byRank) };
+}

@@ -1,0 +1,100 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { readAuditInput } from "../scripts/audit/readState";
+import { buildReport, renderHtml, renderMarkdown } from "../scripts/audit/report";
+
+const fixture = (name: string) => fs.readFileSync(path.join(__dirname, "fixtures", name), "utf8");
+const SECRET_MARKERS = ["SECRET-MARKER-123", "Zm9vYmFyYmF6cXV1eA", "plaintext", "ciphertext"];
+
+describe("audit report from `pulumi stack export`", () => {
+  const report = buildReport(readAuditInput(fixture("stack-export.json")));
+  const md = renderMarkdown(report);
+
+  it("names every permission with its kind and consent state, the app user's roles, tables and secret slots", () => {
+    expect(report.integrations.map((i) => i.name)).toEqual(["crm"]);
+    expect(report.integrations[0].permissions).toEqual([
+      { label: "Microsoft Graph: User.Read.All", kind: "application", consented: true },
+      { label: "Dynamics CRM: user_impersonation", kind: "delegated", consented: true },
+    ]);
+    expect(md).toContain("Security roles: Basic User");
+    expect(md).toContain("account, contact");
+    expect(md).toContain("| a | 6 | 2027-12-31T00:00:00Z | yes |");
+    expect(md).toContain("| b | 5 | 2026-12-31T00:00:00Z | no |");
+    expect(md).toContain("| web | https://old.vendor.example.com/cb |");
+    expect(md).not.toContain("What this change");
+  });
+
+  it("shows a declared permission without its consent resource as not granted", () => {
+    const doc = JSON.parse(fixture("stack-export.json"));
+    doc.deployment.resources = doc.deployment.resources.filter((r: { urn: string }) => !r.urn.endsWith("crm-consent-graph-User.Read.All"));
+    const facts = buildReport(readAuditInput(JSON.stringify(doc))).integrations[0];
+    expect(facts.permissions[0]).toEqual({ label: "Microsoft Graph: User.Read.All", kind: "application", consented: false });
+  });
+});
+
+describe("audit report from `pulumi preview --json`", () => {
+  const report = buildReport(readAuditInput(fixture("preview.json")));
+
+  it("lists what the change grants, most powerful first, and what it revokes", () => {
+    expect(report.changes).toEqual([{
+      integration: "crm",
+      grants: [
+        { rank: 0, text: "admin consent, application permission Microsoft Graph: Calendars.ReadWrite" },
+        { rank: 2, text: 'Dataverse security role "System Administrator" in https://contoso.crm4.dynamics.com' },
+        { rank: 6, text: "client secret slot b, rotation 7, ends 2028-12-30T00:00:00Z" },
+      ],
+      revokes: [
+        { rank: 4, text: "redirect URI (web) https://old.vendor.example.com/cb" },
+        { rank: 5, text: "change tracking on contact" },
+        { rank: 6, text: "client secret slot b, rotation 5, ends 2026-12-31T00:00:00Z" },
+      ],
+    }]);
+    const md = renderMarkdown(report);
+    expect(md.indexOf("What this change grants")).toBeLessThan(md.indexOf("Integration crm"));
+  });
+
+  it("reports the state the preview would leave", () => {
+    const facts = report.integrations[0];
+    expect(facts.permissions.map((p) => p.label)).toContain("Microsoft Graph: Calendars.ReadWrite");
+    expect(facts.appUser?.roles).toEqual(["Basic User", "System Administrator"]);
+    expect(facts.tables).toEqual(["account"]);
+  });
+});
+
+describe("secrets", () => {
+  it("never appear in the Markdown or HTML, even when the input holds plaintext secrets", () => {
+    for (const name of ["stack-export.json", "preview.json"]) {
+      const report = buildReport(readAuditInput(fixture(name)));
+      const rendered = renderMarkdown(report) + renderHtml(report) + JSON.stringify(report);
+      for (const marker of SECRET_MARKERS) expect(rendered).not.toContain(marker);
+    }
+    expect(fixture("stack-export.json")).toContain("SECRET-MARKER-123"); // the scan can fail
+  });
+});
+
+describe("audit-report command", () => {
+  const script = path.resolve(__dirname, "../dist/scripts/audit-report.js");
+
+  it("writes Markdown and a self-contained, escaped HTML page", () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "audit-"));
+    const doc = JSON.parse(fixture("stack-export.json"));
+    doc.deployment.resources.find((r: { type: string }) => r.type.endsWith("Application")).inputs.displayName = "CRM <sync> & co";
+    const run = spawnSync(process.execPath, [script, "--out", out], { input: JSON.stringify(doc), encoding: "utf8" });
+    expect(run.status).toBe(0);
+    const html = fs.readFileSync(path.join(out, "audit-report.html"), "utf8");
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain("CRM &lt;sync&gt; &amp; co");
+    expect(html).not.toMatch(/<(script|link)\b/);
+    expect(fs.readFileSync(path.join(out, "audit-report.md"), "utf8")).toContain("# Audit report: stack prod");
+    fs.rmSync(out, { recursive: true });
+  });
+
+  it("explains input it cannot read", () => {
+    const run = spawnSync(process.execPath, [script], { input: '{"hello": 1}', encoding: "utf8" });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/neither `pulumi stack export`/);
+  });
+});
