@@ -85,8 +85,14 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
   readonly readyResources: pulumi.Resource[];
 
   constructor(name: string, args: EntraIntegrationAppArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("crm-sync:entra:IntegrationApp", name, {}, opts);
     checkArgs(name, args);
+    const policy = policyOf(args);
+    // Visible to policy packs (stack validation): the rotation and warning settings of this integration.
+    super("crm-sync:entra:IntegrationApp", name, {
+      lifetimeMonths: policy.lifetimeMonths,
+      rotateEveryDays: policy.rotateEveryDays,
+      expiryWarningDays: args.secret?.expiryWarningDays ?? 30,
+    }, opts);
     const parent = { parent: this };
 
     const application = new azuread.Application(`${name}-app`, {
@@ -105,7 +111,7 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
     }, parent);
 
     const now = (args.now ?? (() => new Date()))();
-    this.rotation = rotationPlan(policyOf(args), now);
+    this.rotation = rotationPlan(policy, now);
     const passwords = Object.fromEntries([this.rotation.active, this.rotation.previous].map((slot) => [slot.slot, new azuread.ApplicationPassword(`${name}-secret-${slot.slot}`, {
       applicationId: application.id,
       displayName: `managed by Pulumi (${pulumi.getStack()}), slot ${slot.slot}, rotation ${slot.rotation}`,

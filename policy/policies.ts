@@ -1,0 +1,101 @@
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { permissionById, permissionLabel } from "../components/entra/permissions";
+import { redirectUriProblem } from "../components/entra/redirectUris";
+import { addMonthsUtc } from "../components/entra/secretExpiry";
+
+const APPLICATION = "azuread:index/application:Application";
+const PASSWORD = "azuread:index/applicationPassword:ApplicationPassword";
+const APP_USER = "pulumi-nodejs:dynamic/dataverse:ApplicationUser";
+const INTEGRATION_APP = "crm-sync:entra:IntegrationApp";
+const SYSTEM_ADMINISTRATOR_TEMPLATE = "627090ff-40a3-4053-8790-584edc5be201";
+const PLATFORMS = ["web", "publicClient", "singlePageApplication"];
+
+function redirectUris(props: Record<string, any>): { platform: string; uri: string }[] {
+  return PLATFORMS.flatMap((platform) => ((props[platform]?.redirectUris as string[] | undefined) ?? []).map((uri) => ({ platform, uri })));
+}
+
+export const redirectUrisHttps: ResourceValidationPolicy = {
+  name: "crm-sync-redirect-uris-https",
+  description: "Redirect URIs use https://, except http:// on loopback (localhost, 127.0.0.1, [::1]).",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (args.type !== APPLICATION) return;
+    for (const { platform, uri } of redirectUris(args.props)) {
+      const problem = redirectUriProblem(uri);
+      if (problem && !uri.includes("*")) report(`${platform} redirect URI ${uri} ${problem}`);
+    }
+  },
+};
+
+export const noWildcardRedirectUris: ResourceValidationPolicy = {
+  name: "crm-sync-no-wildcard-redirect-uris",
+  description: "Redirect URIs contain no wildcard.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (args.type !== APPLICATION) return;
+    for (const { platform, uri } of redirectUris(args.props)) if (uri.includes("*")) report(`${platform} redirect URI ${uri} has a wildcard`);
+  },
+};
+
+export const secretLifetime: ResourceValidationPolicy = {
+  name: "crm-sync-secret-lifetime",
+  description: "Client secrets have an explicit end date at most `maxMonths` (default 24) after they start.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { maxMonths: { type: "integer", default: 24, minimum: 1 } } },
+  validateResource: (args, report) => {
+    if (args.type !== PASSWORD) return;
+    const { maxMonths } = args.getConfig<{ maxMonths: number }>();
+    const end = args.props.endDate as string | undefined;
+    if (!end) return report("client secret has no endDate: set one (at most the policy's maxMonths)");
+    const start = args.props.startDate ? new Date(args.props.startDate) : new Date();
+    if (Date.parse(end) > addMonthsUtc(start, maxMonths).getTime()) report(`client secret ends ${end}, more than ${maxMonths} months after ${start.toISOString()}`);
+  },
+};
+
+export const applicationPermissionAllowList: ResourceValidationPolicy = {
+  name: "crm-sync-application-permission-allowlist",
+  description: "Application permissions (app roles, tenant-wide data access) only from the allow-list in policy config.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { allowed: { type: "array", items: { type: "string" }, default: [] } } },
+  validateResource: (args, report) => {
+    if (args.type !== APPLICATION) return;
+    const allowed = new Set(args.getConfig<{ allowed: string[] }>().allowed.map((a) => a.toLowerCase()));
+    for (const access of (args.props.requiredResourceAccesses as { resourceAppId: string; resourceAccesses: { id: string; type: string }[] }[] | undefined) ?? []) {
+      for (const a of access.resourceAccesses.filter((x) => x.type === "Role")) {
+        const p = permissionById(access.resourceAppId, a.id);
+        const label = p ? permissionLabel(p) : `${access.resourceAppId}: ${a.id} (application)`;
+        if (!allowed.has(label.toLowerCase())) report(`application permission "${label}" is not in the allow-list (policy config "allowed")`);
+      }
+    }
+  },
+};
+
+export const dataverseSystemAdministrator: ResourceValidationPolicy = {
+  name: "crm-sync-dataverse-system-administrator",
+  description: "Dataverse application users get System Administrator only when policy config allows it.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { allowSystemAdministrator: { type: "boolean", default: false } } },
+  validateResource: (args, report) => {
+    if (args.type !== APP_USER || args.getConfig<{ allowSystemAdministrator: boolean }>().allowSystemAdministrator) return;
+    const roles = (args.props.securityRoles as string[] | undefined) ?? [];
+    const admin = roles.find((r) => r.trim().toLowerCase() === "system administrator" || r.toLowerCase() === SYSTEM_ADMINISTRATOR_TEMPLATE);
+    if (admin) report(`application user gets System Administrator ("${admin}"); set allowSystemAdministrator in policy config if that is intended`);
+  },
+};
+
+export const expiryWarningWindow: StackValidationPolicy = {
+  name: "crm-sync-expiry-warning-window",
+  description: "Every integration warns before its active client secret expires (at least `minimumDays`, default 7).",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { minimumDays: { type: "integer", default: 7, minimum: 1 } } },
+  validateStack: (args, report) => {
+    const { minimumDays } = args.getConfig<{ minimumDays: number }>();
+    for (const r of args.resources.filter((x) => x.type === INTEGRATION_APP)) {
+      const days = r.props.expiryWarningDays;
+      if (typeof days !== "number" || days < minimumDays) report(`integration ${r.name} has no expiry warning window of at least ${minimumDays} days (expiryWarningDays: ${days ?? "unset"})`, r.urn);
+    }
+  },
+};
+
+export const resourcePolicies = [redirectUrisHttps, noWildcardRedirectUris, secretLifetime, applicationPermissionAllowList, dataverseSystemAdministrator];
+export const stackPolicies = [expiryWarningWindow];
