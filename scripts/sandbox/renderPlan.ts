@@ -157,7 +157,12 @@ export function renderPlanText(plan: Plan): string {
   return lines.join("\n");
 }
 
-const show = (v: unknown) => (v instanceof Secret ? "[secret]" : Array.isArray(v) ? v.join(", ") : String(v));
+const show = (v: unknown): string => {
+  if (v instanceof Secret) return "[secret]";
+  if (Array.isArray(v)) return v.join(", ");
+  if (v && typeof v === "object") return Object.entries(v).map(([k, x]) => `${k}: ${show(x)}`).join("; ");
+  return String(v);
+};
 
 /** Per integration: the vendor's fields as its settings screen names them, then the generic block. */
 function renderIntegrationOutputs(outputs: Record<string, unknown>): string[] {
@@ -168,7 +173,10 @@ function renderIntegrationOutputs(outputs: Record<string, unknown>): string[] {
     lines.push("", `Stack outputs of "${name}": integrations.${name}.settings, for the ${out.profile} settings screen, field by field:`);
     for (const [field, value] of Object.entries(out.settings ?? {})) lines.push(`    ${field.padEnd(width)}  ${show(value)}`);
     lines.push(`  integrations.${name}.generic:`);
-    for (const [key, value] of Object.entries(out.generic ?? {})) lines.push(`    ${key}: ${show(value)}`);
+    for (const [key, value] of Object.entries(out.generic ?? {})) {
+      if (key === "secretSlots") for (const [slot, v] of Object.entries(value as object)) lines.push(`    secret slot ${slot}: ${show(v)}`);
+      else lines.push(`    ${key}: ${show(value)}`);
+    }
   }
   const rest = Object.fromEntries(Object.entries(outputs).filter(([k]) => k !== "integrations"));
   if (Object.keys(rest).length) {

@@ -88,3 +88,14 @@ export function seed(options: SeedOptions = {}) {
 }
 
 export type EmulatorData = ReturnType<typeof seed>;
+
+/** Adds a business unit under the root, with its own copy of every role (as Dataverse does for child units). */
+export function addBusinessUnit(data: EmulatorData, businessUnitId: string, name: string): void {
+  const id = businessUnitId.toLowerCase();
+  if (data.businessUnits.some((b) => b.businessunitid === id)) return;
+  const root = data.businessUnits[0];
+  data.businessUnits.push({ businessunitid: id, name, _parentbusinessunitid_value: root.businessunitid });
+  for (const role of data.roles.filter((r) => r._businessunitid_value === root.businessunitid)) {
+    data.roles.push({ ...role, roleid: randomUUID(), _businessunitid_value: id });
+  }
+}

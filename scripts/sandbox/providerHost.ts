@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import * as path from "node:path";
 
 // The gRPC and protobuf modules the SDK's generated code uses, resolved from the SDK so that instances match.
-const requireFromSdk = createRequire(createRequire(import.meta.url).resolve("@pulumi/pulumi/package.json"));
+const requireFromSdk = createRequire(createRequire(__filename).resolve("@pulumi/pulumi/package.json"));
 const grpc = requireFromSdk("@grpc/grpc-js");
 const provrpc = requireFromSdk("./proto/provider_grpc_pb");
 const provproto = requireFromSdk("./proto/provider_pb");
@@ -29,18 +28,22 @@ export const urnFor = (type: string, name: string) => `urn:pulumi:test::crm-sync
 export const DIFF_NONE = provproto.DiffResponse.DiffChanges.DIFF_NONE as number;
 export const DIFF_SOME = provproto.DiffResponse.DiffChanges.DIFF_SOME as number;
 
-export async function startProviderHost(env: Record<string, string>): Promise<ProviderHost> {
+/**
+ * Starts `@pulumi/pulumi/cmd/dynamic-provider`, the process the Pulumi CLI runs for dynamic resources, with only
+ * the given environment (plus PATH), and connects to it.
+ */
+export async function startProviderHost(env: Record<string, string>, cwd = process.cwd()): Promise<ProviderHost> {
   const hostScript = requireFromSdk.resolve("./cmd/dynamic-provider");
   const child = spawn(process.execPath, [hostScript, "127.0.0.1:1"], {
     env: { PATH: process.env.PATH ?? "", ...env },
-    cwd: path.resolve(__dirname, "../.."),
+    cwd,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
   child.stderr!.on("data", (d) => { stderr += String(d); });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout!.once("data", (d) => resolve(String(d).trim()));
-    child.once("exit", (code) => reject(new Error(`provider host exited with ${code}: ${stderr}`)));
+    child.once("exit", (code) => reject(new Error(`the dynamic-provider host exited with ${code}: ${stderr}`)));
   });
   const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   const call = <T>(method: string, req: unknown): Promise<T> =>

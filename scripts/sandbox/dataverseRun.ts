@@ -1,0 +1,98 @@
+import { isWrite } from "../../test/emulator/requestLog";
+import { addBusinessUnit } from "../../test/emulator/seed";
+import { startEmulator, type Emulator } from "../../test/emulator/server";
+import type { PlannedResource } from "./mockCloud";
+import { DIFF_NONE, startProviderHost, urnFor } from "./providerHost";
+
+const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic/";
+
+export interface SandboxEnvironments {
+  /** One emulator per Dataverse environment of the stack, keyed by the environment's real URL. */
+  emulators: Map<string, Emulator>;
+  token: string;
+  /** The stack config with every Dataverse environment pointed at its emulator. */
+  config: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Starts an emulator for each environment in `crm-sync:dataverseEnvironments` and rewrites the config to use them. */
+export async function startSandboxEnvironments(config: Record<string, string>, token: string): Promise<SandboxEnvironments> {
+  const environments = JSON.parse(config["crm-sync:dataverseEnvironments"] ?? "{}") as Record<string, string>;
+  const integrations = JSON.parse(config["crm-sync:integrations"] ?? "[]") as { dataverse?: { businessUnitId?: string } }[];
+  const emulators = new Map<string, Emulator>();
+  const rewritten: Record<string, string> = {};
+  for (const [key, url] of Object.entries(environments)) {
+    const real = new URL(url).origin;
+    let emulator = emulators.get(real);
+    if (!emulator) {
+      emulator = await startEmulator({ token });
+      // Business units named in the stack exist in the emulated environment too.
+      for (const bu of integrations.map((i) => i.dataverse?.businessUnitId).filter((b): b is string => !!b)) addBusinessUnit(emulator.data, bu, `unit ${bu.slice(0, 8)}`);
+      emulators.set(real, emulator);
+    }
+    rewritten[key] = emulator.url;
+  }
+  return {
+    emulators,
+    token,
+    config: { ...config, ...(Object.keys(environments).length ? { "crm-sync:dataverseEnvironments": JSON.stringify(rewritten) } : {}) },
+    close: async () => { await Promise.all([...emulators.values()].map((e) => e.close())); },
+  };
+}
+
+export interface DynamicOutcome {
+  type: string;
+  name: string;
+  id: string;
+  outs: Record<string, unknown>;
+}
+
+export interface DataverseRun {
+  created: DynamicOutcome[];
+  first: { requests: number; writes: number };
+  second: { requests: number; writes: number; changed: string[] };
+  /** What the provider host wrote to stderr (the providers' log lines). */
+  hostLog: string;
+}
+
+const counts = (emulators: Emulator[], from: number[]) => {
+  const fresh = emulators.flatMap((e, i) => e.log.slice(from[i]));
+  return { requests: fresh.length, writes: fresh.filter(isWrite).length };
+};
+
+/**
+ * Executes the stack's Dataverse dynamic resources for real: their serialized providers run in the SDK's
+ * dynamic-provider host (as under `pulumi up`), against the emulators. Then runs them again the way a second
+ * `pulumi up` would (read, check, diff) and reports whether anything would change.
+ */
+export async function runDataverseResources(resources: PlannedResource[], env: SandboxEnvironments, log: (line: string) => void = () => {}): Promise<DataverseRun> {
+  const dynamic = resources.filter((r) => r.type.startsWith(DYNAMIC_PREFIX));
+  const emulators = [...env.emulators.values()];
+  const marks = () => emulators.map((e) => e.log.length);
+  const host = await startProviderHost({ DATAVERSE_ACCESS_TOKEN: env.token, DATAVERSE_REPLICATION_WAIT_MS: "60000" });
+  try {
+    const start1 = marks();
+    const created: DynamicOutcome[] = [];
+    for (const r of dynamic) {
+      const urn = urnFor(r.type, r.name);
+      log(`creating ${r.type.slice(DYNAMIC_PREFIX.length)} "${r.name}" ...`);
+      const { inputs, failures } = await host.check(urn, {}, r.inputs);
+      if (failures.length) throw new Error(`${r.name}: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+      const result = await host.create(urn, inputs);
+      created.push({ type: r.type, name: r.name, id: result.id, outs: result.props });
+    }
+    const first = counts(emulators, start1);
+    const start2 = marks();
+    const changed: string[] = [];
+    for (const [i, r] of dynamic.entries()) {
+      const urn = urnFor(r.type, r.name);
+      const read = await host.read(urn, created[i].id, created[i].outs);
+      const { inputs } = await host.check(urn, read.props, r.inputs);
+      const diff = await host.diff(urn, created[i].id, read.props, inputs);
+      if (diff.changes !== DIFF_NONE) changed.push(r.name);
+    }
+    return { created, first, second: { ...counts(emulators, start2), changed }, hostLog: host.stderr() };
+  } finally {
+    await host.close();
+  }
+}

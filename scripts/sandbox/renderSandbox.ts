@@ -1,0 +1,27 @@
+import type { DataverseRun } from "./dataverseRun";
+import { shortType } from "./renderPlan";
+
+/** What the Dataverse side did, for a person. */
+export function renderDataverseRun(run: DataverseRun): string {
+  const lines = ["", "Dataverse, executed for real: the serialized providers ran in Pulumi's dynamic-provider host against the local Web API emulator"];
+  for (const r of run.created) {
+    const o = r.outs;
+    const what = r.type.endsWith(":ApplicationUser")
+      ? `application user ${o.systemUserId} ${o.adopted ? "(adopted)" : "(created)"} in business unit ${o.businessUnitId}, roles: ${((o.securityRoles as string[]) ?? []).join(", ") || "none"}`
+      : `change tracking on: ${((o.enabledEntities as string[]) ?? []).join(", ")}`;
+    lines.push(`  + ${shortType(r.type)} "${r.name}": ${what}`);
+  }
+  if (!run.created.length) lines.push("  (this stack has no Dataverse resources)");
+  lines.push(`  first run: ${run.first.requests} HTTP requests, ${run.first.writes} writes`);
+  lines.push(run.second.changed.length
+    ? `Second run of the same stack: CHANGES in ${run.second.changed.join(", ")} (${run.second.writes} writes)`
+    : `Second run of the same stack: no changes (${run.second.requests} requests, ${run.second.writes} writes)`);
+  return lines.join("\n");
+}
+
+/** Shows each environment by its real URL, marking it emulated. */
+export function withRealUrls(text: string, emulatorToReal: Map<string, string>): string {
+  let out = text;
+  for (const [emulated, real] of emulatorToReal) out = out.split(emulated).join(`${real} (emulated)`);
+  return out;
+}
