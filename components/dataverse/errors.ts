@@ -19,7 +19,11 @@ export class DataverseError extends Error {
   ) {
     const what = status === undefined ? "network error" : `HTTP ${status}${code ? ` ${code}` : ""}`;
     const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
-    super(`Dataverse ${method} ${path} failed${tries}: ${what}: ${detail}`);
+    const message = `Dataverse ${method} ${path} failed${tries}: ${what}: ${detail}`;
+    super(message);
+    // Pulumi's closure serialization rewrites `super(message)` for classes extending Error so that it no longer
+    // sets the message; without this line the engine would report an empty error from the provider host.
+    this.message = message;
     this.name = "DataverseError";
   }
 

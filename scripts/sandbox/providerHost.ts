@@ -94,7 +94,7 @@ export async function startProviderHost(env: Record<string, string>, cwd = proce
     },
     close: () => new Promise<void>((resolve) => {
       client.close();
-      if (child.exitCode !== null) return resolve();
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once("exit", () => resolve());
       child.kill();
     }),
