@@ -4,7 +4,7 @@ import { publishXml } from "../components/dataverse/changeTrackingApi";
 import type { ChangeTrackingState } from "../components/dataverse/changeTrackingPlan";
 import { startEmulator, type Emulator } from "./emulator/server";
 import { clientFactory, writes } from "./helpers/dataverse";
-import { countStages } from "./emulator/requestLog";
+import { countStages, roundTrips } from "./emulator/requestLog";
 
 let emulator: Emulator;
 const lines: string[] = [];
@@ -37,6 +37,17 @@ describe("ChangeTracking", () => {
     expect(outs).toMatchObject({ enabledEntities: entities, retainedEntities: [] });
   });
 
+  it("sends a batch part that failed transiently again on its own, and names the table of a part that failed for good", async () => {
+    emulator.faults.add({ method: "PUT", path: /new_table006/, times: 1, action: { kind: "status", status: 503 } });
+    await provider.create!({ environmentUrl: emulator.url, entities: ["new_table006", "incident"] });
+    expect(tracked("new_table006")).toBe(true);
+    expect(emulator.log.filter((r) => r.method === "PUT" && r.path.includes("new_table006")).map((r) => [r.status, !!r.batched])).toEqual([[503, true], [204, false]]);
+    emulator.data.entities.get("incident")!.ChangeTrackingEnabled = false;
+    emulator.faults.add({ method: "PUT", path: /incident/, times: 1, action: { kind: "status", status: 400, code: "0x80048d19", message: "The entity cannot be updated." } });
+    await expect(provider.create!({ environmentUrl: emulator.url, entities: ["incident"] }))
+      .rejects.toThrow("Dataverse PUT /EntityDefinitions(LogicalName='incident') failed: HTTP 400 0x80048d19: The entity cannot be updated.");
+  });
+
   it("makes zero writes when every table is already enabled", async () => {
     await provider.create!({ environmentUrl: emulator.url, entities: ["annotation", "new_table001"] });
     expect(writes(emulator)).toEqual([]);
@@ -60,6 +71,7 @@ describe("ChangeTracking", () => {
     await provider.update!(id, read.props as ChangeTrackingState, news);
     expect(tracked("new_table005")).toBe(true);
     expect(writes(emulator).map((r) => `${r.method} ${r.path}`)).toEqual(["PUT /EntityDefinitions(LogicalName='new_table005')", "POST /PublishXml"]);
+    expect(roundTrips(emulator.log).filter((r) => r.method !== "GET")).toHaveLength(3); // two batches, one publish
   });
 
   it("treats removal from the list as a no-op with a warning, and records what stays tracked", async () => {
@@ -84,14 +96,16 @@ describe("ChangeTracking", () => {
     expect(lines.join("\n")).toMatch(/cannot turn change tracking off/);
   });
 
-  it("needs at most 4 round-trip stages when the concurrency cap covers the tables", async () => {
+  it("needs 4 round trips for any number of tables, whatever the concurrency cap", async () => {
     const wide = await startEmulator({ extraTables: 30, pageSize: 5000 });
     try {
       wide.faults.latencyMs = 80; // well above the per-request CPU cost on a 2-core machine, so stages are not blurred
-      const p = makeChangeTrackingProvider({ clientFactory: clientFactory(wide, { pageSize: 5000, maxConcurrency: 32 }), log: () => {} });
+      const p = makeChangeTrackingProvider({ clientFactory: clientFactory(wide, { pageSize: 5000, maxConcurrency: 2 }), log: () => {} });
       await p.create!({ environmentUrl: wide.url, entities: Array.from({ length: 30 }, (_, i) => `new_table${String(i + 1).padStart(3, "0")}`) });
-      expect(wide.log).toHaveLength(1 + 30 + 30 + 1);
-      expect(countStages(wide.log)).toBeLessThanOrEqual(4);
+      expect(roundTrips(wide.log).map((r) => `${r.method} ${r.path}`)).toEqual(["GET /EntityDefinitions", "POST /$batch", "POST /$batch", "POST /PublishXml"]);
+      expect(wide.log.filter((r) => r.batched && r.method === "GET")).toHaveLength(30);
+      expect(wide.log.filter((r) => r.batched && r.method === "PUT")).toHaveLength(30);
+      expect(countStages(wide.log)).toBe(4);
     } finally {
       await wide.close();
     }

@@ -72,6 +72,8 @@ describe("emulator helpers", () => {
   it("counts sequential stages from overlapping requests", () => {
     const r = (startedAt: number, endedAt: number) => ({ startedAt, endedAt }) as LoggedRequest;
     expect(countStages([r(0, 10), r(1, 11), r(12, 20), r(21, 30), r(22, 29)])).toBe(3);
+    // a request that waited for a slot behind a long one is still one more step
+    expect(countStages([r(0, 10), r(0, 30), r(11, 20), r(21, 25)])).toBe(3);
     expect(countStages([])).toBe(0);
   });
 });

@@ -128,17 +128,17 @@ describe("fault suite, through the dynamic-provider host", () => {
   });
 
   it("never has more requests in flight than the cap", async () => {
-    const wide = await startEmulator({ extraTables: 30 });
+    const fresh = await startEmulator();
     try {
-      wide.faults.latencyMs = 25;
-      const h = await host(wide, { DATAVERSE_MAX_CONCURRENCY: "4" });
-      const entities = Array.from({ length: 30 }, (_, i) => `new_table${String(i + 1).padStart(3, "0")}`);
-      const { inputs } = await h.check(TABLES, {}, { __provider: providers.tables, environmentUrl: wide.url, entities });
-      await h.create(TABLES, inputs);
-      expect(wide.log.filter((r) => r.method === "PUT")).toHaveLength(30);
-      expect(wide.maxInFlight()).toBe(4);
+      fresh.faults.latencyMs = 25;
+      const h = await host(fresh, { DATAVERSE_MAX_CONCURRENCY: "2" });
+      const roles = ["Basic User", "Support User", "Delegate", "System Customizer", "CRM Sync Integration"];
+      const { inputs } = await h.check(USER, {}, { __provider: providers.user, environmentUrl: fresh.url, applicationId: randomUUID(), securityRoles: roles });
+      await h.create(USER, inputs);
+      expect(fresh.log.filter((r) => r.path.endsWith("/$ref"))).toHaveLength(5);
+      expect(fresh.maxInFlight()).toBe(2);
     } finally {
-      await wide.close();
+      await fresh.close();
     }
   });
 

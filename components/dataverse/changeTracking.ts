@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { getDefinition, publishTables, putWithChangeTracking, trackingStates } from "./changeTrackingApi";
+import { getDefinitions, publishTables, putAllWithChangeTracking, trackingStates } from "./changeTrackingApi";
 import { checkChangeTracking, classifyTables, diffChangeTracking, type ChangeTrackingInputs, type ChangeTrackingState } from "./changeTrackingPlan";
 import { DataverseClient, type ProviderOptions } from "./client";
 
@@ -10,12 +10,15 @@ export function makeChangeTrackingProvider(options: ProviderOptions = {}): pulum
   const clientFor = (url: string) => (options.clientFactory ? options.clientFactory(url) : new DataverseClient(url, { log }));
   const warn = (line: string) => log(`warning: ${line}`);
 
-  /** One filtered GET; for tables still off, GET + PUT each in parallel; then ONE PublishXml. No writes when all are on. */
+  /**
+   * One filtered GET; for the tables still off, one $batch reading their full definitions and one writing them back
+   * with change tracking on; then ONE PublishXml. Four round trips for any number of tables; none written when all are on.
+   */
   async function enable(inputs: ChangeTrackingInputs, retained: string[]): Promise<ChangeTrackingState> {
     const client = clientFor(inputs.environmentUrl);
     const { toEnable } = classifyTables(inputs.entities, await trackingStates(client, inputs.entities));
     if (toEnable.length) {
-      await Promise.all(toEnable.map(async (name) => putWithChangeTracking(client, name, await getDefinition(client, name))));
+      await putAllWithChangeTracking(client, toEnable, await getDefinitions(client, toEnable));
       await publishTables(client, toEnable);
     }
     return { ...inputs, enabledEntities: [...inputs.entities], retainedEntities: retained };

@@ -1,4 +1,7 @@
+import type { BatchOperation } from "./batch";
 import type { DataverseClient } from "./client";
+import { DataverseError } from "./errors";
+import { isTransient } from "./retryPolicy";
 import { quote, withQuery } from "./odata";
 
 /** The metadata fields that decide whether a table is, or can be, change-tracked. */
@@ -19,14 +22,35 @@ export function trackingStates(client: DataverseClient, logicalNames: string[]):
   }));
 }
 
-/** The full table definition: PUT must send every property back, Dataverse has no partial update of metadata. */
-export function getDefinition(client: DataverseClient, logicalName: string): Promise<Record<string, unknown>> {
-  return client.get<Record<string, unknown>>(definitionPath(logicalName));
+/** The definition written back with change tracking on; MergeLabels keeps localized labels that are not in the body. */
+function putOperation(logicalName: string, definition: Record<string, unknown>): BatchOperation {
+  return { method: "PUT", path: definitionPath(logicalName), body: { ...definition, ChangeTrackingEnabled: true }, headers: { "MSCRM.MergeLabels": "true" } };
 }
 
-/** Writes the definition back with change tracking on, keeping localized labels that are not in the body. */
-export async function putWithChangeTracking(client: DataverseClient, logicalName: string, definition: Record<string, unknown>): Promise<void> {
-  await client.request("PUT", definitionPath(logicalName), { ...definition, ChangeTrackingEnabled: true }, { "MSCRM.MergeLabels": "true" });
+/**
+ * Runs the operations as one `$batch` round trip. A part that failed transiently (429, 5xx) is sent again on its
+ * own with the client's retries; any other failed part fails the whole step, naming its table.
+ */
+async function batchPerTable(client: DataverseClient, names: string[], operations: BatchOperation[]): Promise<unknown[]> {
+  const parts = await client.batch(operations);
+  return Promise.all(parts.map(async (part, i) => {
+    if (part.status < 400) return part.body;
+    const op = operations[i];
+    const error = (part.body as { error?: { code?: string; message?: string } })?.error;
+    const failure = new DataverseError(op.method, op.path, part.status, error?.code ?? "", error?.message ?? `failed for ${names[i]}`);
+    if (!isTransient(failure)) throw failure;
+    return (await client.request(op.method, op.path, op.body, op.headers)).data;
+  }));
+}
+
+/** Full definitions of the tables in one round trip: PUT must send every property back. */
+export async function getDefinitions(client: DataverseClient, logicalNames: string[]): Promise<Record<string, unknown>[]> {
+  return (await batchPerTable(client, logicalNames, logicalNames.map((n) => ({ method: "GET", path: definitionPath(n) })))) as Record<string, unknown>[];
+}
+
+/** Writes every definition back with change tracking on, in one round trip. */
+export async function putAllWithChangeTracking(client: DataverseClient, logicalNames: string[], definitions: Record<string, unknown>[]): Promise<void> {
+  await batchPerTable(client, logicalNames, logicalNames.map((n, i) => putOperation(n, definitions[i])));
 }
 
 /** `<importexportxml><entities><entity>a</entity>...</entities></importexportxml>` */

@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import { bulkhead, DelegateBackoff, handleWhen, retry, type BulkheadPolicy } from "cockatiel";
+import { buildBatchBody, parseBatchResponse, type BatchOperation, type BatchPartResponse } from "./batch";
 import { DataverseError, isDataverseError } from "./errors";
 import { isTransient, parseRetryAfterMs, retryDelayMs } from "./retryPolicy";
 import { settingsFromEnv, type DataverseSettings } from "./settings";
@@ -20,6 +21,11 @@ export interface DataverseResponse<T = unknown> {
   status: number;
   data: T;
   headers: Record<string, string>;
+}
+
+/** A request body sent as is (a multipart $batch), not as JSON. */
+class RawBody {
+  constructor(readonly text: string) {}
 }
 
 /** Seam for tests and the sandbox: how provider operations get their client. */
@@ -107,6 +113,27 @@ export class DataverseClient {
     return rows;
   }
 
+  /**
+   * Sends the operations as `$batch` requests (one round trip per 1000 operations) and answers each part's
+   * status and body, in order. Parts fail alone (`odata.continue-on-error`); the batch itself is retried like any
+   * request when the whole of it fails transiently.
+   */
+  async batch(operations: BatchOperation[]): Promise<BatchPartResponse[]> {
+    const results: BatchPartResponse[] = [];
+    for (let i = 0; i < operations.length; i += 1000) {
+      const chunk = operations.slice(i, i + 1000);
+      const boundary = `batch_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+      const res = await this.request<string>("POST", "/$batch", new RawBody(buildBatchBody(boundary, this.apiRoot, chunk)), {
+        "Content-Type": `multipart/mixed; boundary="${boundary}"`,
+        Prefer: "odata.continue-on-error",
+      });
+      const parts = parseBatchResponse(res.headers["content-type"] ?? "", String(res.data));
+      if (parts.length !== chunk.length) throw new DataverseError("POST", "/$batch", res.status, "", `answered ${parts.length} parts for ${chunk.length} operations`);
+      results.push(...parts);
+    }
+    return results;
+  }
+
   request<T = unknown>(method: Method, path: string, body?: unknown, headers?: Record<string, string>): Promise<DataverseResponse<T>> {
     const deadline = Date.now() + this.settings.retryBudgetMs;
     let attempts = 0;
@@ -133,10 +160,12 @@ export class DataverseClient {
       res = await this.http.request({
         method,
         url: path,
-        data: body === undefined ? undefined : JSON.stringify(body),
+        data: body === undefined ? undefined : body instanceof RawBody ? body.text : JSON.stringify(body),
+        // A batch answer is multipart text, not JSON.
+        ...(body instanceof RawBody ? { responseType: "text" as const, transformResponse: (d: unknown) => d } : {}),
         headers: {
           ...ODATA_HEADERS,
-          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+          ...(body === undefined || body instanceof RawBody ? {} : { "Content-Type": "application/json" }),
           ...headers,
           Authorization: `Bearer ${token}`,
         },

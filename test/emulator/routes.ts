@@ -4,6 +4,8 @@ import type { Faults } from "./faults";
 import { HttpError, parseJson, select } from "./httpUtil";
 import { matches, parseFilter } from "./odataFilter";
 import type { EmulatorData, User } from "./seed";
+import { handleBatch } from "./batch";
+import type { LoggedRequest } from "./requestLog";
 
 export interface RouteContext {
   data: EmulatorData;
@@ -16,12 +18,16 @@ export interface RouteContext {
   apiRoot: string;
   /** Client id of the application the bearer token stands for; undefined for the admin. */
   callerApp?: string;
+  /** Records the parts of a $batch in the request log. */
+  logPart?: (entry: LoggedRequest) => void;
   pageSize: number;
 }
 
 export interface RouteResult {
   status: number;
   body?: unknown;
+  /** A body sent as is (multipart), instead of `body` as JSON. */
+  raw?: string;
   headers?: Record<string, string>;
 }
 
@@ -237,5 +243,6 @@ export function route(ctx: RouteContext): RouteResult {
     if (method === "PATCH") throw new HttpError(405, "0x80060888", "PATCH is not supported on metadata entities; use PUT with the full definition.");
   }
   if (method === "POST" && path === "/PublishXml") return publishXml(ctx);
+  if (method === "POST" && path === "/$batch") return handleBatch(ctx, route, ctx.logPart ?? (() => {}));
   throw new HttpError(404, "0x80060888", `Resource not found for the segment '${path}'.`);
 }

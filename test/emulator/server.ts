@@ -72,7 +72,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     res.on("close", () => finish(entry.status));
     try {
       const bodyText = await readBody(req);
-      if (bodyText) entry.body = JSON.parse(bodyText);
+      if (bodyText && /json/.test(String(req.headers["content-type"] ?? ""))) entry.body = JSON.parse(bodyText);
       if (faults.latencyMs) await sleep(faults.latencyMs);
       const fault = faults.take(method, path);
       if (fault?.kind === "drop") { finish(0); req.socket.destroy(); return; }
@@ -86,10 +86,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const callerApp = [...appTokens].find(([, t]) => t === bearer)?.[0];
       if (bearer !== token && !callerApp) throw new HttpError(401, "", "Bearer token missing or not valid for this environment.");
       if (!full.pathname.startsWith(API_PREFIX)) throw new HttpError(404, "", `No route ${full.pathname}`);
-      const ctx: RouteContext = { data, faults, method, path, query: full.searchParams, body: bodyText, headers: req.headers, apiRoot: `${url}${API_PREFIX}`, callerApp, pageSize: options.pageSize ?? 5000 };
+      const ctx: RouteContext = {
+        data, faults, method, path, query: full.searchParams, body: bodyText, headers: req.headers, apiRoot: `${url}${API_PREFIX}`, callerApp,
+        pageSize: options.pageSize ?? 5000, logPart: (part) => log.push(part),
+      };
       const result = route(ctx);
       finish(result.status);
-      send(res, result.status, result.body, result.headers);
+      if (result.raw !== undefined) {
+        res.writeHead(result.status, { "OData-Version": "4.0", ...result.headers });
+        res.end(result.raw);
+      } else {
+        send(res, result.status, result.body, result.headers);
+      }
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(500, "0x80040216", `An unexpected error occurred. (${(err as Error).message})`);
       finish(e.status);

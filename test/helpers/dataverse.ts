@@ -1,6 +1,7 @@
 import { DataverseClient } from "../../components/dataverse/client";
 import type { DataverseSettings } from "../../components/dataverse/settings";
 import type { Emulator } from "../emulator/server";
+import { isWrite } from "../emulator/requestLog";
 
 /** Fast limits for tests: real retry logic, short waits. */
 export const TEST_SETTINGS: DataverseSettings = {
@@ -21,7 +22,7 @@ export function clientFactory(emulator: Emulator, settings: Partial<DataverseSet
   });
 }
 
-export const writes = (emulator: Emulator) => emulator.log.filter((r) => r.method !== "GET");
+export const writes = (emulator: Emulator) => emulator.log.filter(isWrite);
 export const rootBu = (emulator: Emulator) => emulator.data.businessUnits[0].businessunitid;
 export const salesBu = (emulator: Emulator) => emulator.data.businessUnits[1].businessunitid;
 export const roleId = (emulator: Emulator, name: string, bu: string) =>
