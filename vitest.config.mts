@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Program and provider-host tests share Pulumi's process-wide runtime state; files run in separate forks.
     pool: "forks",
+    reporters: ["default", "./test/helpers/plainSummaryReporter.ts"],
   },
 });

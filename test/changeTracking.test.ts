@@ -48,6 +48,13 @@ describe("ChangeTracking", () => {
       .rejects.toThrow("Dataverse PUT /EntityDefinitions(LogicalName='incident') failed: HTTP 400 0x80048d19: The entity cannot be updated.");
   });
 
+  it("falls back to one request per table when the service refuses the $batch as a whole", async () => {
+    emulator.faults.add({ method: "POST", path: /^\/\$batch$/, times: 2, action: { kind: "status", status: 400, code: "0x80048d19", message: "Metadata operations are not supported in a batch." } });
+    await provider.create!({ environmentUrl: emulator.url, entities: ["new_table001", "lead"] });
+    expect(tracked("lead")).toBe(true);
+    expect(emulator.log.filter((r) => r.method === "PUT" && !r.batched).map((r) => r.path)).toEqual(expect.arrayContaining(["/EntityDefinitions(LogicalName='lead')"]));
+  });
+
   it("makes zero writes when every table is already enabled", async () => {
     await provider.create!({ environmentUrl: emulator.url, entities: ["annotation", "new_table001"] });
     expect(writes(emulator)).toEqual([]);

@@ -1,6 +1,6 @@
 import type { BatchOperation } from "./batch";
 import type { DataverseClient } from "./client";
-import { DataverseError } from "./errors";
+import { DataverseError, isDataverseError } from "./errors";
 import { isTransient } from "./retryPolicy";
 import { quote, withQuery } from "./odata";
 
@@ -32,7 +32,15 @@ function putOperation(logicalName: string, definition: Record<string, unknown>):
  * own with the client's retries; any other failed part fails the whole step, naming its table.
  */
 async function batchPerTable(client: DataverseClient, names: string[], operations: BatchOperation[]): Promise<unknown[]> {
-  const parts = await client.batch(operations);
+  let parts;
+  try {
+    parts = await client.batch(operations);
+  } catch (err) {
+    // Metadata operations inside $batch are not confirmed by Microsoft's docs (REFERENCE.md §4.7): if the service
+    // refuses the batch as a whole, do the same work one request per table (bounded by the concurrency cap).
+    if (!isDataverseError(err) || isTransient(err) || err.status === 401 || err.status === 403) throw err;
+    return Promise.all(operations.map(async (op) => (await client.request(op.method, op.path, op.body, op.headers)).data));
+  }
   return Promise.all(parts.map(async (part, i) => {
     if (part.status < 400) return part.body;
     const op = operations[i];
