@@ -4,7 +4,7 @@ import { parsePermission, permissionLabel, type Permission } from "./entra/permi
 import { redirectUriProblem } from "./entra/redirectUris";
 import { environmentUrlProblem, GUID_PATTERN, normalizeEnvironmentUrl } from "./dataverse/inputs";
 import { MAX_SECRET_LIFETIME_MONTHS } from "./entra/secretExpiry";
-import { DEFAULT_ROTATION_ANCHOR, defaultRotateEveryDays } from "./entra/rotation";
+import { DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_ROTATION_ANCHOR, defaultRotateEveryDays, lifetimeDays } from "./entra/rotation";
 import { PROFILE_KEYS } from "./sync/profiles";
 import { applyProfiles, profileProblems } from "./sync/applyProfiles";
 
@@ -85,16 +85,16 @@ const secretPolicy = z
     /** When the latest on-demand rotation was asked for; written by scripts/rotate-secret with the generation. */
     rotatedAt: isoInstant.optional(),
     /** Warn when the active secret ends within this many days. */
-    expiryWarningDays: z.number({ error: "must be a number of days" }).int().min(1, { error: "must be at least 1 day" }).default(30),
+    expiryWarningDays: z.number({ error: "must be a number of days" }).int().min(1, { error: "must be at least 1 day" }).default(DEFAULT_EXPIRY_WARNING_DAYS),
     /** Start of the rotation schedule. */
     rotationAnchor: isoInstant.default(DEFAULT_ROTATION_ANCHOR),
   })
-  .default({ lifetimeMonths: MAX_SECRET_LIFETIME_MONTHS, generation: 0, expiryWarningDays: 30, rotationAnchor: DEFAULT_ROTATION_ANCHOR })
+  .default({ lifetimeMonths: MAX_SECRET_LIFETIME_MONTHS, generation: 0, expiryWarningDays: DEFAULT_EXPIRY_WARNING_DAYS, rotationAnchor: DEFAULT_ROTATION_ANCHOR })
   .transform((s, ctx) => {
     const rotateEveryDays = s.rotateEveryDays ?? defaultRotateEveryDays(s.lifetimeMonths);
-    const lifetimeDays = Math.floor((s.lifetimeMonths * 365) / 12);
-    if (rotateEveryDays >= lifetimeDays) {
-      ctx.addIssue({ code: "custom", path: ["rotateEveryDays"], message: `must be shorter than the secret's lifetime (${lifetimeDays} days for ${s.lifetimeMonths} months), or secrets expire before they rotate` });
+    const days = lifetimeDays(s.lifetimeMonths);
+    if (rotateEveryDays >= days) {
+      ctx.addIssue({ code: "custom", path: ["rotateEveryDays"], message: `must be shorter than the secret's lifetime (${days} days for ${s.lifetimeMonths} months), or secrets expire before they rotate` });
     }
     if (s.generation > 0 && s.rotatedAt === undefined) {
       ctx.addIssue({ code: "custom", path: ["rotatedAt"], message: "is required once generation is above 0 (scripts/rotate-secret writes both): the time of the latest on-demand rotation" });

@@ -70,7 +70,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
 
     const clientSecret = guardSecret(this.app.clientSecret, profile.forbiddenSecretCharacters, profile.title, name, this.app.secretUrn);
     const urls = endpoints(stack.tenantId, this.dataverseUrl);
-    const settings = profile.fields({ tenantId: stack.tenantId, clientId: this.app.clientId, clientSecret, endpoints: urls, redirectUris: integration.redirectUris }, integration.vendor);
+    const settings = profile.fields({ tenantId: stack.tenantId, clientId: this.app.clientId, clientSecret, endpoints: urls }, integration.vendor);
     const generic: Outputs = {
       tenantId: stack.tenantId,
       clientId: this.app.clientId,

@@ -4,7 +4,7 @@ import { consentPlan, requiredResourceAccesses, resourceApisOf, verifiedPermissi
 import type { Permission } from "./permissions";
 import { redirectUriProblem } from "./redirectUris";
 import { MAX_SECRET_LIFETIME_MONTHS } from "./secretExpiry";
-import { DEFAULT_ROTATION_ANCHOR, daysUntil, defaultRotateEveryDays, rotationPlan, type RotationPlan, type RotationPolicy, type SlotName } from "./rotation";
+import { DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_ROTATION_ANCHOR, daysUntil, defaultRotateEveryDays, rotationPlan, type RotationPlan, type RotationPolicy, type SlotName } from "./rotation";
 
 export interface RedirectUriSet {
   /** Web platform (confidential client, authorization code flow). */
@@ -91,7 +91,7 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
     super("crm-sync:entra:IntegrationApp", name, {
       lifetimeMonths: policy.lifetimeMonths,
       rotateEveryDays: policy.rotateEveryDays,
-      expiryWarningDays: args.secret?.expiryWarningDays ?? 30,
+      expiryWarningDays: args.secret?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
     }, opts);
     const parent = { parent: this };
 
@@ -120,7 +120,7 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
       rotateWhenChanged: { rotation: String(slot.rotation) },
     }, { ...parent, additionalSecretOutputs: ["value"] })])) as Record<SlotName, azuread.ApplicationPassword>;
     const active = passwords[this.rotation.active.slot];
-    const warnDays = args.secret?.expiryWarningDays ?? 30;
+    const warnDays = args.secret?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS;
     const left = daysUntil(this.rotation.active.endDate, now);
     if (left <= warnDays) {
       void pulumi.log.warn(`client secret of ${name} (slot ${this.rotation.active.slot}) ends in ${left} days, on ${this.rotation.active.endDate}: rotate it (scripts/rotate-secret) and update the vendor`, this);

@@ -1,6 +1,8 @@
 import { addMonthsUtc } from "./secretExpiry";
 
 const DAY_MS = 86_400_000;
+/** Warn when the active secret ends within this many days, unless the stack says otherwise. */
+export const DEFAULT_EXPIRY_WARNING_DAYS = 30;
 /** Schedules count periods from this instant unless the stack sets its own anchor. */
 export const DEFAULT_ROTATION_ANCHOR = "2024-01-01T00:00:00Z";
 
@@ -71,7 +73,12 @@ export function daysUntil(endDate: string, now: Date): number {
   return Math.floor((Date.parse(endDate) - now.getTime()) / DAY_MS);
 }
 
+/** A lifetime in months as whole days (365-day years), for comparing with day-based schedules. */
+export function lifetimeDays(lifetimeMonths: number): number {
+  return Math.floor((lifetimeMonths * 365) / 12);
+}
+
 /** Default schedule: rotate halfway through a secret's life, so the two slots always overlap. */
 export function defaultRotateEveryDays(lifetimeMonths: number): number {
-  return Math.floor((lifetimeMonths * 365) / 12 / 2);
+  return Math.floor(lifetimeDays(lifetimeMonths) / 2);
 }

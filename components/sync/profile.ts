@@ -21,8 +21,6 @@ export interface FieldContext {
   /** Always a Pulumi secret. */
   clientSecret: pulumi.Output<string>;
   endpoints: Endpoints;
-  /** The redirect URIs the app registration ended up with, per platform. */
-  redirectUris: { web: string[]; publicClient: string[]; spa: string[] };
 }
 
 /** A resolved problem with the integration's config under a profile: a path below the integration and a message. */
