@@ -52,8 +52,3 @@ export function unwrapWire(value: unknown): unknown {
   const wrapped = wrapWireSecrets(value);
   return wrapped instanceof Secret ? wrapped.value : wrapped;
 }
-
-/** JSON text with every secret replaced by "[secret]". */
-export function maskedJson(value: unknown): string {
-  return JSON.stringify(value, null, 2);
-}
