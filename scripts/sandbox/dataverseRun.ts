@@ -1,4 +1,4 @@
-import { isWrite } from "../../test/emulator/requestLog";
+import { isWrite, roundTrips } from "../../test/emulator/requestLog";
 import { addBusinessUnit } from "../../test/emulator/seed";
 import { startEmulator, type Emulator } from "../../test/emulator/server";
 import type { PlannedResource } from "./mockCloud";
@@ -57,7 +57,7 @@ export interface DataverseRun {
 
 const counts = (emulators: Emulator[], from: number[]) => {
   const fresh = emulators.flatMap((e, i) => e.log.slice(from[i]));
-  return { requests: fresh.length, writes: fresh.filter(isWrite).length };
+  return { requests: roundTrips(fresh).length, writes: fresh.filter(isWrite).length };
 };
 
 /**
