@@ -75,6 +75,14 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
     await host.delete(USER_URN, created.id, updated); // already gone: still success
   });
 
+  it("checks a preview whose application id is not known yet without failures", async () => {
+    const { createRequire } = await import("node:module");
+    const { unknownValue } = createRequire(__filename)("@pulumi/pulumi/runtime/rpc");
+    const { failures, inputs } = await host.check(USER_URN, {}, { __provider: serialized.user, environmentUrl: emulator.url, applicationId: unknownValue, securityRoles: ["Basic User"] });
+    expect(failures).toEqual([]);
+    expect(inputs.applicationId).toBe(unknownValue);
+  });
+
   it("returns field-named failures from check", async () => {
     const { failures } = await host.check(USER_URN, {}, { __provider: serialized.user, environmentUrl: "http://crm.example.com", applicationId: "x", securityRoles: [""] });
     expect(failures.map((f) => f.property)).toEqual(["environmentUrl", "applicationId", "securityRoles[0]"]);

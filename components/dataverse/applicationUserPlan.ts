@@ -1,6 +1,6 @@
 import { distance } from "fastest-levenshtein";
 import type { RoleRow } from "./applicationUserApi";
-import { environmentUrlProblem, isGuid, normalizeEnvironmentUrl, type CheckFailure } from "./inputs";
+import { environmentUrlProblem, isGuid, normalizeEnvironmentUrl, UNKNOWN_DURING_PREVIEW, type CheckFailure } from "./inputs";
 
 /** Inputs of an ApplicationUser after check. */
 export interface ApplicationUserInputs {
@@ -42,7 +42,10 @@ export function checkApplicationUser(news: Record<string, unknown>): { inputs: A
   const failures: CheckFailure[] = [];
   const urlProblem = environmentUrlProblem(news.environmentUrl);
   if (urlProblem) failures.push({ property: "environmentUrl", reason: urlProblem });
-  if (!isGuid(news.applicationId)) failures.push({ property: "applicationId", reason: "must be the app's Application (client) id, a GUID" });
+  // A new app's client id is not known during preview; the engine's placeholder passes as is.
+  if (news.applicationId !== UNKNOWN_DURING_PREVIEW && !isGuid(news.applicationId)) {
+    failures.push({ property: "applicationId", reason: "must be the app's Application (client) id, a GUID" });
+  }
   if (news.businessUnitId !== undefined && news.businessUnitId !== null && !isGuid(news.businessUnitId)) {
     failures.push({ property: "businessUnitId", reason: "must be a business unit id (GUID); omit it for the root business unit" });
   }

@@ -2,6 +2,9 @@ import { isLoopbackHost } from "../loopback";
 
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** What the engine sends for a value not known yet (e.g. a new app's client id during preview). */
+export const UNKNOWN_DURING_PREVIEW = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 export function isGuid(value: unknown): value is string {
   return typeof value === "string" && GUID_PATTERN.test(value);
 }
