@@ -6,6 +6,7 @@ import { EntraIntegrationApp } from "./entra/integrationApp";
 import { endpoints } from "./sync/endpoints";
 import { KeyVaultDelivery } from "./sync/keyVaultDelivery";
 import { PROFILES } from "./sync/profiles";
+import { TYPES } from "./resourceTypes";
 import { guardSecret } from "./sync/secretGuard";
 
 export interface SyncIntegrationArgs {
@@ -34,7 +35,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
   readonly outputs: Outputs;
 
   constructor(name: string, args: SyncIntegrationArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("crm-sync:sync:Integration", name, {}, opts);
+    super(TYPES.integration, name, {}, opts);
     const { integration, stack } = args;
     const profile = PROFILES[integration.profile];
     this.app = new EntraIntegrationApp(name, {

@@ -2,39 +2,35 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { permissionById, permissionLabel } from "../components/entra/permissions";
 import { redirectUriProblem } from "../components/entra/redirectUris";
 import { addMonthsUtc } from "../components/entra/secretExpiry";
+import { TYPES } from "../components/resourceTypes";
 
-const APPLICATION = "azuread:index/application:Application";
-const PASSWORD = "azuread:index/applicationPassword:ApplicationPassword";
-const APP_USER = "pulumi-nodejs:dynamic/dataverse:ApplicationUser";
-const INTEGRATION_APP = "crm-sync:entra:IntegrationApp";
 const SYSTEM_ADMINISTRATOR_TEMPLATE = "627090ff-40a3-4053-8790-584edc5be201";
 const PLATFORMS = ["web", "publicClient", "singlePageApplication"];
 
-function redirectUris(props: Record<string, any>): { platform: string; uri: string }[] {
-  return PLATFORMS.flatMap((platform) => ((props[platform]?.redirectUris as string[] | undefined) ?? []).map((uri) => ({ platform, uri })));
+/** Calls `check` for every redirect URI of an application, reporting what it returns. */
+function eachRedirectUri(args: { type: string; props: Record<string, any> }, report: (m: string) => void, check: (uri: string) => string | undefined): void {
+  if (args.type !== TYPES.application) return;
+  for (const platform of PLATFORMS) {
+    for (const uri of (args.props[platform]?.redirectUris as string[] | undefined) ?? []) {
+      const problem = check(uri);
+      if (problem) report(`${platform} redirect URI ${uri} ${problem}`);
+    }
+  }
 }
 
 export const redirectUrisHttps: ResourceValidationPolicy = {
   name: "crm-sync-redirect-uris-https",
   description: "Redirect URIs use https://, except http:// on loopback (localhost, 127.0.0.1, [::1]).",
   enforcementLevel: "mandatory",
-  validateResource: (args, report) => {
-    if (args.type !== APPLICATION) return;
-    for (const { platform, uri } of redirectUris(args.props)) {
-      const problem = redirectUriProblem(uri);
-      if (problem && !uri.includes("*")) report(`${platform} redirect URI ${uri} ${problem}`);
-    }
-  },
+  // Wildcards are the next policy's finding; reported once, there.
+  validateResource: (args, report) => eachRedirectUri(args, report, (uri) => (uri.includes("*") ? undefined : redirectUriProblem(uri))),
 };
 
 export const noWildcardRedirectUris: ResourceValidationPolicy = {
   name: "crm-sync-no-wildcard-redirect-uris",
   description: "Redirect URIs contain no wildcard.",
   enforcementLevel: "mandatory",
-  validateResource: (args, report) => {
-    if (args.type !== APPLICATION) return;
-    for (const { platform, uri } of redirectUris(args.props)) if (uri.includes("*")) report(`${platform} redirect URI ${uri} has a wildcard`);
-  },
+  validateResource: (args, report) => eachRedirectUri(args, report, (uri) => (uri.includes("*") ? "has a wildcard" : undefined)),
 };
 
 export const secretLifetime: ResourceValidationPolicy = {
@@ -43,7 +39,7 @@ export const secretLifetime: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: { properties: { maxMonths: { type: "integer", default: 24, minimum: 1 } } },
   validateResource: (args, report) => {
-    if (args.type !== PASSWORD) return;
+    if (args.type !== TYPES.password) return;
     const { maxMonths } = args.getConfig<{ maxMonths: number }>();
     const end = args.props.endDate as string | undefined;
     if (!end) return report("client secret has no endDate: set one (at most the policy's maxMonths)");
@@ -58,7 +54,7 @@ export const applicationPermissionAllowList: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: { properties: { allowed: { type: "array", items: { type: "string" }, default: [] } } },
   validateResource: (args, report) => {
-    if (args.type !== APPLICATION) return;
+    if (args.type !== TYPES.application) return;
     const allowed = new Set(args.getConfig<{ allowed: string[] }>().allowed.map((a) => a.toLowerCase()));
     for (const access of (args.props.requiredResourceAccesses as { resourceAppId: string; resourceAccesses: { id: string; type: string }[] }[] | undefined) ?? []) {
       for (const a of access.resourceAccesses.filter((x) => x.type === "Role")) {
@@ -76,7 +72,7 @@ export const dataverseSystemAdministrator: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: { properties: { allowSystemAdministrator: { type: "boolean", default: false } } },
   validateResource: (args, report) => {
-    if (args.type !== APP_USER || args.getConfig<{ allowSystemAdministrator: boolean }>().allowSystemAdministrator) return;
+    if (args.type !== TYPES.applicationUser || args.getConfig<{ allowSystemAdministrator: boolean }>().allowSystemAdministrator) return;
     const roles = (args.props.securityRoles as string[] | undefined) ?? [];
     const admin = roles.find((r) => r.trim().toLowerCase() === "system administrator" || r.toLowerCase() === SYSTEM_ADMINISTRATOR_TEMPLATE);
     if (admin) report(`application user gets System Administrator ("${admin}"); set allowSystemAdministrator in policy config if that is intended`);
@@ -90,7 +86,7 @@ export const expiryWarningWindow: StackValidationPolicy = {
   configSchema: { properties: { minimumDays: { type: "integer", default: 7, minimum: 1 } } },
   validateStack: (args, report) => {
     const { minimumDays } = args.getConfig<{ minimumDays: number }>();
-    for (const r of args.resources.filter((x) => x.type === INTEGRATION_APP)) {
+    for (const r of args.resources.filter((x) => x.type === TYPES.integrationApp)) {
       const days = r.props.expiryWarningDays;
       if (typeof days !== "number" || days < minimumDays) report(`integration ${r.name} has no expiry warning window of at least ${minimumDays} days (expiryWarningDays: ${days ?? "unset"})`, r.urn);
     }

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { readAuditInput } from "./audit/readState";
+import { readInput } from "./sync/stackOutputs";
 import { buildReport, renderHtml, renderMarkdown } from "./audit/report";
 
 const USAGE = `usage: pulumi preview --json | npm run -s audit-report -- [--out <dir>]
@@ -23,8 +24,7 @@ function main(): number {
   }
   if (values.help) { console.log(USAGE); return 0; }
   try {
-    if (!values.input && process.stdin.isTTY) throw new Error("no input: pipe `pulumi preview --json` or `pulumi stack export` in, or pass --input");
-    const text = fs.readFileSync(values.input ?? 0, "utf8");
+    const text = readInput(values.input, "`pulumi preview --json` or `pulumi stack export`");
     const report = buildReport(readAuditInput(text));
     if (!values.out) {
       process.stdout.write(renderMarkdown(report));

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../components/config";
-import { runDataverseResources, startSandboxEnvironments } from "./sandbox/dataverseRun";
+import { dynamicResources, runDataverseResources, startSandboxEnvironments } from "./sandbox/dataverseRun";
 import { evaluateStack } from "./sandbox/evaluate";
 import { planJson, renderPlanText } from "./sandbox/renderPlan";
 import { renderDataverseRun, withRealUrls } from "./sandbox/renderSandbox";
@@ -25,7 +25,7 @@ async function sandbox(stack: string, planOnly: boolean): Promise<string> {
   try {
     const plan = await evaluateStack(stack, { config: env.config });
     const urls = new Map([...env.emulators].map(([real, e]) => [e.url, real]));
-    process.stderr.write(`[sandbox] running ${plan.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/")).length} Dataverse resources against the emulator ...\n`);
+    process.stderr.write(`[sandbox] running ${dynamicResources(plan.resources).length} Dataverse resources against the emulator ...\n`);
     const run = await runDataverseResources(plan.resources, env, (line) => process.stderr.write(`[sandbox] ${line}\n`));
     return withRealUrls(`${renderPlanText(plan)}\n${renderDataverseRun(run)}\n\n${NOTHING_LEFT}`, urls);
   } finally {

@@ -17,7 +17,7 @@ const { startSandboxEnvironments, runDataverseResources } = loadBuilt<typeof Run
 const { renderPlanText, planJson } = loadBuilt<typeof Render>("scripts/sandbox/renderPlan.js");
 const { renderDataverseRun } = loadBuilt<typeof RenderSandbox>("scripts/sandbox/renderSandbox.js");
 const { loadStackConfig } = loadBuilt<typeof Files>("scripts/sandbox/stackFiles.js");
-const { Secret } = loadBuilt<typeof Resolve>("scripts/sandbox/resolve.js");
+const { Secret, revealSecrets } = loadBuilt<typeof Resolve>("scripts/sandbox/resolve.js");
 const { syncConfigFiles } = loadBuilt<typeof Sync>("scripts/sync/syncConfigFiles.js");
 const { buildReport, renderMarkdown, renderHtml } = loadBuilt<typeof Audit>("scripts/audit/report.js");
 const { readAuditInput } = loadBuilt<typeof AuditRead>("scripts/audit/readState.js");
@@ -26,13 +26,6 @@ const SECRET = "leakMARKERsecret~9f8e";
 const TOKEN = "leak-MARKER-token-7a6b";
 const MARKERS = [SECRET, TOKEN];
 
-/** Secrets as `--show-secrets` prints them. */
-function shown(value: unknown): unknown {
-  if (value instanceof Secret) return shown(value.value);
-  if (Array.isArray(value)) return value.map(shown);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shown(v)]));
-  return value;
-}
 
 /** The plan as `pulumi stack export --show-secrets` would hold it: secrets as plaintext under Pulumi's marker. */
 function exportWithPlaintextSecrets(plan: Evaluate.Plan): string {
@@ -55,7 +48,7 @@ describe("leak scan: known secret and token markers never appear where they must
       const secretValues = Object.fromEntries(["contact-center", "mailbox-sync"].flatMap((n) => ["a", "b"].map((s) => [`${n}-secret-${s}`, `${SECRET}-${n}-${s}`])));
       const plan = await evaluateStack("dev", { config: env.config, secretValues });
       const run = await runDataverseResources(plan.resources, env, (l) => lines.push(l));
-      const outputs = shown(plan.outputs) as { integrations: Record<string, never> };
+      const outputs = revealSecrets(plan.outputs) as { integrations: Record<string, never> };
       captured["sandbox text"] = renderPlanText(plan) + renderDataverseRun(run);
       captured["plan JSON"] = planJson(plan);
       captured["provider host log"] = run.hostLog + lines.join("\n");

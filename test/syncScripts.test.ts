@@ -14,16 +14,9 @@ import type * as Evaluate from "../scripts/sandbox/evaluate";
 import type * as Resolve from "../scripts/sandbox/resolve";
 
 const { evaluateStack } = loadBuilt<typeof Evaluate>("scripts/sandbox/evaluate.js");
-const { Secret } = loadBuilt<typeof Resolve>("scripts/sandbox/resolve.js");
+const { revealSecrets } = loadBuilt<typeof Resolve>("scripts/sandbox/resolve.js");
 const DIST = path.resolve(__dirname, "../dist/scripts");
 
-/** What `pulumi stack output --json --show-secrets` prints: secrets as plain values. */
-function showSecrets(value: unknown): unknown {
-  if (value instanceof Secret) return showSecrets(value.value);
-  if (Array.isArray(value)) return value.map(showSecrets);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, showSecrets(v)]));
-  return value;
-}
 
 let outputsJson: string;
 let secretValue: string;
@@ -31,7 +24,7 @@ let tmp: string;
 
 beforeAll(async () => {
   const plan = await evaluateStack("cdata", { now: () => FIXED_NOW });
-  const shown = showSecrets(plan.outputs) as { integrations: Record<string, { settings: Record<string, string> }> };
+  const shown = revealSecrets(plan.outputs) as { integrations: Record<string, { settings: Record<string, string> }> };
   outputsJson = JSON.stringify(shown, null, 2);
   secretValue = shown.integrations["gathr-user"].settings.OAuthClientSecret;
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "crm-sync-"));

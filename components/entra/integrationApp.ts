@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import { consentPlan, requiredResourceAccesses, resourceApisOf, verifiedPermissionId } from "./consent";
 import type { Permission } from "./permissions";
+import { TYPES } from "../resourceTypes";
 import { redirectUriProblem } from "./redirectUris";
 import { MAX_SECRET_LIFETIME_MONTHS } from "./secretExpiry";
 import { DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_ROTATION_ANCHOR, daysUntil, defaultRotateEveryDays, rotationPlan, type RotationPlan, type RotationPolicy, type SlotName } from "./rotation";
@@ -88,7 +89,7 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
     checkArgs(name, args);
     const policy = policyOf(args);
     // Visible to policy packs (stack validation): the rotation and warning settings of this integration.
-    super("crm-sync:entra:IntegrationApp", name, {
+    super(TYPES.integrationApp, name, {
       lifetimeMonths: policy.lifetimeMonths,
       rotateEveryDays: policy.rotateEveryDays,
       expiryWarningDays: args.secret?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,

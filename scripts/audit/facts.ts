@@ -1,5 +1,6 @@
 import { DYNAMICS_CRM, MICROSOFT_GRAPH } from "../../components/entra/permissionCatalog";
 import { permissionById, permissionLabel } from "../../components/entra/permissions";
+import { owningIntegration, TYPES } from "../../components/resourceTypes";
 import type { ResourceChange, ResourceState } from "./readState";
 
 export interface PermissionFact { label: string; kind: string; consented: boolean }
@@ -13,16 +14,6 @@ export interface IntegrationFacts {
   secrets: { slot: string; rotation: string; endDate: string; active?: boolean }[];
 }
 
-const T = {
-  app: "azuread:index/application:Application",
-  password: "azuread:index/applicationPassword:ApplicationPassword",
-  assignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
-  grant: "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant",
-  user: "pulumi-nodejs:dynamic/dataverse:ApplicationUser",
-  tracking: "pulumi-nodejs:dynamic/dataverse:ChangeTracking",
-  integration: "crm-sync:sync:Integration",
-  stack: "pulumi:pulumi:Stack",
-};
 const API_BY_SLUG: Record<string, typeof MICROSOFT_GRAPH> = { [MICROSOFT_GRAPH.slug]: MICROSOFT_GRAPH, [DYNAMICS_CRM.slug]: DYNAMICS_CRM };
 const PLATFORMS: [string, string][] = [["web", "web"], ["publicClient", "public client"], ["singlePageApplication", "SPA"]];
 
@@ -30,12 +21,11 @@ type Pick = (r: ResourceChange) => ResourceState | undefined;
 
 /** Names of the integrations (their component resources). */
 export function integrationNames(resources: ResourceChange[]): string[] {
-  return resources.filter((r) => r.type === T.integration).map((r) => r.name);
+  return resources.filter((r) => r.type === TYPES.integration).map((r) => r.name);
 }
 
 function ownedBy(resources: ResourceChange[], name: string, all: string[]): ResourceChange[] {
-  const owner = (r: ResourceChange) => all.filter((n) => r.name === n || r.name.startsWith(`${n}-`)).sort((a, b) => b.length - a.length)[0];
-  return resources.filter((r) => r.custom && owner(r) === name);
+  return resources.filter((r) => r.custom && owningIntegration(r.name, all) === name);
 }
 
 /** What one integration grants, read from the old or the new state of its resources. */
@@ -43,12 +33,12 @@ export function integrationFacts(resources: ResourceChange[], name: string, pick
   const mine = ownedBy(resources, name, integrationNames(resources)).map((r) => ({ r, s: pick(r) })).filter((x) => x.s);
   const of = (type: string) => mine.filter((x) => x.r.type === type);
   const facts: IntegrationFacts = { name, permissions: [], redirectUris: [], tables: [], secrets: [] };
-  const consentedRoles = new Set(of(T.assignment).map((x) => String(x.s!.inputs.appRoleId)));
-  const consentedScopes = new Set(of(T.grant).flatMap((x) => {
+  const consentedRoles = new Set(of(TYPES.appRoleAssignment).map((x) => String(x.s!.inputs.appRoleId)));
+  const consentedScopes = new Set(of(TYPES.delegatedGrant).flatMap((x) => {
     const api = API_BY_SLUG[x.r.name.slice(x.r.name.lastIndexOf("-grant-") + 7)];
     return ((x.s!.inputs.claimValues as string[]) ?? []).map((c) => `${api?.appId}:${c}`);
   }));
-  const app = of(T.app)[0]?.s;
+  const app = of(TYPES.application)[0]?.s;
   if (app) {
     facts.application = {
       displayName: String(app.inputs.displayName),
@@ -68,7 +58,7 @@ export function integrationFacts(resources: ResourceChange[], name: string, pick
       for (const uri of ((app.inputs[key] as { redirectUris?: string[] } | undefined)?.redirectUris ?? [])) facts.redirectUris.push({ platform, uri });
     }
   }
-  const user = of(T.user)[0]?.s;
+  const user = of(TYPES.applicationUser)[0]?.s;
   if (user) {
     facts.appUser = {
       environmentUrl: String(user.inputs.environmentUrl),
@@ -76,10 +66,10 @@ export function integrationFacts(resources: ResourceChange[], name: string, pick
       roles: (user.inputs.securityRoles as string[]) ?? [],
     };
   }
-  facts.tables = of(T.tracking).flatMap((x) => (x.s!.inputs.entities as string[]) ?? []);
-  const stack = resources.find((r) => r.type === T.stack);
+  facts.tables = of(TYPES.changeTracking).flatMap((x) => (x.s!.inputs.entities as string[]) ?? []);
+  const stack = resources.find((r) => r.type === TYPES.stack);
   const generic = (pick(stack ?? ({} as ResourceChange))?.outputs?.integrations as Record<string, { generic?: { activeSecretSlot?: string } }> | undefined)?.[name]?.generic;
-  facts.secrets = of(T.password).map((x) => {
+  facts.secrets = of(TYPES.password).map((x) => {
     const slot = /-secret-([ab])$/.exec(x.r.name)?.[1] ?? "-";
     return {
       slot,

@@ -1,10 +1,10 @@
 import { isWrite, roundTrips } from "../../test/emulator/requestLog";
 import { addBusinessUnit } from "../../test/emulator/seed";
 import { startEmulator, type Emulator } from "../../test/emulator/server";
+import { DYNAMIC_PREFIX } from "../../components/resourceTypes";
 import type { PlannedResource } from "./mockCloud";
 import { DIFF_NONE, startProviderHost, urnFor } from "./providerHost";
 
-const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic/";
 
 export interface SandboxEnvironments {
   /** One emulator per Dataverse environment of the stack, keyed by the environment's real URL. */
@@ -40,6 +40,11 @@ export async function startSandboxEnvironments(config: Record<string, string>, t
   };
 }
 
+/** The resources whose providers travel in state (the Dataverse ones). */
+export function dynamicResources(resources: PlannedResource[]): PlannedResource[] {
+  return resources.filter((r) => r.type.startsWith(DYNAMIC_PREFIX));
+}
+
 export interface DynamicOutcome {
   type: string;
   name: string;
@@ -66,7 +71,7 @@ const counts = (emulators: Emulator[], from: number[]) => {
  * `pulumi up` would (read, check, diff) and reports whether anything would change.
  */
 export async function runDataverseResources(resources: PlannedResource[], env: SandboxEnvironments, log: (line: string) => void = () => {}): Promise<DataverseRun> {
-  const dynamic = resources.filter((r) => r.type.startsWith(DYNAMIC_PREFIX));
+  const dynamic = dynamicResources(resources);
   const emulators = [...env.emulators.values()];
   const marks = () => emulators.map((e) => e.log.length);
   const host = await startProviderHost({ DATAVERSE_ACCESS_TOKEN: env.token, DATAVERSE_REPLICATION_WAIT_MS: "60000" });

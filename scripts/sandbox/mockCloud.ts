@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { RESOURCE_APIS } from "../../components/entra/permissionCatalog";
+import { TYPES } from "../../components/resourceTypes";
 import { fakeGuid, fakeSecret } from "./fakeIds";
 import { unwrapWire, wrapWireSecrets } from "./resolve";
 
@@ -19,12 +20,12 @@ const SECRET_START = "2026-01-01T00:00:00Z";
 
 /** Fake cloud-side outputs, derived from resource names so every run agrees. */
 const CLOUD_STATE: Record<string, StateMaker> = {
-  "azuread:index/application:Application": (name) => {
+  [TYPES.application]: (name) => {
     const objectId = fakeGuid(`application:${name}`);
     return { objectId, clientId: fakeGuid(`client:${name}`), id: `/applications/${objectId}` };
   },
-  "azuread:index/servicePrincipal:ServicePrincipal": (name) => ({ objectId: fakeGuid(`sp:${name}`) }),
-  "pulumi-nodejs:dynamic/dataverse:ApplicationUser": (name, inputs) => {
+  [TYPES.servicePrincipal]: (name) => ({ objectId: fakeGuid(`sp:${name}`) }),
+  [TYPES.applicationUser]: (name, inputs) => {
     const root = fakeGuid(`root-business-unit:${inputs.environmentUrl}`);
     const roles = (inputs.securityRoles as string[] | undefined) ?? [];
     const roleIds = roles.map((r) => fakeGuid(`role:${inputs.businessUnitId ?? root}:${r}`));
@@ -33,14 +34,14 @@ const CLOUD_STATE: Record<string, StateMaker> = {
       rootBusinessUnitId: root, roleIds, assignedRoleIds: roleIds, isDisabled: false, adopted: false,
     };
   },
-  "azure-native:keyvault:Secret": (_name, inputs) => {
+  [TYPES.keyVaultSecret]: (_name, inputs) => {
     const uri = `https://${inputs.vaultName}.vault.azure.net/secrets/${inputs.secretName}`;
     return { properties: { ...(unwrapWire(inputs.properties) as State), secretUri: uri, secretUriWithVersion: `${uri}/0123456789abcdef` } };
   },
-  "pulumi-nodejs:dynamic/dataverse:ChangeTracking": (_name, inputs) => ({
+  [TYPES.changeTracking]: (_name, inputs) => ({
     id: `${inputs.environmentUrl}|changetracking`, enabledEntities: inputs.entities, retainedEntities: [],
   }),
-  "azuread:index/applicationPassword:ApplicationPassword": (name, inputs) => ({
+  [TYPES.password]: (name, inputs) => ({
     keyId: fakeGuid(`key:${name}`),
     value: fakeSecret(name),
     startDate: SECRET_START,
@@ -60,7 +61,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
 
   private stateMaker(type: string): StateMaker | undefined {
     const make = CLOUD_STATE[type];
-    if (type !== "azuread:index/applicationPassword:ApplicationPassword" || !make) return make;
+    if (type !== TYPES.password || !make) return make;
     return (name, inputs) => ({ ...make(name, inputs), ...(this.secretValues[name] ? { value: this.secretValues[name] } : {}) });
   }
   /** Human labels for the fake object ids this cloud handed out, for readable plans. */

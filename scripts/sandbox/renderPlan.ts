@@ -1,4 +1,5 @@
 import { permissionById, permissionLabel } from "../../components/entra/permissions";
+import { owningIntegration, TYPES } from "../../components/resourceTypes";
 import type { PlannedResource } from "./mockCloud";
 import type { Plan } from "./evaluate";
 import { Secret } from "./resolve";
@@ -20,7 +21,7 @@ const list = (values: unknown): string => {
 };
 
 const describers: Record<string, Describe> = {
-  "azuread:index/application:Application": (i) => {
+  [TYPES.application]: (i) => {
     const access = (i.requiredResourceAccesses as { resourceAppId: string; resourceAccesses: { id: string }[] }[]) ?? [];
     const permissions = access.flatMap((r) => r.resourceAccesses.map((a) => {
       const p = permissionById(r.resourceAppId, a.id);
@@ -36,30 +37,30 @@ const describers: Record<string, Describe> = {
       `redirect URIs, SPA: ${list((i.singlePageApplication as Inputs | undefined)?.redirectUris)}`,
     ];
   },
-  "azuread:index/servicePrincipal:ServicePrincipal": (i, label) => [`clientId: ${label(i.clientId)}`],
-  "azuread:index/applicationPassword:ApplicationPassword": (i, label) => [
+  [TYPES.servicePrincipal]: (i, label) => [`clientId: ${label(i.clientId)}`],
+  [TYPES.password]: (i, label) => [
     `application: ${label(i.applicationId)}`,
     `displayName: ${i.displayName}`,
     `endDate: ${i.endDate}`,
     `rotation: ${(i.rotateWhenChanged as Inputs | undefined)?.rotation ?? "(none)"}`,
   ],
-  "azuread:index/appRoleAssignment:AppRoleAssignment": (i, label) => [
+  [TYPES.appRoleAssignment]: (i, label) => [
     `admin consent (application permission): ${label(i.appRoleId)}`,
     `to: ${label(i.principalObjectId)}`,
     `on: ${label(i.resourceObjectId)}`,
   ],
-  "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant": (i, label) => [
+  [TYPES.delegatedGrant]: (i, label) => [
     `admin consent (delegated, all users): ${list(i.claimValues)}`,
     `to: ${label(i.servicePrincipalObjectId)}`,
     `on: ${label(i.resourceServicePrincipalObjectId)}`,
   ],
-  "pulumi-nodejs:dynamic/dataverse:ApplicationUser": (i, label) => [
+  [TYPES.applicationUser]: (i, label) => [
     `environment: ${i.environmentUrl}`,
     `application user for: ${label(i.applicationId)}`,
     `business unit: ${i.businessUnitId ?? "(root business unit)"}`,
     `security roles: ${list(i.securityRoles)}`,
   ],
-  "azure-native:keyvault:Secret": (i) => {
+  [TYPES.keyVaultSecret]: (i) => {
     const props = (i.properties ?? {}) as Inputs;
     const attributes = (props.attributes ?? {}) as Inputs;
     return [
@@ -69,7 +70,7 @@ const describers: Record<string, Describe> = {
       `expires: ${typeof attributes.expires === "number" ? new Date(attributes.expires * 1000).toISOString() : "(with the client secret)"}`,
     ];
   },
-  "pulumi-nodejs:dynamic/dataverse:ChangeTracking": (i) => [
+  [TYPES.changeTracking]: (i) => [
     `environment: ${i.environmentUrl}`,
     `change tracking on: ${list(i.entities)}`,
   ],
@@ -112,15 +113,15 @@ function flattenOutputs(value: unknown, prefix: string, out: string[]): void {
 }
 
 /** Order in which a reader expects an integration's parts: app first, then what hangs off it. */
-const TYPE_ORDER = [
-  "azuread:index/application:Application",
-  "azuread:index/servicePrincipal:ServicePrincipal",
-  "azuread:index/applicationPassword:ApplicationPassword",
-  "azuread:index/appRoleAssignment:AppRoleAssignment",
-  "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant",
-  "pulumi-nodejs:dynamic/dataverse:ApplicationUser",
-  "pulumi-nodejs:dynamic/dataverse:ChangeTracking",
-  "azure-native:keyvault:Secret",
+const TYPE_ORDER: string[] = [
+  TYPES.application,
+  TYPES.servicePrincipal,
+  TYPES.password,
+  TYPES.appRoleAssignment,
+  TYPES.delegatedGrant,
+  TYPES.applicationUser,
+  TYPES.changeTracking,
+  TYPES.keyVaultSecret,
 ];
 
 function byReadingOrder(a: PlannedResource, b: PlannedResource): number {
@@ -131,8 +132,8 @@ function byReadingOrder(a: PlannedResource, b: PlannedResource): number {
 /** Cloud resources grouped under the integration whose name prefixes theirs, in reading order. */
 export function groupByIntegration(resources: PlannedResource[]): { integration?: string; resources: PlannedResource[] }[] {
   const custom = resources.filter((r) => !r.component);
-  const names = resources.filter((r) => r.type === "crm-sync:sync:Integration").map((r) => r.name);
-  const owner = (r: PlannedResource) => names.filter((n) => r.name === n || r.name.startsWith(`${n}-`)).sort((a, b) => b.length - a.length)[0];
+  const names = resources.filter((r) => r.type === TYPES.integration).map((r) => r.name);
+  const owner = (r: PlannedResource) => owningIntegration(r.name, names);
   const groups = names.map((integration) => ({ integration, resources: custom.filter((r) => owner(r) === integration).sort(byReadingOrder) }));
   const rest = custom.filter((r) => owner(r) === undefined);
   return rest.length ? [...groups, { resources: rest }] : groups;

@@ -47,6 +47,14 @@ export function wrapWireSecrets(value: unknown): unknown {
   return value;
 }
 
+/** Values as `pulumi stack output --show-secrets` prints them: every `Secret` replaced by its value. */
+export function revealSecrets(value: unknown): unknown {
+  if (value instanceof Secret) return revealSecrets(value.value);
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)]));
+  return value;
+}
+
 /** The plain value of something the runtime may have wrapped as a secret on the wire. */
 export function unwrapWire(value: unknown): unknown {
   const wrapped = wrapWireSecrets(value);

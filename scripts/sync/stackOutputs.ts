@@ -28,10 +28,10 @@ export function parseStackOutputs(text: string): Record<string, IntegrationOutpu
   return integrations as Record<string, IntegrationOutput>;
 }
 
-/** Reads the input from a file, or stdin for `-` / no file. */
-export function readInput(file: string | undefined): string {
+/** Reads the input from a file, or stdin for `-` / no file; `expected` names the command to pipe in. */
+export function readInput(file: string | undefined, expected = "`pulumi stack output --json --show-secrets`"): string {
   if (!file || file === "-") {
-    if (process.stdin.isTTY) throw new Error("no input: pipe `pulumi stack output --json --show-secrets` in, or pass --input <file>");
+    if (process.stdin.isTTY) throw new Error(`no input: pipe ${expected} in, or pass --input <file>`);
     return fs.readFileSync(0, "utf8");
   }
   return fs.readFileSync(file, "utf8");

@@ -1,0 +1,30 @@
+/**
+ * Pulumi type tokens of the resources this project registers, for the code that reads them back
+ * (offline plan, audit report, policy pack), and the naming rule that ties a resource to its integration.
+ */
+export const TYPES = {
+  stack: "pulumi:pulumi:Stack",
+  integration: "crm-sync:sync:Integration",
+  integrationApp: "crm-sync:entra:IntegrationApp",
+  application: "azuread:index/application:Application",
+  servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
+  password: "azuread:index/applicationPassword:ApplicationPassword",
+  appRoleAssignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
+  delegatedGrant: "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant",
+  applicationUser: "pulumi-nodejs:dynamic/dataverse:ApplicationUser",
+  changeTracking: "pulumi-nodejs:dynamic/dataverse:ChangeTracking",
+  keyVaultSecret: "azure-native:keyvault:Secret",
+} as const;
+
+/** Prefix of every dynamic (provider-in-state) resource type. */
+export const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic/";
+
+/**
+ * The integration a resource belongs to: our components name every resource `<integration>` or
+ * `<integration>-...`; the longest matching name wins (integration `crm` vs `crm-eu`).
+ */
+export function owningIntegration(resourceName: string, integrationNames: string[]): string | undefined {
+  return integrationNames
+    .filter((n) => resourceName === n || resourceName.startsWith(`${n}-`))
+    .sort((a, b) => b.length - a.length)[0];
+}
