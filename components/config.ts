@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { distance } from "fastest-levenshtein";
 import { parsePermission, permissionLabel, type Permission } from "./entra/permissions";
-import { redirectUriProblem } from "./entra/redirectUris";
+import { redirectUriProblem, registeredRedirectUri, type Platform } from "./entra/redirectUris";
+import { appRedirectUriFindings } from "./validation/uriRules";
 import { environmentUrlProblem, GUID_PATTERN, normalizeEnvironmentUrl } from "./dataverse/inputs";
 import { MAX_SECRET_LIFETIME_MONTHS } from "./entra/secretExpiry";
 import { DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_ROTATION_ANCHOR, defaultRotateEveryDays, lifetimeDays } from "./entra/rotation";
@@ -34,10 +35,14 @@ const permission = z.string({ error: "must be a permission name" }).transform((t
   return parsed;
 });
 
-const redirectUri = z.string({ error: "must be a URL string" }).superRefine((uri, ctx) => {
-  const problem = redirectUriProblem(uri);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
+/** One platform's redirect URIs, in the form they are registered, each checked by the provider's and Entra's rules. */
+const redirectUriList = (platform: Platform) => uniqueList(
+  z.string({ error: "must be a URL string" }).superRefine((uri, ctx) => {
+    const problem = redirectUriProblem(uri, platform);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }).transform((uri) => registeredRedirectUri(uri, platform)),
+  "redirect URI",
+);
 
 const uniqueList = <T extends z.ZodType<string>>(item: T, what: string) =>
   z.array(item).superRefine((list, ctx) => {
@@ -58,13 +63,16 @@ const tableName = z
 const redirectUris = z
   .strictObject({
     /** Web platform redirect URIs (authorization code flow with a client secret). */
-    web: uniqueList(redirectUri, "redirect URI").default([]),
+    web: redirectUriList("web").default([]),
     /** Mobile and desktop (public client) redirect URIs, e.g. the loopback address of a desktop connector. */
-    publicClient: uniqueList(redirectUri, "redirect URI").default([]),
+    publicClient: redirectUriList("publicClient").default([]),
     /** Single-page application redirect URIs (auth code with PKCE). */
-    spa: uniqueList(redirectUri, "redirect URI").default([]),
+    spa: redirectUriList("spa").default([]),
   })
-  .default({ web: [], publicClient: [], spa: [] });
+  .default({ web: [], publicClient: [], spa: [] })
+  .superRefine((uris, ctx) => {
+    for (const f of appRedirectUriFindings(uris)) ctx.addIssue({ code: "custom", message: `${f.message} (${f.source})` });
+  });
 
 const isoInstant = z.string({ error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z" })
   .refine((v) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(v) && !Number.isNaN(Date.parse(v)), { error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z" });
@@ -144,6 +152,8 @@ const integration = z.strictObject({
 });
 
 const keyVault = z.strictObject({
+  /** Subscription of the vault; the azure-native provider is bound to it (and to tenantId). */
+  subscriptionId: z.string({ error: "is required: the subscription id (GUID) of the vault's subscription" }).regex(GUID_PATTERN, { error: "must be a subscription id (GUID)" }).transform((s) => s.toLowerCase()),
   /** Resource group of an existing Key Vault. */
   resourceGroupName: z.string({ error: "is required" }).regex(/^[\w.()-]{1,90}$/, { error: "must be a resource group name (1-90 letters, digits, . _ - ( ))" }),
   /** Name of the existing Key Vault (3-24 letters, digits, dashes). */

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, rawConfigFrom, type StackConfig } from "./config";
+import { bindTenant } from "./entra/tenant";
+import { keyVaultProvider } from "./sync/keyVaultProvider";
 import { SyncIntegration } from "./syncIntegration";
 
 /** Reads every `crm-sync:*` key of the current stack. */
@@ -12,11 +14,19 @@ export interface StackOutputs {
   integrations: Record<string, Record<string, pulumi.Input<unknown>>>;
 }
 
-/** Builds every configured integration; returns the stack outputs. */
+/**
+ * Builds every configured integration; returns the stack outputs. Every azuread resource and lookup goes through
+ * one explicit provider bound to `crm-sync:tenantId` (and Key Vault through one bound to the vault's subscription).
+ */
 export function defineStack(config: StackConfig, now?: () => Date): StackOutputs {
+  const tenant = bindTenant(config.tenantId);
+  const providers: pulumi.ProviderResource[] = [tenant.provider];
+  if (config.keyVault) providers.push(keyVaultProvider(config.tenantId, config.keyVault.subscriptionId));
   const integrations: StackOutputs["integrations"] = {};
   for (const integration of config.integrations) {
-    integrations[integration.name] = new SyncIntegration(integration.name, { stack: config, integration, now }).outputs;
+    integrations[integration.name] = new SyncIntegration(integration.name, {
+      stack: config, integration, now, verifiedTenantId: tenant.verifiedTenantId,
+    }, { providers }).outputs;
   }
   return { integrations };
 }

@@ -16,9 +16,14 @@ export interface SyncIntegrationArgs {
   integration: IntegrationConfig;
   /** Clock for secret end dates; tests pass a fixed one. */
   now?: () => Date;
+  /** The stack's tenant id once checked against the azuread provider's identity (see `bindTenant`). */
+  verifiedTenantId?: pulumi.Input<string>;
 }
 
 type Outputs = Record<string, pulumi.Input<unknown>>;
+
+/** A secret field that holds the client secret itself; others (a connection string) live in the settings bundle. */
+const isClientSecretField = (field: string) => /secret/i.test(field);
 
 /** Everything one CRM-sync integration needs: its Entra app, its Dataverse side, and the vendor's settings. */
 export class SyncIntegration extends pulumi.ComponentResource {
@@ -40,6 +45,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
     const profile = PROFILES[integration.profile];
     this.app = new EntraIntegrationApp(name, {
       tenantId: stack.tenantId,
+      verifiedTenantId: args.verifiedTenantId,
       displayName: integration.displayName ?? `CRM sync ${name} (${pulumi.getStack()})`,
       signInAudience: integration.signInAudience,
       permissions: integration.permissions,
@@ -49,13 +55,15 @@ export class SyncIntegration extends pulumi.ComponentResource {
       now: args.now,
     }, { parent: this });
 
+    // Dataverse work waits for the tenant check too, so a wrong tenant changes nothing anywhere.
+    const afterTenantCheck = (url: string) => pulumi.all([args.verifiedTenantId, url]).apply(([, u]) => u);
     const dataverse = integration.dataverse;
     if (dataverse) {
       this.dataverseUrl = dataverseUrlFor(stack, dataverse);
       if (dataverse.applicationUser) {
         // The app user needs the service principal in the tenant (and consent granted) before Dataverse accepts it.
         this.applicationUser = new ApplicationUser(`${name}-app-user`, {
-          environmentUrl: this.dataverseUrl,
+          environmentUrl: afterTenantCheck(this.dataverseUrl),
           applicationId: this.app.clientId,
           businessUnitId: dataverse.businessUnitId,
           securityRoles: dataverse.securityRoles,
@@ -63,7 +71,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
       }
       if (dataverse.changeTracking) {
         this.changeTracking = new ChangeTracking(`${name}-change-tracking`, {
-          environmentUrl: this.dataverseUrl,
+          environmentUrl: afterTenantCheck(this.dataverseUrl),
           entities: dataverse.changeTracking,
         }, { parent: this });
       }
@@ -87,6 +95,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
     };
 
     let outputSettings: Outputs = settings;
+    let secretsInKeyVault: Outputs | undefined;
     if (stack.keyVault) {
       const vault = stack.keyVault;
       this.keyVault = new KeyVaultDelivery(name, {
@@ -99,14 +108,19 @@ export class SyncIntegration extends pulumi.ComponentResource {
       generic.keyVaultClientSecretUri = this.keyVault.clientSecretUri;
       generic.keyVaultSettingsUri = this.keyVault.settingsUri;
       if (!vault.secretsInOutputs) {
-        // Outputs point at the vault instead of carrying secret values.
-        outputSettings = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, profile.secretFields.includes(k) ? this.keyVault!.clientSecretUri : v]));
-        if (profile.secretFields.includes("ConnectionString")) outputSettings.ConnectionString = this.keyVault.settingsUri;
+        // settings keeps only what a customer can paste; where each secret field lives is a map of its own.
+        outputSettings = Object.fromEntries(Object.entries(settings).filter(([k]) => !profile.secretFields.includes(k)));
+        secretsInKeyVault = Object.fromEntries(profile.secretFields.map((field) => [field, isClientSecretField(field)
+          ? { vaultSecretUri: this.keyVault!.clientSecretUri }
+          : { vaultSecretUri: this.keyVault!.settingsUri, jsonPath: `settings.${field}` }]));
         delete generic.clientSecret;
       }
     }
 
-    this.outputs = { profile: profile.key, settings: outputSettings, secretFields: profile.secretFields, generic };
+    this.outputs = {
+      profile: profile.key, settings: outputSettings, secretFields: profile.secretFields, generic,
+      ...(secretsInKeyVault ? { secretsInKeyVault } : {}),
+    };
     // Only non-secret identifiers: the settings travel through the stack outputs, where a vendor check
     // (e.g. a forbidden character in the secret) fails the deployment with its own message.
     this.registerOutputs({ profile: profile.key, clientId: this.app.clientId });

@@ -1,29 +1,45 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { permissionById, permissionLabel } from "../components/entra/permissions";
-import { redirectUriProblem } from "../components/entra/redirectUris";
+import { formatViolation, validateResource } from "../components/validation/providerRules";
+import { redirectUriFindings, type Platform } from "../components/validation/uriRules";
 import { addMonthsUtc } from "../components/entra/secretExpiry";
 import { TYPES } from "../components/resourceTypes";
 
 const SYSTEM_ADMINISTRATOR_TEMPLATE = "627090ff-40a3-4053-8790-584edc5be201";
-const PLATFORMS = ["web", "publicClient", "singlePageApplication"];
+/** Application input blocks that hold redirect URIs, and the platform their rules are named after. */
+const PLATFORMS: [string, Platform][] = [["web", "web"], ["publicClient", "publicClient"], ["singlePageApplication", "spa"]];
 
 /** Calls `check` for every redirect URI of an application, reporting what it returns. */
-function eachRedirectUri(args: { type: string; props: Record<string, any> }, report: (m: string) => void, check: (uri: string) => string | undefined): void {
+function eachRedirectUri(args: { type: string; props: Record<string, any> }, report: (m: string) => void, check: (uri: string, platform: Platform) => string | undefined): void {
   if (args.type !== TYPES.application) return;
-  for (const platform of PLATFORMS) {
-    for (const uri of (args.props[platform]?.redirectUris as string[] | undefined) ?? []) {
-      const problem = check(uri);
-      if (problem) report(`${platform} redirect URI ${uri} ${problem}`);
+  for (const [block, platform] of PLATFORMS) {
+    for (const uri of (args.props[block]?.redirectUris as string[] | undefined) ?? []) {
+      const problem = check(uri, platform);
+      if (problem) report(`${block} redirect URI ${uri} ${problem}`);
     }
   }
 }
 
+/** The provider's and Entra's findings for one redirect URI, wildcards left to their own policy. */
+const redirectUriReport = (uri: string, platform: Platform) =>
+  redirectUriFindings(uri, platform).filter((f) => !f.message.includes("wildcard")).map((f) => `${f.message} (${f.source})`).join("; ") || undefined;
+
 export const redirectUrisHttps: ResourceValidationPolicy = {
   name: "crm-sync-redirect-uris-https",
-  description: "Redirect URIs use https://, except http:// on loopback (localhost, 127.0.0.1, [::1]).",
+  description: "Redirect URIs as the azuread provider and Entra accept them: https://, http:// only on localhost or 127.0.0.1, no [::1], no unsupported characters, a trailing slash on web and SPA URIs without a path.",
   enforcementLevel: "mandatory",
   // Wildcards are the next policy's finding; reported once, there.
-  validateResource: (args, report) => eachRedirectUri(args, report, (uri) => (uri.includes("*") ? undefined : redirectUriProblem(uri))),
+  validateResource: (args, report) => eachRedirectUri(args, report, redirectUriReport),
+};
+
+export const providerRules: ResourceValidationPolicy = {
+  name: "crm-sync-provider-rules",
+  description: "Inputs the real azuread and azure-native providers accept: schema, required inputs, UUIDs, allowed values, item limits, dates (the rules of shared/provider-schema).",
+  enforcementLevel: "mandatory",
+  // Values not known during preview reach policies as absent, so required inputs are not enforced here.
+  validateResource: (args, report) => {
+    for (const v of validateResource({ type: args.type, name: args.name, inputs: args.props }, { now: new Date(), partial: true })) report(formatViolation(v));
+  },
 };
 
 export const noWildcardRedirectUris: ResourceValidationPolicy = {
@@ -93,5 +109,5 @@ export const expiryWarningWindow: StackValidationPolicy = {
   },
 };
 
-export const resourcePolicies = [redirectUrisHttps, noWildcardRedirectUris, secretLifetime, applicationPermissionAllowList, dataverseSystemAdministrator];
+export const resourcePolicies = [providerRules, redirectUrisHttps, noWildcardRedirectUris, secretLifetime, applicationPermissionAllowList, dataverseSystemAdministrator];
 export const stackPolicies = [expiryWarningWindow];

@@ -7,7 +7,7 @@ import { planJson, renderPlanText } from "./sandbox/renderPlan";
 import { renderDataverseRun, withRealUrls } from "./sandbox/renderSandbox";
 import { listStacks, loadStackConfig } from "./sandbox/stackFiles";
 
-const USAGE = `usage: npm start -- [--stack <name>] [--json] [--plan-only]
+const USAGE = `usage: npm start -- [--stack <name>] [--json] [--plan-only] [--at <ISO time>]
 
 Runs a stack from stacks/Pulumi.<name>.yaml in a local sandbox: the real Pulumi program under Pulumi's mock
 runtime with a simulated Entra tenant (deterministic ids, generated secrets), and the Dataverse resources executed
@@ -15,15 +15,25 @@ for real through Pulumi's dynamic-provider host against an embedded Dataverse We
 Then it runs the Dataverse side again to show that nothing changes. Nothing leaves this machine.
   --stack <name>  stack to run (default: dev)
   --json          print only the plan, as one JSON document; secrets appear as "[secret]"
-  --plan-only     print the plan without executing the Dataverse side`;
+  --plan-only     print the plan without executing the Dataverse side
+  --at <time>     evaluate the stack as of another moment (ISO 8601, e.g. 2027-06-01T00:00:00Z), to see what a
+                  later rotation will do; default now`;
+
+/** Parses --at: an ISO 8601 time with a date and, if a time is given, a zone; undefined when absent. */
+function parseAt(text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined;
+  const ok = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text) && !Number.isNaN(Date.parse(text));
+  if (!ok) throw new Error(`--at: "${text}" is not an ISO 8601 time; expected e.g. 2027-06-01 or 2027-06-01T00:00:00Z`);
+  return new Date(text);
+}
 
 const NOTHING_LEFT = "Nothing left this machine: Entra was simulated in process, Dataverse was the local emulator; ids are placeholders.";
 
-async function sandbox(stack: string, planOnly: boolean): Promise<string> {
-  if (planOnly) return `${renderPlanText(await evaluateStack(stack))}\n\n${NOTHING_LEFT}`;
+async function sandbox(stack: string, planOnly: boolean, now?: () => Date): Promise<string> {
+  if (planOnly) return `${renderPlanText(await evaluateStack(stack, { now }))}\n\n${NOTHING_LEFT}`;
   const env = await startSandboxEnvironments(loadStackConfig(stack), `sandbox-${randomUUID()}`);
   try {
-    const plan = await evaluateStack(stack, { config: env.config });
+    const plan = await evaluateStack(stack, { config: env.config, now });
     const urls = new Map([...env.emulators].map(([real, e]) => [e.url, real]));
     process.stderr.write(`[sandbox] running ${dynamicResources(plan.resources).length} Dataverse resources against the emulator ...\n`);
     const run = await runDataverseResources(plan.resources, env, (line) => process.stderr.write(`[sandbox] ${line}\n`));
@@ -39,7 +49,7 @@ async function main(): Promise<number> {
     ({ values } = parseArgs({
       options: {
         stack: { type: "string", default: "dev" }, json: { type: "boolean", default: false },
-        "plan-only": { type: "boolean", default: false }, help: { type: "boolean", short: "h" },
+        "plan-only": { type: "boolean", default: false }, at: { type: "string" }, help: { type: "boolean", short: "h" },
       },
       strict: true,
     }));
@@ -51,8 +61,16 @@ async function main(): Promise<number> {
     console.log(`${USAGE}\n\nstacks: ${listStacks().join(", ")}`);
     return 0;
   }
+  let now: (() => Date) | undefined;
   try {
-    console.log(values.json ? planJson(await evaluateStack(values.stack!)) : await sandbox(values.stack!, values["plan-only"]!));
+    const at = parseAt(values.at);
+    now = at && (() => at);
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    console.log(values.json ? planJson(await evaluateStack(values.stack!, { now })) : await sandbox(values.stack!, values["plan-only"]!, now));
     return 0;
   } catch (err) {
     console.error(err instanceof ConfigError ? `stack "${values.stack}": ${err.message}` : `error: ${(err as Error).message}`);

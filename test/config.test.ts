@@ -92,3 +92,28 @@ describe("stack config", () => {
     expect(problems).toHaveLength(3);
   });
 });
+
+describe("redirect URIs in the stack config", () => {
+  it("registers web and SPA URIs without a path in the form the azuread provider accepts; public client as written", () => {
+    const cfg: any = valid();
+    cfg.integrations[0].redirectUris = { web: ["http://localhost:33333"], spa: ["https://spa.example.com"], publicClient: ["http://127.0.0.1:8400"] };
+    const uris = parseStackConfig(cfg).integrations[0].redirectUris;
+    expect(uris).toEqual({ web: ["http://localhost:33333/"], spa: ["https://spa.example.com/"], publicClient: ["http://127.0.0.1:8400"] });
+  });
+
+  it.each([
+    [{ publicClient: ["http://[::1]:8400"] }, /publicClient\[0\]: uses the IPv6 loopback \[::1\].*reply-url\.md/],
+    [{ web: ["https://vendor.example.com/cb!"] }, /web\[0\]: contains "!": Entra does not support/],
+    [{ spa: ["ftp://vendor.example.com/cb"] }, /spa\[0\]: unexpected URI scheme.*uri\.go/],
+    [{ web: [`https://vendor.example.com/${"a".repeat(251)}`] }, /web\[0\]: .*256 characters/],
+    [{ web: ["http://localhost:1234/cb"], publicClient: ["http://localhost:5000/cb"] }, /redirectUris: .*differ only by port/],
+  ])("refuses %j naming the path, the rule and its source", (redirectUris, expected) => {
+    const problems = problemsOf((c) => { c.integrations[0].redirectUris = redirectUris; });
+    expect(problems.join("\n")).toMatch(expected);
+  });
+
+  it("a Key Vault needs its subscription, so the azure-native provider can be bound to it", () => {
+    const problems = problemsOf((c) => { c.keyVault = { resourceGroupName: "rg", vaultName: "kv-one" }; });
+    expect(problems).toEqual([expect.stringMatching(/^crm-sync:keyVault\.subscriptionId: is required/)]);
+  });
+});

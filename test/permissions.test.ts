@@ -70,18 +70,21 @@ describe("consent plan", () => {
   });
 });
 
-describe("redirect URIs", () => {
+describe("redirect URIs (web platform)", () => {
   it.each([
     ["https://vendor.example.com/cb", undefined],
-    ["http://localhost:33333", undefined],
+    ["http://localhost:33333", undefined], // registered as http://localhost:33333/
     ["http://127.0.0.1:8400/callback", undefined],
-    ["http://[::1]:8400", undefined],
+    ["http://[::1]:8400", /IPv6 loopback/],
     ["http://vendor.example.com/cb", /https/],
     ["https://vendor.example.com/*", /wildcard/],
-    ["vendor.example.com", /absolute URL/],
+    ["https://vendor.example.com/cb;x=1", /";"/],
+    ["https://vendor.example.com/cb(1)", /"\(", "\)"/],
+    ["https://vendor.example.com/cb#top", /fragment/],
+    ["vendor.example.com", /no host/],
     [`https://vendor.example.com/${"a".repeat(260)}`, /256/],
   ])("%s", (uri, expected) => {
-    const problem = redirectUriProblem(uri);
+    const problem = redirectUriProblem(uri, "web");
     if (expected) expect(problem).toMatch(expected);
     else expect(problem).toBeUndefined();
   });

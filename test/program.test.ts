@@ -23,6 +23,7 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
 
   it("registers exactly the expected resource graph", () => {
     expect(typeCounts(plan)).toEqual({
+      "pulumi:providers:azuread": 1,
       "crm-sync:sync:Integration": 2,
       "crm-sync:entra:IntegrationApp": 2,
       "azuread:index/application:Application": 2,

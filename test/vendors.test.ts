@@ -91,21 +91,28 @@ describe("CData / Gathr", () => {
   it("AzureAD mode: delegated with the default CallbackURL; AzureServicePrincipal mode: application user with roles", async () => {
     const plan = await evaluateStack("cdata", { now });
     const apps = Object.fromEntries(ofType(plan, "Application").map((r) => [r.name, r.inputs]));
-    expect(apps["gathr-user-app"]).toMatchObject({ requiredResourceAccesses: USER_IMPERSONATION, web: { redirectUris: ["http://localhost:33333"] } });
+    // Registered with the trailing slash azuread requires on a web URI without a path; the connector gets the same string.
+    expect(apps["gathr-user-app"]).toMatchObject({ requiredResourceAccesses: USER_IMPERSONATION, web: { redirectUris: ["http://localhost:33333/"] } });
     expect(apps["gathr-service-app"].requiredResourceAccesses).toEqual([]);
+    // Client credentials: no redirect URI on any platform, no CallbackURL handed out.
+    expect(apps["gathr-service-app"]).toMatchObject({ web: { redirectUris: [] }, publicClient: { redirectUris: [] }, singlePageApplication: { redirectUris: [] } });
+    expect(outputOf(plan, "gathr-service").settings.CallbackURL).toBeUndefined();
+    expect((outputOf(plan, "gathr-service").settings.ConnectionString as Resolve.Secret).value).not.toContain("CallbackURL");
     expect(ofType(plan, "ApplicationUser").map((r) => [r.name, r.inputs.securityRoles])).toEqual([["gathr-service-app-user", ["Basic User", "CRM Sync Integration"]]]);
     const user = outputOf(plan, "gathr-user");
     expect(user.settings).toMatchObject({
       URL: "https://contoso.crm.dynamics.com/", CRMVersion: "CRMOnline", AuthScheme: "AzureAD", AzureTenant: TENANT,
-      OAuthClientId: idOf(plan, "gathr-user-app clientId"), CallbackURL: "http://localhost:33333", InitiateOAuth: "GETANDREFRESH",
+      OAuthClientId: idOf(plan, "gathr-user-app clientId"), CallbackURL: "http://localhost:33333/", InitiateOAuth: "GETANDREFRESH",
     });
     expect(user.settings.OAuthClientSecret).toBeInstanceOf(Secret);
     const connection = user.settings.ConnectionString as Resolve.Secret;
     expect(connection).toBeInstanceOf(Secret);
-    expect(connection.value).toBe(`URL=https://contoso.crm.dynamics.com/;CRMVersion=CRMOnline;AuthScheme=AzureAD;AzureTenant=${TENANT};OAuthClientId=${idOf(plan, "gathr-user-app clientId")};OAuthClientSecret=${(user.settings.OAuthClientSecret as Resolve.Secret).value};CallbackURL=http://localhost:33333;InitiateOAuth=GETANDREFRESH`);
+    expect(connection.value).toBe(`URL=https://contoso.crm.dynamics.com/;CRMVersion=CRMOnline;AuthScheme=AzureAD;AzureTenant=${TENANT};OAuthClientId=${idOf(plan, "gathr-user-app clientId")};OAuthClientSecret=${(user.settings.OAuthClientSecret as Resolve.Secret).value};CallbackURL=http://localhost:33333/;InitiateOAuth=GETANDREFRESH`);
     expect(outputOf(plan, "gathr-service").settings.AuthScheme).toBe("AzureServicePrincipal");
   });
 });
+
+const SUBSCRIPTION = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
 
 describe("Raynet with Key Vault delivery", () => {
   it("grants the four Graph application permissions with consent and has no Dataverse part", async () => {
@@ -131,7 +138,9 @@ describe("Raynet with Key Vault delivery", () => {
     expect(propsOf(secrets[1]).contentType).toMatch(/^application\/json/);
     expect(JSON.parse(propsOf(secrets[1]).value)).toMatchObject({ profile: "raynet", settings: { "Application (client) ID": idOf(plan, "raynet-app clientId") } });
     const out = outputOf(plan, "raynet");
-    expect(out.settings["Client secret"]).toBe("https://kv-contoso-sync.vault.azure.net/secrets/raynet-client-secret");
+    // settings hold only values a customer can paste; where the secret lives is a map of its own.
+    expect(Object.keys(out.settings)).toEqual(["Directory (tenant) ID", "Application (client) ID"]);
+    expect((out as any).secretsInKeyVault).toEqual({ "Client secret": { vaultSecretUri: "https://kv-contoso-sync.vault.azure.net/secrets/raynet-client-secret" } });
     expect(out.settings["Directory (tenant) ID"]).toBe(TENANT);
     expect(out.generic.clientSecret).toBeUndefined();
     expect(JSON.stringify(out)).not.toMatch(/fake~/);
@@ -139,7 +148,7 @@ describe("Raynet with Key Vault delivery", () => {
 
   it("keeps secret values (as Pulumi secrets) in the outputs when secretsInOutputs is on, and makes no vault secrets without a vault", async () => {
     const base = { tenantId: TENANT, integrations: [{ name: "raynet", profile: "raynet" }] };
-    const withVault = await evaluateStack("kv-on", { now, config: flatConfig({ ...base, keyVault: { resourceGroupName: "rg", vaultName: "kv-one" } }) });
+    const withVault = await evaluateStack("kv-on", { now, config: flatConfig({ ...base, keyVault: { subscriptionId: SUBSCRIPTION, resourceGroupName: "rg", vaultName: "kv-one" } }) });
     expect(outputOf(withVault, "raynet").settings["Client secret"]).toBeInstanceOf(Secret);
     expect(outputOf(withVault, "raynet").generic.keyVaultClientSecretUri).toBe("https://kv-one.vault.azure.net/secrets/raynet-client-secret");
     const without = await evaluateStack("kv-off", { now, config: flatConfig(base) });

@@ -3,7 +3,7 @@ import * as azuread from "@pulumi/azuread";
 import { consentPlan, requiredResourceAccesses, resourceApisOf, verifiedPermissionId } from "./consent";
 import type { Permission } from "./permissions";
 import { TYPES } from "../resourceTypes";
-import { redirectUriProblem } from "./redirectUris";
+import { redirectUriProblem, registeredRedirectUri, type Platform } from "./redirectUris";
 import { MAX_SECRET_LIFETIME_MONTHS } from "./secretExpiry";
 import { DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_ROTATION_ANCHOR, daysUntil, defaultRotateEveryDays, rotationPlan, type RotationPlan, type RotationPolicy, type SlotName } from "./rotation";
 
@@ -19,13 +19,22 @@ export interface RedirectUriSet {
 export interface EntraIntegrationAppArgs {
   /** Directory (tenant) id the app lives in; passed through to the outputs for vendor settings. */
   tenantId: string;
+  /**
+   * The tenant id once the azuread provider's identity was checked against it (see `bindTenant`). The app
+   * registration waits for it, so nothing is created in the wrong tenant. Pass the azuread provider bound to
+   * that tenant through the component's `providers` option.
+   */
+  verifiedTenantId?: pulumi.Input<string>;
   /** Display name of the app registration as shown in the Entra admin center. */
   displayName: pulumi.Input<string>;
   /** `AzureADMyOrg` (single tenant, the default) or `AzureADMultipleOrgs`. */
   signInAudience?: "AzureADMyOrg" | "AzureADMultipleOrgs";
   /** API permissions resolved from the catalog (see `parsePermission`). */
   permissions: Permission[];
-  /** Redirect URIs per platform: https only, except loopback http. */
+  /**
+   * Redirect URIs per platform: https only, except http on localhost or 127.0.0.1. Web and SPA URIs without a path
+   * are registered with the trailing slash the provider requires (`http://localhost:33333` -> `http://localhost:33333/`).
+   */
   redirectUris?: RedirectUriSet;
   /**
    * Client secret lifetime and rotation. Two secrets live in alternating slots; a rotation (scheduled every
@@ -58,7 +67,7 @@ function checkArgs(name: string, args: EntraIntegrationAppArgs): void {
   }
   for (const [platform, uris] of Object.entries(args.redirectUris ?? {})) {
     for (const uri of uris ?? []) {
-      const problem = redirectUriProblem(uri);
+      const problem = redirectUriProblem(uri, platform as Platform);
       if (problem) throw new Error(`${name}: redirectUris.${platform} "${uri}" ${problem}`);
     }
   }
@@ -96,13 +105,15 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
     }, opts);
     const parent = { parent: this };
 
+    const registered = (platform: Platform) => (args.redirectUris?.[platform] ?? []).map((uri) => registeredRedirectUri(uri, platform));
     const application = new azuread.Application(`${name}-app`, {
-      displayName: args.displayName,
+      // Waits for the tenant check: a preview by an identity of another tenant fails here, before anything exists.
+      displayName: pulumi.all([args.verifiedTenantId, args.displayName]).apply(([, displayName]) => displayName),
       signInAudience: args.signInAudience ?? "AzureADMyOrg",
       requiredResourceAccesses: requiredResourceAccesses(args.permissions),
-      web: { redirectUris: args.redirectUris?.web ?? [] },
-      publicClient: { redirectUris: args.redirectUris?.publicClient ?? [] },
-      singlePageApplication: { redirectUris: args.redirectUris?.spa ?? [] },
+      web: { redirectUris: registered("web") },
+      publicClient: { redirectUris: registered("publicClient") },
+      singlePageApplication: { redirectUris: registered("spa") },
       owners: args.owners,
     }, parent);
 

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MockCloud, type PlannedResource } from "./mockCloud";
-import { resolveDeep } from "./resolve";
+import { ProviderRuleError, validateInvoke, validateResources } from "../../components/validation/providerRules";
+import { MockCloud, type PlannedInvoke, type PlannedResource } from "./mockCloud";
+import { resolveDeep, revealSecrets } from "./resolve";
 import { loadStackConfig } from "./stackFiles";
 
 export const PROJECT = "crm-sync";
@@ -8,6 +9,8 @@ export const PROJECT = "crm-sync";
 export interface Plan {
   stack: string;
   resources: PlannedResource[];
+  /** Provider functions (data sources) the program called. */
+  invokes: PlannedInvoke[];
   /** Stack outputs with secrets as `Secret`. */
   outputs: Record<string, unknown>;
   /** Labels for fake ids (object ids of apps and service principals). */
@@ -23,6 +26,12 @@ export interface EvaluateOptions {
   now?: () => Date;
   /** Client secret values to hand out, by ApplicationPassword resource name (default: generated). */
   secretValues?: Record<string, string>;
+  /** Tenant the simulated azuread provider says it is signed in to (default: the one it is configured with). */
+  signedInTenantId?: string;
+  /** The simulated cloud to record into (tests read what was registered even when the run fails). */
+  cloud?: MockCloud;
+  /** Skip the provider-rule check of the registered inputs (only for tests that inspect a rejected plan). */
+  skipProviderRules?: boolean;
 }
 
 /**
@@ -31,7 +40,7 @@ export interface EvaluateOptions {
  */
 export async function evaluateStack(stack: string, options: EvaluateOptions = {}): Promise<Plan> {
   const config = options.config ?? loadStackConfig(stack, options.stacksDir);
-  const cloud = new MockCloud(options.secretValues);
+  const cloud = options.cloud ?? new MockCloud(options.secretValues, options.signedInTenantId);
   await pulumi.runtime.setMocks(cloud, PROJECT, stack, false);
   pulumi.runtime.setAllConfig(config);
   return asProgramHost(async () => {
@@ -41,22 +50,40 @@ export async function evaluateStack(stack: string, options: EvaluateOptions = {}
     const outputs = defineStack(parseStackConfig(readRawConfig()), options.now);
     const resolved = (await resolveDeep(outputs)) as Record<string, unknown>;
     await pulumi.runtime.disconnect();
-    return { stack, resources: cloud.resources, outputs: resolved, labels: cloud.labels };
+    const plan = { stack, resources: cloud.resources, invokes: cloud.invokes, outputs: resolved, labels: cloud.labels };
+    if (!options.skipProviderRules) assertProviderRules(plan, options.now?.() ?? new Date());
+    return plan;
   });
 }
 
 /**
+ * Fails the run, as `pulumi preview` would, when a registered resource or a lookup has an input the real provider
+ * rejects (the rules of shared/provider-schema; components/validation/providerRules.ts).
+ */
+export function assertProviderRules(plan: Pick<Plan, "resources" | "invokes">, now: Date): void {
+  const resources = plan.resources.filter((r) => !r.component).map((r) => ({ type: r.type, name: r.name, inputs: revealSecrets(r.inputs) as Record<string, unknown> }));
+  const violations = [...validateResources(resources, { now }), ...plan.invokes.flatMap((i) => validateInvoke(i.token, i.inputs))];
+  if (violations.length) throw new ProviderRuleError(violations);
+}
+
+/**
  * Runs the program the way Pulumi's language host does: a rejection nobody awaited (an Output whose apply
- * threw, seen through several derived Outputs) is a program error, reported once as the run's failure.
+ * threw, seen through several derived Outputs) is a program error, reported once as the run's failure, even
+ * while Outputs that depend on it never settle (a resource whose input failed is never registered).
  */
 async function asProgramHost<T>(run: () => Promise<T>): Promise<T> {
   const captured: unknown[] = [];
   const previous = process.listeners("unhandledRejection");
-  const collect = (reason: unknown) => { captured.push(reason); };
+  let failRun: (reason: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => { failRun = reject; });
+  const collect = (reason: unknown) => {
+    captured.push(reason);
+    failRun(reason);
+  };
   process.removeAllListeners("unhandledRejection");
   process.on("unhandledRejection", collect);
   try {
-    const result = await run();
+    const result = await Promise.race([run(), failed]);
     await new Promise((resolve) => setTimeout(resolve, 0));
     if (captured.length) throw captured[0];
     return result;

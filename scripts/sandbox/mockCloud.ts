@@ -11,6 +11,15 @@ export interface PlannedResource {
   inputs: Record<string, unknown>;
   /** Whether this is a component (a grouping) rather than a cloud resource. */
   component: boolean;
+  /** Reference (`urn::id`) of the explicit provider the resource was registered with, if any. */
+  provider?: string;
+}
+
+/** A provider function the program called, with the provider it went through. */
+export interface PlannedInvoke {
+  token: string;
+  inputs: Record<string, unknown>;
+  provider?: string;
 }
 
 type State = Record<string, unknown>;
@@ -56,8 +65,13 @@ const CLOUD_STATE: Record<string, StateMaker> = {
 export class MockCloud implements pulumi.runtime.Mocks {
   readonly resources: PlannedResource[] = [];
 
-  /** `secretValues` forces the client secret Entra "generates" for a password resource name (for tests). */
-  constructor(private readonly secretValues: Record<string, string> = {}) {}
+  readonly invokes: PlannedInvoke[] = [];
+
+  /**
+   * `secretValues` forces the client secret Entra "generates" for a password resource name (for tests);
+   * `signedInTenantId` is the tenant the simulated azuread provider reports it is signed in to.
+   */
+  constructor(private readonly secretValues: Record<string, string> = {}, private readonly signedInTenantId?: string) {}
 
   private stateMaker(type: string): StateMaker | undefined {
     const make = CLOUD_STATE[type];
@@ -69,7 +83,7 @@ export class MockCloud implements pulumi.runtime.Mocks {
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
     const inputs = args.inputs as State;
-    this.resources.push({ type: args.type, name: args.name, inputs: wrapWireSecrets(inputs) as State, component: !args.custom });
+    this.resources.push({ type: args.type, name: args.name, inputs: wrapWireSecrets(inputs) as State, component: !args.custom, ...(args.provider ? { provider: args.provider } : {}) });
     if (!args.custom) return { id: "", state: {} };
     const extra = this.stateMaker(args.type)?.(args.name, inputs) ?? {};
     const id = (extra.id as string | undefined) ?? (extra.objectId as string | undefined) ?? fakeGuid(`${args.type}:${args.name}`);
@@ -80,6 +94,12 @@ export class MockCloud implements pulumi.runtime.Mocks {
   }
 
   call(args: pulumi.runtime.MockCallArgs): State {
+    this.invokes.push({ token: args.token, inputs: args.inputs as State, ...(args.provider ? { provider: args.provider } : {}) });
+    if (args.token === "azuread:index/getClientConfig:getClientConfig") {
+      // The provider reports the tenant it authenticated to (see components/entra/tenant.ts for the source).
+      const tenantId = this.signedInTenantId ?? this.providerTenant(args.provider);
+      return { id: `clientConfigs/tenantId=${tenantId}`, tenantId, clientId: fakeGuid("deploying-client"), objectId: fakeGuid("deploying-principal") };
+    }
     if (args.token === "azuread:index/getServicePrincipal:getServicePrincipal") {
       const clientId = String(args.inputs.clientId);
       const api = RESOURCE_APIS.find((a) => a.appId === clientId);
@@ -96,5 +116,12 @@ export class MockCloud implements pulumi.runtime.Mocks {
       };
     }
     throw new Error(`the sandbox does not implement ${args.token}`);
+  }
+
+  /** The tenantId input of the explicit provider a call went through. */
+  private providerTenant(ref: string | undefined): string | undefined {
+    const urn = ref?.split("::").slice(0, -1).join("::");
+    const provider = this.resources.find((r) => r.type.startsWith("pulumi:providers:") && urn?.endsWith(`::${r.name}`));
+    return provider?.inputs.tenantId as string | undefined;
   }
 }

@@ -6,6 +6,7 @@ import { Secret } from "./resolve";
 
 /** `azuread:index/application:Application` -> `azuread:Application`; dynamic `.../dataverse:X` -> `dataverse:X`. */
 export function shortType(type: string): string {
+  if (type.startsWith("pulumi:providers:")) return `provider:${type.slice("pulumi:providers:".length)}`;
   const dynamic = /^pulumi-nodejs:dynamic\/([^:]+):([^:]+)$/.exec(type);
   if (dynamic) return `${dynamic[1]}:${dynamic[2]}`;
   const m = /^([^:]+):[^:]*:([^:]+)$/.exec(type);

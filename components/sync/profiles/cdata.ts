@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { VendorProfile } from "../profile";
-import { redirectUriProblem } from "../../entra/redirectUris";
+import { redirectUriProblem, registeredRedirectUri } from "../../entra/redirectUris";
 
 /** The connector's default CallbackURL. */
 export const CDATA_DEFAULT_CALLBACK = "http://localhost:33333";
@@ -9,20 +9,27 @@ export const CDATA_DEFAULT_CALLBACK = "http://localhost:33333";
 const settings = z.strictObject({
   /** `AzureAD`: delegated, a user signs in. `AzureServicePrincipal`: the application user, no user context. */
   authScheme: z.enum(["AzureAD", "AzureServicePrincipal"], { error: "must be AzureAD (delegated) or AzureServicePrincipal (application user)" }),
-  /** CallbackURL connection property; default http://localhost:33333. */
+  /**
+   * CallbackURL connection property (AzureAD only); default the connector's http://localhost:33333. Registered, and
+   * handed to the connector, in the form the azuread provider accepts: http://localhost:33333/ (see registeredRedirectUri).
+   */
   callbackUrl: z.string().superRefine((uri, ctx) => {
-    const problem = redirectUriProblem(uri);
+    const problem = redirectUriProblem(uri, "web");
     if (problem) ctx.addIssue({ code: "custom", message: problem });
-  }).default(CDATA_DEFAULT_CALLBACK),
+  }).transform((uri) => registeredRedirectUri(uri, "web")).optional(),
 });
 
 type Settings = z.output<typeof settings>;
 
+/** The CallbackURL of the AzureAD scheme, as registered. */
+const callbackOf = (s: Settings) => s.callbackUrl ?? registeredRedirectUri(CDATA_DEFAULT_CALLBACK, "web");
+
 /**
  * CData / Gathr Dynamics CRM connector (setup page: shared/seeds/003).
  * - AzureAD: delegated Dynamics CRM user_impersonation, redirect URI = CallbackURL.
- * - AzureServicePrincipal: application user with business unit and security roles (required).
- * Connection properties: URL, CRMVersion=CRMOnline, AzureTenant, OAuthClientId, OAuthClientSecret, CallbackURL,
+ * - AzureServicePrincipal: application user with business unit and security roles (required); client credentials,
+ *   so no redirect URI is registered and no CallbackURL is handed out.
+ * Connection properties: URL, CRMVersion=CRMOnline, AzureTenant, OAuthClientId, OAuthClientSecret, CallbackURL (AzureAD),
  * AuthScheme, InitiateOAuth=GETANDREFRESH; plus the same as one connection string.
  */
 export const cdata: VendorProfile<Settings> = {
@@ -33,18 +40,21 @@ export const cdata: VendorProfile<Settings> = {
     ? {
       permissions: ["Dynamics CRM: user_impersonation (delegated)"],
       grantAdminConsent: true,
-      redirectUris: { web: [s.callbackUrl] },
+      redirectUris: { web: [callbackOf(s)] },
       dataverse: { applicationUser: false },
     }
     : {
       permissions: [],
-      redirectUris: { web: [s.callbackUrl] },
       dataverse: { applicationUser: true },
     },
-  problems: (integration, s) =>
-    s.authScheme === "AzureServicePrincipal" && (integration.dataverse?.securityRoles.length ?? 0) === 0
+  problems: (integration, s) => [
+    ...(s.authScheme === "AzureServicePrincipal" && (integration.dataverse?.securityRoles.length ?? 0) === 0
       ? [{ path: ["dataverse", "securityRoles"], message: "AuthScheme=AzureServicePrincipal needs security roles for the application user: list at least one" }]
-      : [],
+      : []),
+    ...(s.authScheme === "AzureServicePrincipal" && s.callbackUrl !== undefined
+      ? [{ path: ["vendor", "callbackUrl"], message: "AuthScheme=AzureServicePrincipal signs in with client credentials and uses no callback: remove callbackUrl" }]
+      : []),
+  ],
   fields: (ctx, s) => {
     const properties = {
       URL: `${ctx.endpoints.organizationUrl}/`,
@@ -53,7 +63,7 @@ export const cdata: VendorProfile<Settings> = {
       AzureTenant: ctx.tenantId,
       OAuthClientId: ctx.clientId,
       OAuthClientSecret: ctx.clientSecret,
-      CallbackURL: s.callbackUrl,
+      ...(s.authScheme === "AzureAD" ? { CallbackURL: callbackOf(s) } : {}),
       InitiateOAuth: "GETANDREFRESH",
     };
     const connectionString = pulumi.secret(pulumi.all(properties).apply((p) =>

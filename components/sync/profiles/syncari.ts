@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { VendorProfile } from "../profile";
-import { redirectUriProblem } from "../../entra/redirectUris";
+import { redirectUriProblem, registeredRedirectUri } from "../../entra/redirectUris";
 
 const settings = z.strictObject({
   /**
@@ -8,9 +8,9 @@ const settings = z.strictObject({
    * Leave it out for the first `pulumi up`, then add it and run `pulumi up` again.
    */
   oauthRedirectUrl: z.string().superRefine((uri, ctx) => {
-    const problem = redirectUriProblem(uri);
+    const problem = redirectUriProblem(uri, "web");
     if (problem) ctx.addIssue({ code: "custom", message: problem });
-  }).optional(),
+  }).transform((uri) => registeredRedirectUri(uri, "web")).optional(),
 });
 
 /**
