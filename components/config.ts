@@ -5,7 +5,7 @@ import { redirectUriProblem, registeredRedirectUri, type Platform } from "./entr
 import { appRedirectUriFindings } from "./validation/uriRules";
 import { environmentUrlProblem, GUID_PATTERN, normalizeEnvironmentUrl } from "./dataverse/inputs";
 import { MAX_SECRET_LIFETIME_MONTHS } from "./entra/secretExpiry";
-import { DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_ROTATION_ANCHOR, defaultRotateEveryDays, lifetimeDays } from "./entra/rotation";
+import { DEFAULT_EXPIRY_WARNING_DAYS, defaultRotateEveryDays, handoverProblem, lifetimeDays } from "./entra/secretSchedule";
 import { PROFILE_KEYS } from "./sync/profiles";
 import { applyProfiles, profileProblems } from "./sync/applyProfiles";
 
@@ -77,35 +77,48 @@ const redirectUris = z
 const isoInstant = z.string({ error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z" })
   .refine((v) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(v) && !Number.isNaN(Date.parse(v)), { error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z" });
 
+const handedOver = z.strictObject({
+  /** Rotation number of the secret now in the vendor's settings (stack output `generic.secrets[].rotation`). */
+  rotation: z.number({ error: "must be a rotation number" }).int({ error: "must be a whole number" }).min(1, { error: "must be 1 or more" }),
+  /** When that secret was created (stack output `generic.secrets[].createdAt`). */
+  createdAt: isoInstant,
+  /** The on-demand generation this secret served; `secret.generation` above it asks for a new one. */
+  generation: z.number({ error: "must be a whole number" }).int({ error: "must be a whole number" }).min(0, { error: "must not be negative" }).default(0),
+});
+
 const secretPolicy = z
   .strictObject({
-    /** Lifetime of each client secret, in months. */
+    /** Lifetime of each client secret, in months, from the moment it is created. */
     lifetimeMonths: z
       .number({ error: "must be a number of months" })
       .int({ error: "must be a whole number of months" })
       .min(1, { error: "must be at least 1 month" })
       .max(MAX_SECRET_LIFETIME_MONTHS, { error: `must be at most ${MAX_SECRET_LIFETIME_MONTHS} months` })
       .default(MAX_SECRET_LIFETIME_MONTHS),
-    /** Days between scheduled rotations; default half the lifetime. */
+    /** Days after the held secret's creation when the next one is created for handover; default half the lifetime. */
     rotateEveryDays: z.number({ error: "must be a number of days" }).int({ error: "must be a whole number of days" }).min(1, { error: "must be at least 1 day" }).optional(),
-    /** On-demand rotations so far; scripts/rotate-secret bumps it. */
+    /** On-demand rotations asked for so far; scripts/rotate-secret bumps it. */
     generation: z.number({ error: "must be a whole number" }).int({ error: "must be a whole number" }).min(0, { error: "must not be negative" }).default(0),
-    /** When the latest on-demand rotation was asked for; written by scripts/rotate-secret with the generation. */
-    rotatedAt: isoInstant.optional(),
-    /** Warn when the active secret ends within this many days. */
-    expiryWarningDays: z.number({ error: "must be a number of days" }).int().min(1, { error: "must be at least 1 day" }).default(DEFAULT_EXPIRY_WARNING_DAYS),
-    /** Start of the rotation schedule. */
-    rotationAnchor: isoInstant.default(DEFAULT_ROTATION_ANCHOR),
+    /** Warn, and let CI fail, when the secret the vendor holds ends within this many days. */
+    expiryWarningDays: z.number({ error: "must be a number of days" }).int({ error: "must be a whole number of days" }).min(1, { error: "must be at least 1 day" }).default(DEFAULT_EXPIRY_WARNING_DAYS),
+    /** Which secret the vendor holds; written by scripts/record-handover after the secret is pasted. */
+    handedOver: handedOver.optional(),
   })
-  .default({ lifetimeMonths: MAX_SECRET_LIFETIME_MONTHS, generation: 0, expiryWarningDays: DEFAULT_EXPIRY_WARNING_DAYS, rotationAnchor: DEFAULT_ROTATION_ANCHOR })
+  .default({ lifetimeMonths: MAX_SECRET_LIFETIME_MONTHS, generation: 0, expiryWarningDays: DEFAULT_EXPIRY_WARNING_DAYS })
   .transform((s, ctx) => {
     const rotateEveryDays = s.rotateEveryDays ?? defaultRotateEveryDays(s.lifetimeMonths);
     const days = lifetimeDays(s.lifetimeMonths);
     if (rotateEveryDays >= days) {
-      ctx.addIssue({ code: "custom", path: ["rotateEveryDays"], message: `must be shorter than the secret's lifetime (${days} days for ${s.lifetimeMonths} months), or secrets expire before they rotate` });
+      ctx.addIssue({ code: "custom", path: ["rotateEveryDays"], message: `must be shorter than the secret's lifetime (${days} days for ${s.lifetimeMonths} months), or secrets end before the next one exists` });
     }
-    if (s.generation > 0 && s.rotatedAt === undefined) {
-      ctx.addIssue({ code: "custom", path: ["rotatedAt"], message: "is required once generation is above 0 (scripts/rotate-secret writes both): the time of the latest on-demand rotation" });
+    if (s.expiryWarningDays >= days) {
+      ctx.addIssue({ code: "custom", path: ["expiryWarningDays"], message: `must be shorter than the secret's lifetime (${days} days for ${s.lifetimeMonths} months), or every secret is reported as ending` });
+    }
+    if (s.generation > 0 && s.handedOver === undefined) {
+      ctx.addIssue({ code: "custom", path: ["generation"], message: "asks for an on-demand rotation, but no handover is recorded (secret.handedOver): record the secret the vendor holds first (npm run -s record-handover)" });
+    }
+    if (s.handedOver && s.handedOver.generation > s.generation) {
+      ctx.addIssue({ code: "custom", path: ["handedOver", "generation"], message: `is ${s.handedOver.generation}, above secret.generation (${s.generation}): the two are written by the scripts; restore them` });
     }
     return { ...s, rotateEveryDays };
   });
@@ -232,16 +245,23 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 const TOP_LEVEL_KEYS = Object.keys(stackConfig.shape);
 
 /**
- * Validates the raw config (the values of `crm-sync:*` keys, already parsed from YAML/JSON).
+ * Validates the raw config (the values of `crm-sync:*` keys, already parsed from YAML/JSON) as of `now`.
  * Throws ConfigError listing every problem with its exact config path.
  */
-export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+export function parseStackConfig(raw: Record<string, unknown>, now: Date = new Date()): StackConfig {
   const profiled = applyProfiles(raw);
   const result = stackConfig.safeParse(profiled.config);
   const vendorProblems = profiled.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
   if (result.success) {
     result.data.integrations.forEach((integ, i) => { integ.vendor = profiled.settings[i]; });
-    const problems = [...vendorProblems, ...profileProblems(result.data.integrations).map((i) => `${formatPath(i.path)}: ${i.message}`)];
+    const problems = [
+      ...vendorProblems,
+      ...profileProblems(result.data.integrations).map((i) => `${formatPath(i.path)}: ${i.message}`),
+      ...result.data.integrations.flatMap((integ, i) => {
+        const problem = integ.secret.handedOver && handoverProblem(integ.secret.handedOver, now);
+        return problem ? [`${formatPath(["integrations", i, "secret", "handedOver", "createdAt"])}: ${problem}`] : [];
+      }),
+    ];
     if (problems.length === 0) return result.data;
     throw new ConfigError(problems);
   }

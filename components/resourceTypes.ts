@@ -14,6 +14,7 @@ export const TYPES = {
   applicationUser: "pulumi-nodejs:dynamic/dataverse:ApplicationUser",
   changeTracking: "pulumi-nodejs:dynamic/dataverse:ChangeTracking",
   keyVaultSecret: "azure-native:keyvault:Secret",
+  timeStatic: "time:index/static:Static",
 } as const;
 
 /** Prefix of every dynamic (provider-in-state) resource type. */

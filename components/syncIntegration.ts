@@ -50,7 +50,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
       signInAudience: integration.signInAudience,
       permissions: integration.permissions,
       redirectUris: integration.redirectUris,
-      secret: { ...integration.secret, anchor: integration.secret.rotationAnchor },
+      secret: integration.secret,
       grantAdminConsent: integration.grantAdminConsent,
       now: args.now,
     }, { parent: this });
@@ -85,8 +85,13 @@ export class SyncIntegration extends pulumi.ComponentResource {
       clientId: this.app.clientId,
       clientSecret,
       secretExpiresAt: this.app.secretExpiresAt,
-      activeSecretSlot: this.app.rotation.active.slot,
-      secretSlots: Object.fromEntries([this.app.rotation.active, this.app.rotation.previous].map((s) => [s.slot, { rotation: s.rotation, issuedAt: s.issuedAt, expiresAt: s.endDate, active: s.active }])),
+      // Every live secret; the vendor holds the one marked heldByVendor (recorded by scripts/record-handover).
+      secrets: this.app.secrets.map((s) => ({
+        rotation: s.rotation, keyId: s.keyId, createdAt: s.createdAt, endDate: s.endDate,
+        heldByVendor: s.role === "held", awaitingHandover: s.role !== "held",
+      })),
+      expiryWarningDays: integration.secret.expiryWarningDays,
+      ...(this.app.secretPlan.nextRotationAt ? { nextRotationAt: this.app.secretPlan.nextRotationAt } : {}),
       applicationObjectId: this.app.applicationObjectId,
       servicePrincipalObjectId: this.app.servicePrincipalObjectId,
       ...urls,

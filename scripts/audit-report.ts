@@ -14,7 +14,7 @@ Dataverse application user with its roles, change-tracked tables and client secr
 starts with what the change grants and revokes, new privileges first. Without --out the Markdown goes to
 stdout; with --out, audit-report.md and a self-contained audit-report.html are written there.`;
 
-function main(): number {
+async function main(): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({ options: { input: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } } }));
@@ -24,7 +24,7 @@ function main(): number {
   }
   if (values.help) { console.log(USAGE); return 0; }
   try {
-    const text = readInput(values.input, "`pulumi preview --json` or `pulumi stack export`");
+    const text = await readInput(values.input, "`pulumi preview --json` or `pulumi stack export`");
     const report = buildReport(readAuditInput(text));
     if (!values.out) {
       process.stdout.write(renderMarkdown(report));
@@ -41,4 +41,4 @@ function main(): number {
   }
 }
 
-process.exit(main());
+main().then((code) => process.exit(code));

@@ -22,7 +22,7 @@ function writePrivate(file: string, text: string): void {
   }
 }
 
-function main(): number {
+async function main(): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({ options: {
@@ -34,7 +34,7 @@ function main(): number {
   }
   if (values.help) { console.log(USAGE); return 0; }
   try {
-    const files = syncConfigFiles(parseStackOutputs(readInput(values.input)), { redact: values.redact! });
+    const files = syncConfigFiles(parseStackOutputs(await readInput(values.input)), { redact: values.redact! });
     fs.mkdirSync(values.out!, { recursive: true, mode: 0o700 });
     for (const f of files) {
       writePrivate(path.join(values.out!, `${f.integration}.json`), f.json);
@@ -48,4 +48,4 @@ function main(): number {
   }
 }
 
-process.exit(main());
+main().then((code) => process.exit(code));

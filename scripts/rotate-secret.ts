@@ -2,16 +2,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, parseStackConfig, rawConfigFrom } from "../components/config";
-import { rotationPlan } from "../components/entra/rotation";
+import { endDateOf } from "../components/entra/secretSchedule";
 import { bumpGenerations } from "./rotation/rotateConfig";
-import { listStacks, loadStackConfig, stackConfigFromText, stacksDir } from "./sandbox/stackFiles";
+import { listStacks, stackConfigFromText, stacksDir } from "./sandbox/stackFiles";
 
 const USAGE = `usage: npm run -s rotate-secret -- --stack <name> (--integration <name>... | --all) [--dry-run]
 
-Asks for an on-demand client secret rotation: bumps secret.generation (and records secret.rotatedAt) in
-stacks/Pulumi.<stack>.yaml, keeping the rest of the file and its comments. The next \`pulumi up\` replaces the
-older of the two secrets and makes it the active one; the previous secret stays valid until its end date.
-Commit the changed stack file: the generation is state, a run without it would rotate back.`;
+Asks for an on-demand client secret rotation: bumps secret.generation in stacks/Pulumi.<stack>.yaml, keeping the
+rest of the file and its comments. The next \`pulumi up\` creates a new secret beside the one the vendor holds;
+that one stays until you hand the new one over and record it (npm run -s record-handover), or until it ends.
+Commit the changed stack file. Needs a recorded handover (secret.handedOver).`;
 
 function main(): number {
   let values;
@@ -32,18 +32,14 @@ function main(): number {
   try {
     const file = path.join(stacksDir(), `Pulumi.${values.stack}.yaml`);
     if (!fs.existsSync(file)) throw new Error(`no stack "${values.stack}" (stacks: ${listStacks().join(", ")})`);
-    const now = new Date();
-    const { text, changes } = bumpGenerations(fs.readFileSync(file, "utf8"), values.all ? undefined : values.integration, now);
-    const before = parseStackConfig(rawConfigFrom(loadStackConfig(values.stack)));
+    const { text, changes } = bumpGenerations(fs.readFileSync(file, "utf8"), values.all ? undefined : values.integration);
     // The edited text is validated exactly as a preview would, before it is written.
     const after = parseStackConfig(rawConfigFrom(stackConfigFromText(text, file)));
     for (const change of changes) {
-      const old = before.integrations.find((i) => i.name === change.integration)!;
-      const neu = after.integrations.find((i) => i.name === change.integration)!;
-      const planBefore = rotationPlan({ ...old.secret, anchor: old.secret.rotationAnchor }, now);
-      const planAfter = rotationPlan({ ...neu.secret, anchor: neu.secret.rotationAnchor }, now);
-      console.log(`${change.integration}: generation ${change.from} -> ${change.to}; next \`pulumi up -s ${values.stack}\` replaces slot ${planAfter.active.slot} ` +
-        `and makes it active (ends ${planAfter.active.endDate}); slot ${planBefore.active.slot} stays valid until ${planBefore.active.endDate}`);
+      const held = after.integrations.find((i) => i.name === change.integration)!.secret;
+      const h = held.handedOver!;
+      console.log(`${change.integration}: generation ${change.from} -> ${change.to}; the next \`pulumi up -s ${values.stack}\` creates rotation ${h.rotation + 1} ` +
+        `beside rotation ${h.rotation}, which the vendor holds and which stays valid until ${endDateOf(h.createdAt, held.lifetimeMonths)} or until the handover is recorded`);
     }
     if (values["dry-run"]) {
       console.log("dry run: the stack file was not changed");

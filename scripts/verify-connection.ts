@@ -23,7 +23,7 @@ async function main(): Promise<number> {
   }
   if (values.help) { console.log(USAGE); return 0; }
   try {
-    const [name, out] = pickIntegration(parseStackOutputs(readInput(values.input)), values.integration);
+    const [name, out] = pickIntegration(parseStackOutputs(await readInput(values.input)), values.integration);
     const g = out.generic as Record<string, string | undefined>;
     const environmentUrl = values["environment-url"] ?? g.organizationUrl;
     if (!environmentUrl) throw new Error(`integration "${name}" has no Dataverse environment to test`);

@@ -21,8 +21,8 @@ describe("audit report from `pulumi stack export`", () => {
     ]);
     expect(md).toContain("Security roles: Basic User");
     expect(md).toContain("account, contact");
-    expect(md).toContain("| a | 6 | 2027-12-31T00:00:00Z | yes |");
-    expect(md).toContain("| b | 5 | 2026-12-31T00:00:00Z | no |");
+    expect(md).toContain("| 6 (slot a) | 2027-12-31T00:00:00Z | active slot |");
+    expect(md).toContain("| 5 (slot b) | 2026-12-31T00:00:00Z | previous slot |");
     expect(md).toContain("| web | https://old.vendor.example.com/cb |");
     expect(md).not.toContain("What this change");
   });

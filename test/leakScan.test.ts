@@ -45,7 +45,7 @@ describe("leak scan: known secret and token markers never appear where they must
     const env = await startSandboxEnvironments(loadStackConfig("dev"), TOKEN);
     const lines: string[] = [];
     try {
-      const secretValues = Object.fromEntries(["contact-center", "mailbox-sync"].flatMap((n) => ["a", "b"].map((s) => [`${n}-secret-${s}`, `${SECRET}-${n}-${s}`])));
+      const secretValues = Object.fromEntries(["contact-center", "mailbox-sync"].flatMap((n) => ["1", "2"].map((s) => [`${n}-secret-${s}`, `${SECRET}-${n}-${s}`])));
       const plan = await evaluateStack("dev", { config: env.config, secretValues });
       const run = await runDataverseResources(plan.resources, env, (l) => lines.push(l));
       const outputs = revealSecrets(plan.outputs) as { integrations: Record<string, never> };

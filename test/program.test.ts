@@ -28,7 +28,8 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
       "crm-sync:entra:IntegrationApp": 2,
       "azuread:index/application:Application": 2,
       "azuread:index/servicePrincipal:ServicePrincipal": 2,
-      "azuread:index/applicationPassword:ApplicationPassword": 4,
+      "azuread:index/applicationPassword:ApplicationPassword": 2,
+      "time:index/static:Static": 2,
       "azuread:index/appRoleAssignment:AppRoleAssignment": 2,
       "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant": 1,
       "pulumi-nodejs:dynamic/dataverse:ApplicationUser": 1,
@@ -86,16 +87,11 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
     expect(grant.inputs.userObjectId).toBeUndefined();
   });
 
-  it("keeps two secret slots whose end dates follow the schedule period they were issued in", () => {
-    const slots = Object.fromEntries(ofType(plan, "ApplicationPassword").map((r) => [r.name, [r.inputs.endDate, (r.inputs.rotateWhenChanged as { rotation: string }).rotation]]));
-    // 24 months, rotated every 365 days from 2024-01-01: 2026-03-15 is in period 2 (from 2025-12-31)
-    // 12 months, every 182 days: period 4 (from 2025-12-29)
-    expect(slots).toEqual({
-      "contact-center-secret-a": ["2027-12-31T00:00:00Z", "2"],
-      "contact-center-secret-b": ["2026-12-31T00:00:00Z", "1"],
-      "mailbox-sync-secret-a": ["2026-12-29T00:00:00Z", "4"],
-      "mailbox-sync-secret-b": ["2026-06-30T00:00:00Z", "3"],
-    });
+  it("creates one secret per integration on the first deploy, each with its full lifetime from its creation", () => {
+    const secrets = Object.fromEntries(ofType(plan, "ApplicationPassword").map((r) => [r.name, r.inputs.endDate]));
+    // 24 and 12 months counted from the creation moment (the fixed clock: 2026-03-15T10:00:00Z), kept by time.Static.
+    expect(secrets).toEqual({ "contact-center-secret-1": "2028-03-15T10:00:00Z", "mailbox-sync-secret-1": "2027-03-15T10:00:00Z" });
+    expect(ofType(plan, "Static").map((r) => r.name)).toEqual(["contact-center-secret-1-created", "mailbox-sync-secret-1-created"]);
   });
 
   it("exports ids in the clear and the client secret as a Pulumi secret", () => {
@@ -106,8 +102,8 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
     expect(out.webApiUrl).toBe("https://contoso-dev.crm4.dynamics.com/api/data/v9.2");
     expect(out.applicationUserId).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.changeTrackedTables).toEqual(["account", "contact"]);
-    expect(out.secretExpiresAt).toBe("2027-12-31T00:00:00Z");
-    expect(out.activeSecretSlot).toBe("a");
+    expect(out.secretExpiresAt).toBe("2028-03-15T10:00:00Z");
+    expect(out.secrets).toEqual([{ rotation: 1, keyId: expect.any(String), createdAt: "2026-03-15T10:00:00Z", endDate: "2028-03-15T10:00:00Z", heldByVendor: false, awaitingHandover: true }]);
     expect(out.clientSecret).toBeInstanceOf(Secret);
     expect((out.clientSecret as Resolve.Secret).value).toMatch(/^fake~/);
   });

@@ -38,9 +38,10 @@ function subset<T>(rand: () => number, items: T[]): T[] { return items.filter(()
 /** One valid stack config drawn from the space of profiles, secrets, redirect URIs, consent and Key Vault modes. */
 function generatedConfig(rand: () => number, i: number): { config: Record<string, unknown>; now: Date } {
   const lifetimeMonths = 1 + Math.floor(rand() * 24);
-  const lifetimeDays = Math.round(lifetimeMonths * 30.4);
-  const secret: Record<string, unknown> = { lifetimeMonths };
-  if (rand() < 0.5) secret.rotateEveryDays = 1 + Math.floor(rand() * (lifetimeDays - 30));
+  const lifetimeDays = Math.floor((lifetimeMonths * 365) / 12);
+  const expiryWarningDays = Math.min(30, lifetimeDays - 5);
+  const secret: Record<string, unknown> = { lifetimeMonths, expiryWarningDays };
+  if (rand() < 0.5) secret.rotateEveryDays = 1 + Math.floor(rand() * (lifetimeDays - 2));
   const profile = pick(rand, ["custom", "custom", "daktela", "bright-pattern", "syncari", "cdata", "raynet"]);
   const integration: Record<string, unknown> = { name: `gen-${i}`, profile, grantAdminConsent: rand() < 0.7 };
   if (profile === "custom") {
@@ -60,6 +61,12 @@ function generatedConfig(rand: () => number, i: number): { config: Record<string
   const vault = rand();
   if (vault < 0.5) config.keyVault = { subscriptionId: SUBSCRIPTION, resourceGroupName: "rg-sync", vaultName: "kv-gen", secretsInOutputs: vault < 0.25 };
   const now = new Date(Date.UTC(2024, 0, 2) + Math.floor(rand() * 6 * 365) * 86_400_000 + Math.floor(rand() * 86_400) * 1000);
+  // Half the configs have a recorded handover of a secret created up to a lifetime ago (a pending one may be due).
+  if (profile === "custom" && rand() < 0.8) {
+    const createdAt = new Date(now.getTime() - Math.floor(rand() * lifetimeDays) * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    secret.handedOver = { rotation: 1 + Math.floor(rand() * 5), createdAt };
+    if (rand() < 0.3) secret.generation = 1;
+  }
   return { config, now };
 }
 
@@ -86,6 +93,36 @@ describe("profile variants", () => {
       for (const uri of web) expect(uri).toMatch(/^https?:\/\/[^/]+\//);
     });
   }
+});
+
+describe("a generated matrix of valid configs", () => {
+  it("60 configs across profiles, lifetimes, rotation periods, dates, redirect URIs and Key Vault modes pass", async () => {
+    const rand = prng(20261123);
+    const failures: string[] = [];
+    const seen = { handover: 0, pending: 0, keyVault: 0, profiles: new Set<string>() };
+    for (let i = 0; i < 60; i += 1) {
+      const { config, now } = generatedConfig(rand, i);
+      try {
+        // Secrets of a recorded handover already exist: their creation moments come from state.
+        const integration = (config.integrations as { name: string; secret?: { handedOver?: { rotation: number; createdAt: string } } }[])[0];
+        const held = integration.secret?.handedOver;
+        const createdAt = held ? { [`${integration.name}-secret-${held.rotation}-created`]: held.createdAt } : {};
+        const plan = await evaluateStack(`gen-${i}`, { now: () => now, config: flatConfig(config), createdAt });
+        if (held) seen.handover += 1;
+        if (plan.resources.filter((r) => r.type === "azuread:index/applicationPassword:ApplicationPassword").length === 2) seen.pending += 1;
+        if (config.keyVault) seen.keyVault += 1;
+        seen.profiles.add((config.integrations as { profile: string }[])[0].profile);
+      } catch (err) {
+        failures.push(`#${i} at ${now.toISOString()} ${JSON.stringify(config)}:\n${(err as Error).message}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    // The matrix really spans the space: handovers, secrets awaiting handover, Key Vault, every profile.
+    expect(seen.handover).toBeGreaterThan(3);
+    expect(seen.pending).toBeGreaterThan(0);
+    expect(seen.keyVault).toBeGreaterThan(5);
+    expect(seen.profiles.size).toBe(6);
+  }, 120_000);
 });
 
 describe("the sandbox refuses a plan the real provider would reject", () => {
@@ -126,11 +163,12 @@ describe("the configured tenant is the tenant", () => {
   });
 
   it("an identity signed in to another tenant fails before anything is created, naming both tenants", async () => {
-    const cloud = new MockCloud({}, OTHER_TENANT);
+    const cloud = new MockCloud({ signedInTenantId: OTHER_TENANT, now: () => FIXED_NOW });
     await expect(evaluateStack("dev", { now: () => FIXED_NOW, cloud })).rejects.toThrow(
       new RegExp(`signed in to tenant ${OTHER_TENANT}, but crm-sync:tenantId is ${TENANT}`),
     );
-    const created = cloud.resources.filter((r) => !r.component && !PROVIDER_TYPES.includes(r.type));
+    // time:Static only records a moment in Pulumi's own state; nothing in Entra, Dataverse or Key Vault is touched.
+    const created = cloud.resources.filter((r) => !r.component && !PROVIDER_TYPES.includes(r.type) && r.type !== "time:index/static:Static");
     expect(created).toEqual([]);
   });
 });

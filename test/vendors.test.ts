@@ -21,7 +21,8 @@ describe("Daktela", () => {
   it("creates app, 24-month secret and an application user with the role; outputs Daktela's fields", async () => {
     const plan = await evaluateStack("daktela", { now });
     expect(permissionsOf(plan)).toEqual([]);
-    expect(ofType(plan, "ApplicationPassword").map((r) => r.inputs.endDate).sort()).toEqual(["2026-12-31T00:00:00Z", "2027-12-31T00:00:00Z"]);
+    // One secret on the first deploy, living its full 24 months from the moment it is created.
+    expect(ofType(plan, "ApplicationPassword").map((r) => r.inputs.endDate)).toEqual(["2028-03-15T10:00:00Z"]);
     expect(ofType(plan, "ApplicationUser")[0].inputs).toMatchObject({ environmentUrl: "https://contoso.crm4.dynamics.com", applicationId: idOf(plan, "daktela-app clientId"), securityRoles: ["CRM Sync Integration"] });
     expect(ofType(plan, "AppRoleAssignment").length + ofType(plan, "ServicePrincipalDelegatedPermissionGrant").length + ofType(plan, "ChangeTracking").length).toBe(0);
     const out = outputOf(plan, "daktela");
@@ -52,10 +53,10 @@ describe("Bright Pattern", () => {
   });
 
   it("fails the deployment with the exact rotation command when Entra's secret contains '+', never showing it", async () => {
-    const err = await evaluateStack("bright-pattern", { now, secretValues: { "contact-center-secret-a": "Ab3~x+QzSECRETVALUE" } }).catch((e: Error) => e);
+    const err = await evaluateStack("bright-pattern", { now, secretValues: { "contact-center-secret-1": "Ab3~x+QzSECRETVALUE" } }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toContain(`rejects client secrets containing "+"`);
-    expect((err as Error).message).toMatch(/Get a new secret with: pulumi up -s bright-pattern --replace 'urn:pulumi:bright-pattern::crm-sync::[^']*azuread:index\/applicationPassword:ApplicationPassword::contact-center-secret-a'$/);
+    expect((err as Error).message).toMatch(/Get a new secret with: pulumi up -s bright-pattern --replace 'urn:pulumi:bright-pattern::crm-sync::[^']*azuread:index\/applicationPassword:ApplicationPassword::contact-center-secret-1'$/);
     expect((err as Error).message).not.toContain("SECRETVALUE");
   });
 
@@ -131,7 +132,7 @@ describe("Raynet with Key Vault delivery", () => {
     const propsOf = (r: typeof secrets[number]) => (r.inputs.properties as Resolve.Secret).value as { value: string; contentType: string; attributes: object };
     for (const s of secrets) {
       expect(s.inputs.properties).toBeInstanceOf(Secret); // the value inside makes the whole property secret
-      expect(propsOf(s).attributes).toEqual({ enabled: true, expires: Date.parse("2027-12-31T00:00:00Z") / 1000 });
+      expect(propsOf(s).attributes).toEqual({ enabled: true, expires: Date.parse("2028-03-15T10:00:00Z") / 1000 });
       expect(s.inputs).toMatchObject({ resourceGroupName: "rg-integrations", vaultName: "kv-contoso-sync" });
     }
     expect(propsOf(secrets[0]).contentType).toMatch(/^text\/plain/);

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
+import * as time from "@pulumiverse/time";
 import { consentPlan, requiredResourceAccesses, resourceApisOf, verifiedPermissionId } from "./consent";
 import type { Permission } from "./permissions";
 import { TYPES } from "../resourceTypes";
 import { redirectUriProblem, registeredRedirectUri, type Platform } from "./redirectUris";
 import { MAX_SECRET_LIFETIME_MONTHS } from "./secretExpiry";
-import { DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_ROTATION_ANCHOR, daysUntil, defaultRotateEveryDays, rotationPlan, type RotationPlan, type RotationPolicy, type SlotName } from "./rotation";
+import { DEFAULT_EXPIRY_WARNING_DAYS, defaultRotateEveryDays, endDateOf, secretPlan, type Handover, type SecretPlan, type SecretPolicy, type SecretRole } from "./secretSchedule";
 
 export interface RedirectUriSet {
   /** Web platform (confidential client, authorization code flow). */
@@ -37,10 +38,11 @@ export interface EntraIntegrationAppArgs {
    */
   redirectUris?: RedirectUriSet;
   /**
-   * Client secret lifetime and rotation. Two secrets live in alternating slots; a rotation (scheduled every
-   * `rotateEveryDays`, or on demand by bumping `generation`) replaces only the older one.
+   * Client secret lifetime and rotation. One secret exists; when the next rotation is due (scheduled
+   * `rotateEveryDays` after the held secret was created, or on demand by bumping `generation`) a second one is
+   * created for the handover, and the held one stays until the handover is recorded (`handedOver`) or it ends.
    */
-  secret?: Partial<RotationPolicy> & { expiryWarningDays?: number };
+  secret?: Partial<SecretPolicy> & { handedOver?: Handover };
   /** Create admin consent (app role assignments and tenant-wide delegated grants). Default true. */
   grantAdminConsent?: boolean;
   /** Object ids of users or service principals to own the app registration and service principal. */
@@ -49,15 +51,25 @@ export interface EntraIntegrationAppArgs {
   now?: () => Date;
 }
 
-function policyOf(args: EntraIntegrationAppArgs): RotationPolicy {
+function policyOf(args: EntraIntegrationAppArgs): SecretPolicy {
   const lifetimeMonths = args.secret?.lifetimeMonths ?? MAX_SECRET_LIFETIME_MONTHS;
   return {
     lifetimeMonths,
     rotateEveryDays: args.secret?.rotateEveryDays ?? defaultRotateEveryDays(lifetimeMonths),
     generation: args.secret?.generation ?? 0,
-    rotatedAt: args.secret?.rotatedAt,
-    anchor: args.secret?.anchor ?? DEFAULT_ROTATION_ANCHOR,
+    expiryWarningDays: args.secret?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
   };
+}
+
+/** One live client secret of the app. */
+export interface LiveSecret {
+  rotation: number;
+  role: SecretRole;
+  /** The creation moment, kept in state (`time.Static`), from which the full lifetime counts. */
+  createdAt: pulumi.Output<string>;
+  endDate: pulumi.Output<string>;
+  keyId: pulumi.Output<string>;
+  password: azuread.ApplicationPassword;
 }
 
 function checkArgs(name: string, args: EntraIntegrationAppArgs): void {
@@ -83,14 +95,16 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
   readonly clientId: pulumi.Output<string>;
   readonly applicationObjectId: pulumi.Output<string>;
   readonly servicePrincipalObjectId: pulumi.Output<string>;
-  /** The active client secret (the newer slot), always a Pulumi secret. */
+  /** The secret to hand to the vendor (the newest), always a Pulumi secret. */
   readonly clientSecret: pulumi.Output<string>;
-  /** RFC 3339 end date of the active client secret. */
+  /** RFC 3339 end date of the secret to hand to the vendor. */
   readonly secretExpiresAt: pulumi.Output<string>;
-  /** URN of the active client secret resource, for `pulumi up --replace`. */
+  /** URN of that secret's resource, for `pulumi up --replace`. */
   readonly secretUrn: pulumi.Output<string>;
-  /** Which slot holds the active secret, and each slot's rotation and end date. */
-  readonly rotation: RotationPlan;
+  /** Which secrets exist and why, decided from the config (see secretPlan). */
+  readonly secretPlan: SecretPlan;
+  /** The live secrets, oldest first. */
+  readonly secrets: LiveSecret[];
   /** The service principal and consent resources: depend on these before using the app. */
   readonly readyResources: pulumi.Resource[];
 
@@ -98,10 +112,16 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
     checkArgs(name, args);
     const policy = policyOf(args);
     // Visible to policy packs (stack validation): the rotation and warning settings of this integration.
+    const now = (args.now ?? (() => new Date()))();
+    const plan = secretPlan(policy, args.secret?.handedOver, now);
+    // Visible to policy packs and audit reports (stack validation, stack export): rotation, warning window, and
+    // the secret the vendor holds.
     super(TYPES.integrationApp, name, {
       lifetimeMonths: policy.lifetimeMonths,
       rotateEveryDays: policy.rotateEveryDays,
-      expiryWarningDays: args.secret?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
+      expiryWarningDays: policy.expiryWarningDays,
+      heldRotation: args.secret?.handedOver?.rotation,
+      heldEndsAt: plan.heldEndsAt,
     }, opts);
     const parent = { parent: this };
 
@@ -122,21 +142,21 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
       owners: args.owners,
     }, parent);
 
-    const now = (args.now ?? (() => new Date()))();
-    this.rotation = rotationPlan(policy, now);
-    const passwords = Object.fromEntries([this.rotation.active, this.rotation.previous].map((slot) => [slot.slot, new azuread.ApplicationPassword(`${name}-secret-${slot.slot}`, {
-      applicationId: application.id,
-      displayName: `managed by Pulumi (${pulumi.getStack()}), slot ${slot.slot}, rotation ${slot.rotation}`,
-      endDate: slot.endDate,
-      // A new rotation number replaces this slot's secret; the other slot's inputs stay as they were.
-      rotateWhenChanged: { rotation: String(slot.rotation) },
-    }, { ...parent, additionalSecretOutputs: ["value"] })])) as Record<SlotName, azuread.ApplicationPassword>;
-    const active = passwords[this.rotation.active.slot];
-    const warnDays = args.secret?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS;
-    const left = daysUntil(this.rotation.active.endDate, now);
-    if (left <= warnDays) {
-      void pulumi.log.warn(`client secret of ${name} (slot ${this.rotation.active.slot}) ends in ${left} days, on ${this.rotation.active.endDate}: rotate it (scripts/rotate-secret) and update the vendor`, this);
-    }
+    this.secretPlan = plan;
+    this.secrets = plan.secrets.map(({ rotation, role }) => {
+      // The creation moment lives in state: a new rotation number is a new resource, an existing one keeps its
+      // time, so end dates never move between runs and count the full lifetime from creation.
+      const created = new time.Static(`${name}-secret-${rotation}-created`, {}, parent);
+      const endDate = created.rfc3339.apply((at) => endDateOf(at, policy.lifetimeMonths));
+      const password = new azuread.ApplicationPassword(`${name}-secret-${rotation}`, {
+        applicationId: application.id,
+        displayName: `managed by Pulumi (${pulumi.getStack()}), rotation ${rotation}`,
+        endDate,
+      }, { ...parent, additionalSecretOutputs: ["value"] });
+      return { rotation, role, createdAt: created.rfc3339, endDate: password.endDate, keyId: password.keyId, password };
+    });
+    for (const warning of plan.warnings) void pulumi.log.warn(`client secret of ${name}: ${warning}`, this);
+    const handOut = this.secrets.find((s) => s.rotation === plan.handOut)!;
 
     const consent = args.grantAdminConsent === false ? [] : this.grantConsent(name, args.permissions, servicePrincipal);
 
@@ -144,9 +164,9 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
     this.clientId = application.clientId;
     this.applicationObjectId = application.objectId;
     this.servicePrincipalObjectId = servicePrincipal.objectId;
-    this.clientSecret = pulumi.secret(active.value);
-    this.secretExpiresAt = active.endDate;
-    this.secretUrn = active.urn;
+    this.clientSecret = pulumi.secret(handOut.password.value);
+    this.secretExpiresAt = handOut.endDate;
+    this.secretUrn = handOut.password.urn;
     this.readyResources = [servicePrincipal, ...consent];
     this.registerOutputs({
       tenantId: this.tenantId,

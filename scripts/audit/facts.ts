@@ -11,7 +11,10 @@ export interface IntegrationFacts {
   redirectUris: { platform: string; uri: string }[];
   appUser?: { environmentUrl: string; businessUnit: string; roles: string[] };
   tables: string[];
-  secrets: { slot: string; rotation: string; endDate: string; active?: boolean }[];
+  /** Client secrets: `slot` is the resource suffix (a rotation number, or a/b for stacks of earlier versions). */
+  secrets: { slot: string; rotation: string; endDate: string; active?: boolean; heldByVendor?: boolean }[];
+  /** The secret the vendor holds, as the stack records it (IntegrationApp inputs), when a handover is recorded. */
+  held?: { rotation: number; endsAt: string; warningDays: number };
 }
 
 const API_BY_SLUG: Record<string, typeof MICROSOFT_GRAPH> = { [MICROSOFT_GRAPH.slug]: MICROSOFT_GRAPH, [DYNAMICS_CRM.slug]: DYNAMICS_CRM };
@@ -69,15 +72,22 @@ export function integrationFacts(resources: ResourceChange[], name: string, pick
   facts.tables = of(TYPES.changeTracking).flatMap((x) => (x.s!.inputs.entities as string[]) ?? []);
   const stack = resources.find((r) => r.type === TYPES.stack);
   const generic = (pick(stack ?? ({} as ResourceChange))?.outputs?.integrations as Record<string, { generic?: { activeSecretSlot?: string } }> | undefined)?.[name]?.generic;
+  const component = resources.find((r) => r.type === TYPES.integrationApp && r.name === name);
+  const appInputs = component && pick(component)?.inputs;
+  if (appInputs && typeof appInputs.heldRotation === "number" && typeof appInputs.heldEndsAt === "string") {
+    facts.held = { rotation: appInputs.heldRotation, endsAt: appInputs.heldEndsAt, warningDays: Number(appInputs.expiryWarningDays ?? 30) };
+  }
   facts.secrets = of(TYPES.password).map((x) => {
-    const slot = /-secret-([ab])$/.exec(x.r.name)?.[1] ?? "-";
+    const slot = /-secret-(\d+|[ab])$/.exec(x.r.name)?.[1] ?? "-";
+    const numbered = /^\d+$/.test(slot);
     return {
       slot,
-      rotation: String((x.s!.inputs.rotateWhenChanged as { rotation?: string } | undefined)?.rotation ?? "-"),
+      rotation: numbered ? slot : String((x.s!.inputs.rotateWhenChanged as { rotation?: string } | undefined)?.rotation ?? "-"),
       endDate: String(x.s!.inputs.endDate ?? x.s!.outputs.endDate ?? "-"),
-      active: generic?.activeSecretSlot ? generic.activeSecretSlot === slot : undefined,
+      active: !numbered && generic?.activeSecretSlot ? generic.activeSecretSlot === slot : undefined,
+      heldByVendor: numbered && facts.held ? Number(slot) === facts.held.rotation : undefined,
     };
-  }).sort((a, b) => a.slot.localeCompare(b.slot));
+  }).sort((a, b) => a.slot.localeCompare(b.slot, "en", { numeric: true }));
   return facts;
 }
 
@@ -93,7 +103,9 @@ export function privileges(f: IntegrationFacts): Privilege[] {
   for (const role of f.appUser?.roles ?? []) out.push({ rank: 2, text: `Dataverse security role "${role}" in ${f.appUser!.environmentUrl}` });
   for (const r of f.redirectUris) out.push({ rank: 4, text: `redirect URI (${r.platform}) ${r.uri}` });
   for (const t of f.tables) out.push({ rank: 5, text: `change tracking on ${t}` });
-  for (const s of f.secrets) out.push({ rank: 6, text: `client secret slot ${s.slot}, rotation ${s.rotation}, ends ${s.endDate}` });
+  for (const s of f.secrets) {
+    out.push({ rank: 6, text: /^\d+$/.test(s.slot) ? `client secret rotation ${s.rotation}, ends ${s.endDate}` : `client secret slot ${s.slot}, rotation ${s.rotation}, ends ${s.endDate}` });
+  }
   return out;
 }
 

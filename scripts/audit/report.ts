@@ -1,18 +1,21 @@
 import { grantsAndRevokes, integrationFacts, integrationNames, type IntegrationFacts, type Privilege } from "./facts";
 import type { AuditInput } from "./readState";
+import { daysUntil } from "../../components/entra/secretSchedule";
 
 export interface AuditReport {
   title: string;
   source: string;
   changes?: { integration: string; grants: Privilege[]; revokes: Privilege[] }[];
   integrations: IntegrationFacts[];
+  /** The moment the report was made; secret expiry is judged against it. */
+  generatedAt: Date;
 }
 
 /** The report's content, from either input: the current state (export) or the state a preview would leave. */
-export function buildReport(input: AuditInput): AuditReport {
+export function buildReport(input: AuditInput, generatedAt: Date = new Date()): AuditReport {
   const names = integrationNames(input.resources);
   const after = names.map((n) => integrationFacts(input.resources, n, (r) => (r.op === "delete" ? undefined : r.new)));
-  const report: AuditReport = { title: `Audit report: stack ${input.stack || "(unknown)"}`, source: input.source, integrations: after };
+  const report: AuditReport = { title: `Audit report: stack ${input.stack || "(unknown)"}`, source: input.source, integrations: after, generatedAt };
   if (input.source === "preview") {
     report.changes = names.map((n, i) => ({ integration: n, ...grantsAndRevokes(integrationFacts(input.resources, n, (r) => r.old), after[i]) }))
       .filter((c) => c.grants.length || c.revokes.length);
@@ -37,9 +40,20 @@ function sections(report: AuditReport): { heading: string; level: number; lines?
     out.push({ heading: "Redirect URIs", level: 3, table: { head: ["Platform", "URI"], rows: f.redirectUris.map((r) => [r.platform, r.uri]) } });
     out.push({ heading: "Dataverse application user", level: 3, lines: f.appUser ? [`Environment ${f.appUser.environmentUrl}, business unit ${f.appUser.businessUnit}`, `Security roles: ${f.appUser.roles.join(", ") || "none"}`] : ["none"] });
     out.push({ heading: "Change-tracked tables", level: 3, lines: [f.tables.join(", ") || "none"] });
-    out.push({ heading: "Client secrets", level: 3, table: { head: ["Slot", "Rotation", "Ends", "Active"], rows: f.secrets.map((s) => [s.slot, s.rotation, s.endDate, s.active === undefined ? "?" : s.active ? "yes" : "no"]) } });
+    out.push({ heading: "Client secrets", level: 3, lines: [heldLine(f, report.generatedAt)], table: { head: ["Rotation", "Ends", "Vendor holds it"], rows: f.secrets.map((s) => [s.slot === s.rotation ? s.rotation : `${s.rotation} (slot ${s.slot})`, s.endDate, heldCell(s)]) } });
   }
   return out;
+}
+
+const heldCell = (s: IntegrationFacts["secrets"][number]) =>
+  s.heldByVendor !== undefined ? (s.heldByVendor ? "yes" : "no (awaiting handover)") : s.active !== undefined ? (s.active ? "active slot" : "previous slot") : "?";
+
+/** The expiry of the secret the vendor holds: the warning tracks that one, not the newest. */
+function heldLine(f: IntegrationFacts, now: Date): string {
+  if (!f.held) return "No handover is recorded: the report cannot tell which secret the vendor holds.";
+  const days = daysUntil(f.held.endsAt, now);
+  const state = days < 0 ? "ENDED" : days <= f.held.warningDays ? `WARNING: ends within the ${f.held.warningDays}-day window, hand over the next secret` : "within its lifetime";
+  return `The vendor holds rotation ${f.held.rotation}, ending ${f.held.endsAt} (${days} days from ${now.toISOString().slice(0, 10)}): ${state}.`;
 }
 
 const mdCell = (s: string) => s.replace(/\|/g, "\\|");

@@ -26,6 +26,8 @@ export interface EvaluateOptions {
   now?: () => Date;
   /** Client secret values to hand out, by ApplicationPassword resource name (default: generated). */
   secretValues?: Record<string, string>;
+  /** Creation moments of secrets already in state, by `time.Static` resource name (a later run of a stack). */
+  createdAt?: Record<string, string>;
   /** Tenant the simulated azuread provider says it is signed in to (default: the one it is configured with). */
   signedInTenantId?: string;
   /** The simulated cloud to record into (tests read what was registered even when the run fails). */
@@ -40,14 +42,14 @@ export interface EvaluateOptions {
  */
 export async function evaluateStack(stack: string, options: EvaluateOptions = {}): Promise<Plan> {
   const config = options.config ?? loadStackConfig(stack, options.stacksDir);
-  const cloud = options.cloud ?? new MockCloud(options.secretValues, options.signedInTenantId);
+  const cloud = options.cloud ?? new MockCloud({ secretValues: options.secretValues, signedInTenantId: options.signedInTenantId, now: options.now, createdAt: options.createdAt });
   await pulumi.runtime.setMocks(cloud, PROJECT, stack, false);
   pulumi.runtime.setAllConfig(config);
   return asProgramHost(async () => {
     // Loaded only after the mocks are in place, as Pulumi's testing guide requires.
     const { defineStack, readRawConfig }: typeof import("../../components/stack") = require("../../components/stack");
     const { parseStackConfig }: typeof import("../../components/config") = require("../../components/config");
-    const outputs = defineStack(parseStackConfig(readRawConfig()), options.now);
+    const outputs = defineStack(parseStackConfig(readRawConfig(), options.now?.()), options.now);
     const resolved = (await resolveDeep(outputs)) as Record<string, unknown>;
     await pulumi.runtime.disconnect();
     const plan = { stack, resources: cloud.resources, invokes: cloud.invokes, outputs: resolved, labels: cloud.labels };

@@ -58,6 +58,17 @@ const CLOUD_STATE: Record<string, StateMaker> = {
   }),
 };
 
+export interface MockCloudOptions {
+  /** Client secret values Entra "generates", by ApplicationPassword resource name (for tests). */
+  secretValues?: Record<string, string>;
+  /** The tenant the simulated azuread provider reports it is signed in to (default: the one it is bound to). */
+  signedInTenantId?: string;
+  /** The clock: a `time.Static` created in this run records this moment. */
+  now?: () => Date;
+  /** Creation moments already in state, by `time.Static` resource name (a later run of the same stack). */
+  createdAt?: Record<string, string>;
+}
+
 /**
  * Pulumi mocks that stand in for Entra: deterministic ids, first-party service principals from the
  * permission catalog, and a record of every resource the program registers, in order.
@@ -67,13 +78,24 @@ export class MockCloud implements pulumi.runtime.Mocks {
 
   readonly invokes: PlannedInvoke[] = [];
 
-  /**
-   * `secretValues` forces the client secret Entra "generates" for a password resource name (for tests);
-   * `signedInTenantId` is the tenant the simulated azuread provider reports it is signed in to.
-   */
-  constructor(private readonly secretValues: Record<string, string> = {}, private readonly signedInTenantId?: string) {}
+  private readonly secretValues: Record<string, string>;
+  private readonly signedInTenantId?: string;
+  private readonly now: () => Date;
+  private readonly createdAt: Record<string, string>;
+
+  constructor(options: MockCloudOptions = {}) {
+    this.secretValues = options.secretValues ?? {};
+    this.signedInTenantId = options.signedInTenantId;
+    this.now = options.now ?? (() => new Date());
+    this.createdAt = options.createdAt ?? {};
+  }
 
   private stateMaker(type: string): StateMaker | undefined {
+    // time.Static keeps the moment it was created (pulumiverse/pulumi-time, upstream hashicorp/terraform-provider-time
+    // time_static: rfc3339 defaults to the creation time, whole seconds, UTC).
+    if (type === TYPES.timeStatic) {
+      return (name) => ({ rfc3339: this.createdAt[name] ?? this.now().toISOString().replace(/\.\d{3}Z$/, "Z") });
+    }
     const make = CLOUD_STATE[type];
     if (type !== TYPES.password || !make) return make;
     return (name, inputs) => ({ ...make(name, inputs), ...(this.secretValues[name] ? { value: this.secretValues[name] } : {}) });

@@ -42,8 +42,7 @@ const describers: Record<string, Describe> = {
   [TYPES.password]: (i, label) => [
     `application: ${label(i.applicationId)}`,
     `displayName: ${i.displayName}`,
-    `endDate: ${i.endDate}`,
-    `rotation: ${(i.rotateWhenChanged as Inputs | undefined)?.rotation ?? "(none)"}`,
+    `endDate: ${i.endDate} (the full lifetime from the creation moment kept in state)`,
   ],
   [TYPES.appRoleAssignment]: (i, label) => [
     `admin consent (application permission): ${label(i.appRoleId)}`,
@@ -176,7 +175,7 @@ function renderIntegrationOutputs(outputs: Record<string, unknown>): string[] {
     for (const [field, value] of Object.entries(out.settings ?? {})) lines.push(`    ${field.padEnd(width)}  ${show(value)}`);
     lines.push(`  integrations.${name}.generic:`);
     for (const [key, value] of Object.entries(out.generic ?? {})) {
-      if (key === "secretSlots") for (const [slot, v] of Object.entries(value as object)) lines.push(`    secret slot ${slot}: ${show(v)}`);
+      if (key === "secrets") for (const v of value as object[]) lines.push(`    secret: ${show(v)}`);
       else lines.push(`    ${key}: ${show(value)}`);
     }
   }

@@ -13,8 +13,10 @@ export function projectRoot(start = __dirname): string {
   return dir;
 }
 
-export function stacksDir(root = projectRoot()): string {
-  return path.join(root, "stacks");
+/** The stack files' folder: `stacks/` of the project, or CRM_SYNC_STACKS_DIR (tests use a scratch copy). */
+export function stacksDir(root?: string): string {
+  if (!root && process.env.CRM_SYNC_STACKS_DIR) return process.env.CRM_SYNC_STACKS_DIR;
+  return path.join(root ?? projectRoot(), "stacks");
 }
 
 /** Stack names that have a `Pulumi.<stack>.yaml` in the folder. */

@@ -28,13 +28,17 @@ export function parseStackOutputs(text: string): Record<string, IntegrationOutpu
   return integrations as Record<string, IntegrationOutput>;
 }
 
-/** Reads the input from a file, or stdin for `-` / no file; `expected` names the command to pipe in. */
-export function readInput(file: string | undefined, expected = "`pulumi stack output --json --show-secrets`"): string {
-  if (!file || file === "-") {
-    if (process.stdin.isTTY) throw new Error(`no input: pipe ${expected} in, or pass --input <file>`);
-    return fs.readFileSync(0, "utf8");
-  }
-  return fs.readFileSync(file, "utf8");
+/**
+ * Reads the input from a file, or stdin for `-` / no file; `expected` names the command to pipe in.
+ * Stdin is read as a stream to its end: a synchronous read of fd 0 fails with EAGAIN when the producer (such as
+ * `pulumi`) writes in parts into a non-blocking pipe.
+ */
+export async function readInput(file: string | undefined, expected = "`pulumi stack output --json --show-secrets`"): Promise<string> {
+  if (file && file !== "-") return fs.readFileSync(file, "utf8");
+  if (process.stdin.isTTY) throw new Error(`no input: pipe ${expected} in, or pass --input <file>`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Picks one integration by name, or fails listing the names there are. */

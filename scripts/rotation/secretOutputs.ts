@@ -1,0 +1,19 @@
+import type { IntegrationOutput } from "../sync/stackOutputs";
+
+/** One live client secret as the stack outputs list it (`generic.secrets`). */
+export interface SecretOutput {
+  rotation: number;
+  keyId: string;
+  createdAt: string;
+  endDate: string;
+  heldByVendor: boolean;
+  awaitingHandover: boolean;
+}
+
+/** The live secrets of one integration from its outputs, or a clear error for outputs of an older version. */
+export function secretsOf(name: string, out: IntegrationOutput): SecretOutput[] {
+  const list = out.generic.secrets;
+  const ok = Array.isArray(list) && list.every((s) => s && typeof s === "object" && Number.isInteger(s.rotation) && typeof s.createdAt === "string" && typeof s.endDate === "string");
+  if (!ok) throw new Error(`integration "${name}" has no generic.secrets list in the outputs: run \`pulumi up\` with this version of crm-sync first`);
+  return list as SecretOutput[];
+}
