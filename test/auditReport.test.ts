@@ -98,3 +98,26 @@ describe("audit-report command", () => {
     expect(run.stderr).toMatch(/neither `pulumi stack export`/);
   });
 });
+
+describe("audit report: the secret the vendor holds", () => {
+  const res = (type: string, name: string, inputs: Record<string, unknown>, custom = true) => ({
+    urn: `urn:pulumi:prod::crm-sync::${type}::${name}`, type, name, custom, op: "current" as const, new: { inputs, outputs: {} }, old: { inputs, outputs: {} },
+  });
+  const input = {
+    source: "stack export" as const, stack: "prod",
+    resources: [
+      res("crm-sync:sync:Integration", "crm", {}, false),
+      res("crm-sync:entra:IntegrationApp", "crm", { expiryWarningDays: 30, lifetimeMonths: 12, rotateEveryDays: 300, heldRotation: 3, heldEndsAt: "2027-01-10T08:00:00Z" }, false),
+      res("azuread:index/applicationPassword:ApplicationPassword", "crm-secret-3", { endDate: "2027-01-10T08:00:00Z" }),
+      res("azuread:index/applicationPassword:ApplicationPassword", "crm-secret-4", { endDate: "2027-11-06T08:00:00Z" }),
+    ],
+  };
+
+  it("warns on the held secret inside its window, and marks which secret the vendor holds", () => {
+    const md = renderMarkdown(buildReport(input, new Date("2026-12-20T00:00:00Z")));
+    expect(md).toContain("The vendor holds rotation 3, ending 2027-01-10T08:00:00Z (21 days from 2026-12-20): WARNING: ends within the 30-day window");
+    expect(md).toContain("| 3 | 2027-01-10T08:00:00Z | yes |");
+    expect(md).toContain("| 4 | 2027-11-06T08:00:00Z | no (awaiting handover) |");
+    expect(renderMarkdown(buildReport(input, new Date("2026-06-01T00:00:00Z")))).toContain("within its lifetime");
+  });
+});
