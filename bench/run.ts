@@ -6,9 +6,9 @@ import { makeApplicationUserProvider } from "../components/dataverse/application
 import { makeChangeTrackingProvider } from "../components/dataverse/changeTracking";
 import { DataverseClient } from "../components/dataverse/client";
 import { settingsFromEnv } from "../components/dataverse/settings";
-import { countStages, isWrite, roundTrips } from "../test/emulator/requestLog";
-import { ROLE_TEMPLATES } from "../test/emulator/seed";
-import { startEmulator, type Emulator } from "../test/emulator/server";
+import { countStages, isWrite, roundTrips } from "../emulator/requestLog";
+import { ROLE_TEMPLATES } from "../emulator/seed";
+import { startEmulator, type Emulator } from "../emulator/server";
 import { naiveApplicationUser, naiveChangeTracking } from "./naive";
 
 const LATENCIES = [0, 50, 100];

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { startEmulator } from "../test/emulator/server";
+import { startEmulator } from "../emulator/server";
 
 const USAGE = `usage: npm run emulator -- [--port <n>] [--latency <ms>] [--page-size <n>] [--tables <n>]
 

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { makeApplicationUserProvider } from "../components/dataverse/applicationUser";
 import type { ApplicationUserState } from "../components/dataverse/applicationUserPlan";
-import { startEmulator, type Emulator } from "./emulator/server";
+import { startEmulator, type Emulator } from "../emulator/server";
 import { clientFactory, roleId, rootBu, salesBu, writes } from "./helpers/dataverse";
-import { countStages } from "./emulator/requestLog";
+import { countStages } from "../emulator/requestLog";
 
 let emulator: Emulator;
 const lines: string[] = [];

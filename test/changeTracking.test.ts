@@ -2,9 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { makeChangeTrackingProvider } from "../components/dataverse/changeTracking";
 import { publishXml } from "../components/dataverse/changeTrackingApi";
 import type { ChangeTrackingState } from "../components/dataverse/changeTrackingPlan";
-import { startEmulator, type Emulator } from "./emulator/server";
+import { startEmulator, type Emulator } from "../emulator/server";
 import { clientFactory, writes } from "./helpers/dataverse";
-import { countStages, roundTrips } from "./emulator/requestLog";
+import { countStages, roundTrips } from "../emulator/requestLog";
 
 let emulator: Emulator;
 const lines: string[] = [];

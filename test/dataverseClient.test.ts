@@ -4,7 +4,7 @@ import { isTransient, parseRetryAfterMs, retryDelayMs } from "../components/data
 import { settingsFromEnv } from "../components/dataverse/settings";
 import { defaultTokenSource } from "../components/dataverse/token";
 import { DataverseError } from "../components/dataverse/errors";
-import { startEmulator, type Emulator } from "./emulator/server";
+import { startEmulator, type Emulator } from "../emulator/server";
 import { TEST_SETTINGS } from "./helpers/dataverse";
 
 let emulator: Emulator;

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataverseClient } from "../components/dataverse/client";
-import { startEmulator, type Emulator } from "./emulator/server";
-import { countStages, type LoggedRequest } from "./emulator/requestLog";
-import { parseFilter, matches } from "./emulator/odataFilter";
+import { startEmulator, type Emulator } from "../emulator/server";
+import { countStages, type LoggedRequest } from "../emulator/requestLog";
+import { parseFilter, matches } from "../emulator/odataFilter";
 import { TEST_SETTINGS, roleId, rootBu, salesBu } from "./helpers/dataverse";
 
 let emulator: Emulator;

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadBuilt } from "./helpers/dist";
 import { DIFF_NONE, DIFF_SOME, startProviderHost, urnFor, type ProviderHost } from "../scripts/sandbox/providerHost";
-import { startEmulator, type Emulator } from "./emulator/server";
+import { startEmulator, type Emulator } from "../emulator/server";
 import { rootBu } from "./helpers/dataverse";
 import type * as AppUserModule from "../components/dataverse/applicationUser";
 import type * as ChangeTrackingModule from "../components/dataverse/changeTracking";

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadBuilt } from "./helpers/dist";
 import { FIXED_NOW } from "./helpers/stackConfig";
-import { startEmulator, type Emulator } from "./emulator/server";
+import { startEmulator, type Emulator } from "../emulator/server";
 import { TEST_SETTINGS, roleId, rootBu } from "./helpers/dataverse";
 import { envName, syncConfigFiles } from "../scripts/sync/syncConfigFiles";
 import { verifyConnection, type VerifyTarget } from "../scripts/sync/verifyConnection";

@@ -1,6 +1,6 @@
-import { isWrite, roundTrips } from "../../test/emulator/requestLog";
-import { addBusinessUnit } from "../../test/emulator/seed";
-import { startEmulator, type Emulator } from "../../test/emulator/server";
+import { isWrite, roundTrips } from "../../emulator/requestLog";
+import { addBusinessUnit } from "../../emulator/seed";
+import { startEmulator, type Emulator } from "../../emulator/server";
 import { DYNAMIC_PREFIX } from "../../components/resourceTypes";
 import type { PlannedResource } from "./mockCloud";
 import { DIFF_NONE, startProviderHost, urnFor } from "./providerHost";

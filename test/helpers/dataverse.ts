@@ -1,7 +1,7 @@
 import { DataverseClient } from "../../components/dataverse/client";
 import type { DataverseSettings } from "../../components/dataverse/settings";
-import type { Emulator } from "../emulator/server";
-import { isWrite } from "../emulator/requestLog";
+import type { Emulator } from "../../emulator/server";
+import { isWrite } from "../../emulator/requestLog";
 
 /** Fast limits for tests: real retry logic, short waits. */
 export const TEST_SETTINGS: DataverseSettings = {
