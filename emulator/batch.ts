@@ -38,7 +38,7 @@ export function handleBatch(ctx: RouteContext, route: (c: RouteContext) => Route
     }
     logPart({
       method: p.method, path, query: decodeURIComponent(p.url.search.slice(1)), status: result.status,
-      headers: { prefer: p.headers.prefer, mergeLabels: p.headers["mscrm.mergelabels"] },
+      headers: { prefer: p.headers.prefer, mergeLabels: p.headers["mscrm.mergelabels"], ifMatch: p.headers["if-match"] },
       body: p.body ? JSON.parse(p.body) : undefined, batched: true, startedAt: started, endedAt: performance.now(),
     });
     return [

@@ -18,6 +18,11 @@ export class Faults {
   private rules: FaultRule[] = [];
   /** Added to every answer, to emulate network distance. */
   latencyMs = 0;
+  /**
+   * How long a PublishXml runs before it answers. Publishing can take minutes on a real environment
+   * (REFERENCE.md 3.3); a client whose request timeout is shorter gives up while the publish goes on.
+   */
+  publishMs = 0;
   /** Application ids whose service principal "replicates" only at the given time (ms since epoch). */
   readonly replicationReadyAt = new Map<string, number>();
 
@@ -47,6 +52,7 @@ export class Faults {
   clear(): void {
     this.rules = [];
     this.latencyMs = 0;
+    this.publishMs = 0;
     this.replicationReadyAt.clear();
   }
 }

@@ -6,7 +6,7 @@ export interface LoggedRequest {
   query: string;
   status: number;
   /** Request headers the assertions care about (never Authorization). */
-  headers: { prefer?: string; mergeLabels?: string };
+  headers: { prefer?: string; mergeLabels?: string; ifMatch?: string };
   body?: unknown;
   /** A part of a $batch request (the batch itself is the round trip). */
   batched?: boolean;

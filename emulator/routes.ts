@@ -25,6 +25,8 @@ export interface RouteContext {
 
 export interface RouteResult {
   status: number;
+  /** Milliseconds the server holds the answer back (work that takes time, such as a publish). */
+  waitMs?: number;
   body?: unknown;
   /** A body sent as is (multipart), instead of `body` as JSON. */
   raw?: string;
@@ -33,19 +35,28 @@ export interface RouteResult {
 
 const GUID = "([0-9a-fA-F-]{36})";
 const DUPLICATE = "0x80040237";
+/** UNCONFIRMED code for "another publish is running" (see publishXml). */
+export const PUBLISH_RUNNING = "0x80071151";
 
+/** A systemuser row in the shape of the recorded ones (shared/real-api-fixtures/tf-power-platform/systemusers_*.json). */
 function userRow(ctx: RouteContext, u: User): Record<string, unknown> {
   return {
-    "@odata.etag": `W/"${u.systemuserid.slice(0, 6)}"`,
+    "@odata.etag": `W/"${u.versionnumber}"`,
     systemuserid: u.systemuserid,
     applicationid: u.applicationid,
     isdisabled: u.isdisabled,
     accessmode: u.accessmode,
+    deletedstate: u.deletedstate,
+    azurestate: 0,
     _businessunitid_value: u._businessunitid_value,
     fullname: u.fullname,
     azureactivedirectoryobjectid: null,
+    versionnumber: u.versionnumber,
+    organizationid: ctx.data.organizationId,
   };
 }
+
+const touch = (ctx: RouteContext, u: User) => { u.versionnumber = ctx.data.nextVersion++; };
 
 /** Applies $filter, $select, $expand and paging (Prefer odata.maxpagesize, $skiptoken) to a collection. */
 function collection(ctx: RouteContext, rows: Record<string, unknown>[], expand?: (row: Record<string, unknown>) => Record<string, unknown>): RouteResult {
@@ -72,9 +83,14 @@ function expandRoles(ctx: RouteContext): ((row: Record<string, unknown>) => Reco
   if (!m) throw new HttpError(400, "0x80060888", `Could not find a property named '${expand}' on type 'Microsoft.Dynamics.CRM.systemuser'.`);
   return (row) => {
     const user = ctx.data.users.get(String(row.systemuserid))!;
-    const roles = ctx.data.roles.filter((r) => user.roles.has(r.roleid)).map((r) => select(r as unknown as Record<string, unknown>, m[1]));
+    const roles = ctx.data.roles.filter((r) => user.roles.has(r.roleid)).map((r) => select(roleRow(r), m[1]));
     return { systemuserroles_association: roles };
   };
+}
+
+/** A role row with the annotations and columns the recorded roles collection has. */
+function roleRow(r: { roleid: string }): Record<string, unknown> {
+  return { "@odata.etag": `W/"${parseInt(r.roleid.slice(0, 6), 16)}"`, ismanaged: true, ...r };
 }
 
 function findUser(ctx: RouteContext, id: string): User {
@@ -83,10 +99,12 @@ function findUser(ctx: RouteContext, id: string): User {
   return user;
 }
 
+/** A bind to a business unit that does not exist answers as Dataverse does for a missing record (ObjectDoesNotExist). */
 function businessUnitFromBind(ctx: RouteContext, bind: unknown): string {
   const id = /^\/businessunits\(([0-9a-fA-F-]{36})\)$/.exec(String(bind))?.[1]?.toLowerCase();
-  if (!id || !ctx.data.businessUnits.some((b) => b.businessunitid === id)) {
-    throw new HttpError(400, "0x80040217", `businessunit With Id = ${id ?? bind} Does Not Exist`);
+  if (!id) throw new HttpError(400, "0x80060888", `The value '${String(bind)}' is not a valid reference to a businessunit.`);
+  if (!ctx.data.businessUnits.some((b) => b.businessunitid === id)) {
+    throw new HttpError(404, "0x80040217", `businessunit With Id = ${id} Does Not Exist`);
   }
   return id;
 }
@@ -99,15 +117,19 @@ function createUser(ctx: RouteContext): RouteResult {
     throw new HttpError(400, "0x80040216", "Expecting business column to be set for Creating business owned entities, business column is null");
   }
   const bu = businessUnitFromBind(ctx, body["businessunitid@odata.bind"]);
+  // The exact answer while a new service principal has not replicated is UNCONFIRMED (REFERENCE.md 1.4, 1.7).
   if (!ctx.faults.isReplicated(applicationId)) {
     throw new HttpError(400, "0x80040216", `The application with id ${applicationId} was not found in the directory.`);
   }
+  // A row for the app, live or soft-deleted, blocks a new one: Microsoft's provider meets a soft-deleted leftover as
+  // 412 "A record with matching key values already exists." and purges it (REFERENCE.md 1.6, 1.8).
   if ([...ctx.data.users.values()].some((u) => u.applicationid === applicationId)) {
     throw new HttpError(412, DUPLICATE, "A record with matching key values already exists.");
   }
   const user: User = {
     systemuserid: randomUUID(), applicationid: applicationId, isdisabled: body.isdisabled === true,
     accessmode: Number(body.accessmode ?? 4), _businessunitid_value: bu, fullname: `# app ${applicationId.slice(0, 8)}`, roles: new Set(),
+    deletedstate: 0, versionnumber: ctx.data.nextVersion++,
   };
   ctx.data.users.set(user.systemuserid, user);
   const entityId = `${ctx.apiRoot}/systemusers(${user.systemuserid})`;
@@ -119,6 +141,7 @@ function createUser(ctx: RouteContext): RouteResult {
 
 function patchUser(ctx: RouteContext, user: User): RouteResult {
   const body = parseJson(ctx.body);
+  touch(ctx, user);
   if (typeof body.isdisabled === "boolean") user.isdisabled = body.isdisabled;
   if (body["businessunitid@odata.bind"]) {
     const bu = businessUnitFromBind(ctx, body["businessunitid@odata.bind"]);
@@ -140,6 +163,7 @@ function associateRole(ctx: RouteContext, user: User): RouteResult {
   }
   if (user.roles.has(role.roleid)) throw new HttpError(400, DUPLICATE, "Cannot insert duplicate key.");
   user.roles.add(role.roleid);
+  touch(ctx, user);
   return { status: 204 };
 }
 
@@ -163,18 +187,30 @@ function entityPut(ctx: RouteContext, logicalName: string): RouteResult {
   return { status: 204 };
 }
 
+/**
+ * Publishing runs server-side for `faults.publishMs`; the answer comes when it is done. A second publish in the same
+ * environment is refused while one runs. The refusal's wording and code are UNCONFIRMED by Microsoft's docs:
+ * customization tools report "Cannot start the requested operation ... because there is another ... running at this
+ * moment" and retry (REFERENCE.md 3.4).
+ */
 function publishXml(ctx: RouteContext): RouteResult {
   const xml = String(parseJson(ctx.body).ParameterXml ?? "");
   if (!/^<importexportxml>.*<\/importexportxml>$/s.test(xml)) throw new HttpError(400, "0x80040216", "ParameterXml is not an importexportxml document.");
   const names = [...xml.matchAll(/<entity>([^<]+)<\/entity>/g)].map((m) => m[1]);
   const unknown = names.filter((n) => !ctx.data.entities.has(n));
   if (unknown.length) throw new HttpError(400, "0x80040216", `Cannot publish unknown entities: ${unknown.join(", ")}`);
-  return { status: 204 };
+  const now = Date.now();
+  if (ctx.data.publishBusyUntil > now) {
+    throw new HttpError(400, PUBLISH_RUNNING, "Cannot start the requested operation [PublishXml] because there is another [PublishXml] running at this moment.");
+  }
+  ctx.data.publishBusyUntil = now + ctx.faults.publishMs;
+  ctx.data.publishes += 1;
+  return { status: 204, waitMs: ctx.faults.publishMs };
 }
 
 function whoAmI(ctx: RouteContext): RouteResult {
   const user = ctx.callerApp
-    ? [...ctx.data.users.values()].find((u) => u.applicationid === ctx.callerApp)
+    ? [...ctx.data.users.values()].find((u) => u.applicationid === ctx.callerApp && u.deletedstate === 0)
     : ctx.data.users.get(ctx.data.adminUserId);
   if (!user) throw new HttpError(403, "0x80072560", `The user is not a member of the organization. No application user for ${ctx.callerApp}.`);
   if (user.isdisabled) throw new HttpError(403, "0x8004ad43", "The user account is disabled.");
@@ -183,7 +219,7 @@ function whoAmI(ctx: RouteContext): RouteResult {
 
 /** An application user may read its own record, and only with a role (a stand-in for privileges). */
 function routeForApplication(ctx: RouteContext): RouteResult {
-  const user = [...ctx.data.users.values()].find((u) => u.applicationid === ctx.callerApp);
+  const user = [...ctx.data.users.values()].find((u) => u.applicationid === ctx.callerApp && u.deletedstate === 0);
   const own = new RegExp(`^/systemusers\\(${GUID}\\)$`).exec(ctx.path);
   if (user && ctx.method === "GET" && own && own[1].toLowerCase() === user.systemuserid && user.roles.size > 0) {
     const row = userRow(ctx, user);
@@ -193,6 +229,38 @@ function routeForApplication(ctx: RouteContext): RouteResult {
   throw new HttpError(403, "0x80040220", "The user does not hold the privilege this request needs.");
 }
 
+/**
+ * PATCH of a row that does not exist. With `If-Match: *` Dataverse answers 404 instead of creating it ("Prevent
+ * create in upsert", learn.microsoft.com .../webapi/perform-conditional-operations-using-web-api). Without it the
+ * PATCH is an upsert: Dataverse tries to create the row from the body, and a systemuser body such as
+ * `{ isdisabled: true }` fails create validation. (The exact validation message is UNCONFIRMED.)
+ */
+function upsertMissingUser(ctx: RouteContext, id: string): RouteResult {
+  if (String(ctx.headers["if-match"] ?? "") === "*") throw new HttpError(404, "0x80040217", `systemuser With Id = ${id} Does Not Exist`);
+  const body = parseJson(ctx.body);
+  if (!body.applicationid || !body["businessunitid@odata.bind"]) {
+    throw new HttpError(400, "0x80040216", "Expecting business column to be set for Creating business owned entities, business column is null");
+  }
+  throw new HttpError(400, "0x80040203", "Creating a systemuser through an upsert is not supported here.");
+}
+
+/**
+ * A first DELETE soft-deletes (deletedstate 1, disabled, roles removed); a second one purges the row (REFERENCE.md
+ * 1.6: Microsoft's provider deletes application users twice; its issue #1249 shows both steps in live runs).
+ * Only disabled application users can be deleted (PPAC docs, REFERENCE.md 1.6).
+ */
+function deleteUser(ctx: RouteContext, user: User): RouteResult {
+  if (user.deletedstate !== 0) {
+    ctx.data.users.delete(user.systemuserid);
+    return { status: 204 };
+  }
+  if (!user.isdisabled) throw new HttpError(400, "0x80040225", "Only disabled application users can be deleted.");
+  user.deletedstate = 1;
+  user.roles.clear();
+  touch(ctx, user);
+  return { status: 204 };
+}
+
 /** Dispatches one request to the Web API subset the project uses. */
 export function route(ctx: RouteContext): RouteResult {
   const { method, path } = ctx;
@@ -200,12 +268,13 @@ export function route(ctx: RouteContext): RouteResult {
   if (method === "GET" && path === "/WhoAmI") return whoAmI(ctx);
   if (ctx.callerApp) return routeForApplication(ctx);
   if (method === "GET" && path === "/businessunits") return collection(ctx, ctx.data.businessUnits as unknown as Record<string, unknown>[]);
-  if (method === "GET" && path === "/roles") return collection(ctx, ctx.data.roles as unknown as Record<string, unknown>[]);
+  if (method === "GET" && path === "/roles") return collection(ctx, ctx.data.roles.map(roleRow));
   if (path === "/systemusers") {
     if (method === "POST") return createUser(ctx);
     if (method === "GET") return collection(ctx, [...ctx.data.users.values()].map((u) => userRow(ctx, u)), expandRoles(ctx));
   }
   if ((m = new RegExp(`^/systemusers\\(${GUID}\\)$`).exec(path))) {
+    if (method === "PATCH" && !ctx.data.users.has(m[1].toLowerCase())) return upsertMissingUser(ctx, m[1]);
     const user = findUser(ctx, m[1]);
     if (method === "GET") {
       const row = userRow(ctx, user);
@@ -213,11 +282,7 @@ export function route(ctx: RouteContext): RouteResult {
       return { status: 200, body: { ...select(row, ctx.query.get("$select") ?? undefined), ...(expand ? expand(row) : {}) } };
     }
     if (method === "PATCH") return patchUser(ctx, user);
-    if (method === "DELETE") {
-      if (!user.isdisabled) throw new HttpError(400, "0x80040225", "Only disabled application users can be deleted.");
-      ctx.data.users.delete(user.systemuserid);
-      return { status: 204 };
-    }
+    if (method === "DELETE") return deleteUser(ctx, user);
   }
   if ((m = new RegExp(`^/systemusers\\(${GUID}\\)/systemuserroles_association/\\$ref$`).exec(path))) {
     const user = findUser(ctx, m[1]);

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import recordedDefinition from "./recorded/entitydefinition_contact.json";
 
 export interface BusinessUnit { businessunitid: string; name: string; _parentbusinessunitid_value: string | null }
 export interface Role { roleid: string; name: string; _businessunitid_value: string; _roletemplateid_value: string | null }
@@ -10,6 +11,10 @@ export interface User {
   _businessunitid_value: string;
   fullname: string;
   roles: Set<string>;
+  /** 0 live, 1 soft-deleted (a first DELETE); a second DELETE purges the row (REFERENCE.md 1.6, 1.8). */
+  deletedstate: number;
+  /** Row version, answered as `@odata.etag: W/"<versionnumber>"` like the recorded rows. */
+  versionnumber: number;
 }
 export type EntityDefinition = Record<string, unknown> & { LogicalName: string; ChangeTrackingEnabled: boolean };
 
@@ -22,31 +27,45 @@ export const ROLE_TEMPLATES: Record<string, string> = {
   "Basic User": "236750cd-45ae-4939-ab12-b24b920ced93",
 };
 
-const label = (text: string) => ({
-  LocalizedLabels: [{ Label: text, LanguageCode: 1033, IsManaged: true }],
-  UserLocalizedLabel: { Label: text, LanguageCode: 1033, IsManaged: true },
-});
+/**
+ * A whole table definition as a GET of EntityDefinitions(LogicalName='contact') returns it, recorded from a real
+ * environment (shared/real-api-fixtures/tf-power-platform/entitydefinition_contact.json, copied here; a test keeps
+ * the copy identical). Every emulated table is this body with its own names and ids, so PUT must send back ~110
+ * properties, as the real service requires.
+ */
+const RECORDED = recordedDefinition as Record<string, unknown>;
 
-/** A table definition with the shape (and many of the properties) the Web API returns. */
+const relabel = (labels: unknown, text: string) => {
+  const l = labels as { LocalizedLabels: Record<string, unknown>[]; UserLocalizedLabel: Record<string, unknown> | null };
+  return {
+    ...l,
+    LocalizedLabels: l.LocalizedLabels.map((x) => ({ ...x, Label: text, MetadataId: randomUUID() })),
+    UserLocalizedLabel: l.UserLocalizedLabel ? { ...l.UserLocalizedLabel, Label: text, MetadataId: randomUUID() } : null,
+  };
+};
+
+/** A table definition in the recorded shape, with this table's names, ids and tracking flags. */
 export function entityDefinition(logicalName: string, options: { enabled?: boolean; eligible?: boolean } = {}): EntityDefinition {
   const schema = logicalName.replace(/(^|_)([a-z])/g, (_m, p, c) => `${p}${c.toUpperCase()}`);
+  const { "@odata.context": _context, ...body } = RECORDED;
   return {
+    ...structuredClone(body),
     MetadataId: randomUUID(),
     LogicalName: logicalName,
     SchemaName: schema,
     EntitySetName: `${logicalName}s`,
+    LogicalCollectionName: `${logicalName}s`,
+    CollectionSchemaName: `${schema}s`,
+    PrimaryIdAttribute: `${logicalName}id`,
+    ReportViewName: `Filtered${schema}`,
     ObjectTypeCode: 10_000 + logicalName.length,
-    OwnershipType: "UserOwned",
     IsCustomEntity: logicalName.includes("_"),
-    IsActivity: false,
-    DisplayName: label(schema),
-    DisplayCollectionName: label(`${schema}s`),
-    Description: label(`${schema} table`),
+    DisplayName: relabel(body.DisplayName, schema),
+    DisplayCollectionName: relabel(body.DisplayCollectionName, `${schema}s`),
+    Description: relabel(body.Description, `${schema} table`),
     ChangeTrackingEnabled: options.enabled ?? false,
-    CanChangeTrackingBeEnabled: { Value: options.eligible ?? true, CanBeChanged: false, ManagedPropertyLogicalName: "canchangetrackingbeenabled" },
-    IsCustomizable: { Value: true, CanBeChanged: true, ManagedPropertyLogicalName: "iscustomizable" },
-    IsAuditEnabled: { Value: false, CanBeChanged: true, ManagedPropertyLogicalName: "canmodifyauditsettings" },
-  };
+    CanChangeTrackingBeEnabled: { ...(body.CanChangeTrackingBeEnabled as object), Value: options.eligible ?? true },
+  } as EntityDefinition;
 }
 
 export interface SeedOptions {
@@ -74,7 +93,7 @@ export function seed(options: SeedOptions = {}) {
   }
   const admin: User = {
     systemuserid: randomUUID(), applicationid: null, isdisabled: false, accessmode: 0,
-    _businessunitid_value: root.businessunitid, fullname: "Deployment Admin", roles: new Set(),
+    _businessunitid_value: root.businessunitid, fullname: "Deployment Admin", roles: new Set(), deletedstate: 0, versionnumber: 1_000_000,
   };
   admin.roles.add(roles.find((r) => r.name === "System Administrator" && r._businessunitid_value === root.businessunitid)!.roleid);
   return {
@@ -84,10 +103,26 @@ export function seed(options: SeedOptions = {}) {
     users: new Map<string, User>([[admin.systemuserid, admin]]),
     adminUserId: admin.systemuserid,
     entities,
+    /** Until when (ms since epoch) a PublishXml is running; another one is refused meanwhile. */
+    publishBusyUntil: 0,
+    /** PublishXml calls that started (for tests and the bench). */
+    publishes: 0,
+    /** Row versions grow with every write, as versionnumber does. */
+    nextVersion: 1_000_001,
   };
 }
 
 export type EmulatorData = ReturnType<typeof seed>;
+
+/** Puts an application user into the data (tests and the sandbox seed users this way), with the row defaults filled. */
+export function addApplicationUser(data: EmulatorData, user: Pick<User, "applicationid" | "_businessunitid_value"> & Partial<User>): User {
+  const full: User = {
+    systemuserid: randomUUID(), isdisabled: false, accessmode: 4, fullname: `# app ${String(user.applicationid).slice(0, 8)}`,
+    roles: new Set(), deletedstate: 0, versionnumber: data.nextVersion++, ...user,
+  };
+  data.users.set(full.systemuserid, full);
+  return full;
+}
 
 /** Adds a business unit under the root, with its own copy of every role (as Dataverse does for child units). */
 export function addBusinessUnit(data: EmulatorData, businessUnitId: string, name: string): void {

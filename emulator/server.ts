@@ -56,7 +56,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const method = req.method ?? "GET";
     const entry: LoggedRequest = {
       method, path, query: decodeURIComponent(full.search.slice(1)), status: 0,
-      headers: { prefer: req.headers.prefer as string | undefined, mergeLabels: req.headers["mscrm.mergelabels"] as string | undefined },
+      headers: { prefer: req.headers.prefer as string | undefined, mergeLabels: req.headers["mscrm.mergelabels"] as string | undefined, ifMatch: req.headers["if-match"] as string | undefined },
       startedAt, endedAt: startedAt,
     };
     log.push(entry);
@@ -91,6 +91,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         pageSize: options.pageSize ?? 5000, logPart: (part) => log.push(part),
       };
       const result = route(ctx);
+      if (result.waitMs) await sleep(result.waitMs);
       finish(result.status);
       if (result.raw !== undefined) {
         res.writeHead(result.status, { "OData-Version": "4.0", ...result.headers });

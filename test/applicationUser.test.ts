@@ -154,13 +154,14 @@ describe("ApplicationUser read, diff and update", () => {
 });
 
 describe("ApplicationUser delete", () => {
-  it("disables, then deletes", async () => {
+  it("disables, soft-deletes and purges, every PATCH with If-Match: *", async () => {
     const { id, outs } = await create();
     emulator.log.length = 0;
     await provider.delete!(id, outs);
     expect(emulator.data.users.has(id)).toBe(false);
-    expect(writes(emulator).map((r) => `${r.method} ${r.path}`)).toEqual([`PATCH /systemusers(${id})`, `DELETE /systemusers(${id})`]);
+    expect(writes(emulator).map((r) => `${r.method} ${r.path}`)).toEqual([`PATCH /systemusers(${id})`, `DELETE /systemusers(${id})`, `DELETE /systemusers(${id})`]);
     expect(writes(emulator)[0].body).toEqual({ isdisabled: true });
+    expect(writes(emulator)[0].headers.ifMatch).toBe("*");
   });
 
   it("treats an already deleted user as success", async () => {

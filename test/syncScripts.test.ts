@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadBuilt } from "./helpers/dist";
 import { FIXED_NOW } from "./helpers/stackConfig";
 import { startEmulator, type Emulator } from "../emulator/server";
+import { addApplicationUser } from "../emulator/seed";
 import { TEST_SETTINGS, roleId, rootBu } from "./helpers/dataverse";
 import { envName, syncConfigFiles } from "../scripts/sync/syncConfigFiles";
 import { verifyConnection, type VerifyTarget } from "../scripts/sync/verifyConnection";
@@ -90,9 +91,8 @@ describe("verify-connection", () => {
 
   function appUser(options: { roles?: string[]; disabled?: boolean } = {}): string {
     const applicationId = randomUUID();
-    const user = { systemuserid: randomUUID(), applicationid: applicationId, isdisabled: options.disabled ?? false, accessmode: 4, _businessunitid_value: rootBu(emulator), fullname: "# sync", roles: new Set<string>() };
+    const user = addApplicationUser(emulator.data, { applicationid: applicationId, isdisabled: options.disabled ?? false, _businessunitid_value: rootBu(emulator), fullname: "# sync" });
     for (const r of options.roles ?? []) user.roles.add(roleId(emulator, r, rootBu(emulator)));
-    emulator.data.users.set(user.systemuserid, user);
     return applicationId;
   }
   const target = (clientId: string, expectApplicationUser = true): VerifyTarget => ({ environmentUrl: emulator.url, clientId, expectApplicationUser });

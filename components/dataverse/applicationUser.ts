@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-  addRole, createUser, disableAndDelete, findRoles, findUserByApplicationId, getUser, removeRole,
-  roleNames, rootBusinessUnitId, updateUser, type SystemUserRow,
+  addRole, businessUnits, createUser, findRoles, getUser, isLive, purgeUser, removeRole,
+  roleNames, updateUser, usersByApplicationId, type SystemUserRow,
 } from "./applicationUserApi";
+import { isDataverseError } from "./errors";
 import {
   checkApplicationUser, diffApplicationUser, resolveRoles, roleChanges,
   type ApplicationUserInputs, type ApplicationUserState,
@@ -22,15 +23,34 @@ async function resolveInBusinessUnit(client: DataverseClient, businessUnitId: st
   }
 }
 
-/** Creates the user, waiting out Entra replication lag; adopts a user that appears meanwhile. */
+/** Soft-deleted rows of the app (leftovers of an earlier delete) block a new one with 412: purge them. */
+async function purgeLeftovers(client: DataverseClient, rows: SystemUserRow[], log: (l: string) => void): Promise<void> {
+  for (const row of rows.filter((r) => !isLive(r))) {
+    log(`purging soft-deleted application user ${row.systemuserid} of ${row.applicationid} before creating it again`);
+    await purgeUser(client, row.systemuserid);
+  }
+}
+
+/**
+ * Creates the user, waiting out Entra replication lag (only that; bounded by DATAVERSE_REPLICATION_WAIT_MS).
+ * A live user that appears meanwhile is adopted; a soft-deleted leftover behind a 412 is purged and the POST sent
+ * again once, as Microsoft's provider does (REFERENCE.md 1.8).
+ */
 async function createWithReplicationRetry(client: DataverseClient, applicationId: string, businessUnitId: string, waitMs: number, log: (l: string) => void): Promise<{ user?: SystemUserRow; id?: string }> {
   const deadline = Date.now() + waitMs;
+  let purged = false;
   for (let attempt = 1; ; attempt++) {
     try {
       return { id: await createUser(client, applicationId, businessUnitId) };
     } catch (err) {
-      const existing = await findUserByApplicationId(client, applicationId);
-      if (existing) return { user: existing };
+      const rows = await usersByApplicationId(client, applicationId);
+      const live = rows.find(isLive);
+      if (live) return { user: live };
+      if (isDataverseError(err) && err.status === 412 && !purged && rows.length > 0) {
+        await purgeLeftovers(client, rows, log);
+        purged = true;
+        continue;
+      }
       if (!looksLikeReplicationLag(err, applicationId)) throw err;
       const delay = replicationDelayMs(attempt);
       if (Date.now() + delay > deadline) {
@@ -89,17 +109,32 @@ export function makeApplicationUserProvider(options: ProviderOptions = {}): pulu
 
     async create(inputs: ApplicationUserInputs) {
       const client = clientFor(inputs.environmentUrl);
-      const [root, existing] = await Promise.all([rootBusinessUnitId(client), findUserByApplicationId(client, inputs.applicationId)]);
+      const [{ root }, rows] = await Promise.all([businessUnits(client, inputs.businessUnitId), usersByApplicationId(client, inputs.applicationId)]);
+      const existing = rows.find(isLive);
       const wantedBu = inputs.businessUnitId ?? root;
       const desired = resolveInBusinessUnit(client, wantedBu, inputs.securityRoles);
       desired.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
       let user = existing;
+      let createdId: string | undefined;
       if (!user) {
+        await purgeLeftovers(client, rows, log);
         const created = await createWithReplicationRetry(client, inputs.applicationId, wantedBu, client.settings.replicationWaitMs, log);
+        createdId = created.id;
         user = created.user ?? { systemuserid: created.id!, applicationid: inputs.applicationId, isdisabled: false, _businessunitid_value: wantedBu, systemuserroles_association: [] };
       }
-      const outs = await converge(client, user, inputs, desired, [], root, existing !== undefined);
-      return { id: outs.systemUserId, outs };
+      try {
+        const outs = await converge(client, user, inputs, desired, [], root, existing !== undefined);
+        return { id: outs.systemUserId, outs };
+      } catch (err) {
+        // A user this create made must not stay behind enabled and role-less, to be adopted next time.
+        if (createdId) {
+          await purgeUser(client, createdId).then(
+            () => log(`removed application user ${createdId}, created by this failed create`),
+            (cleanup) => log(`could not remove application user ${createdId} after the failed create: ${(cleanup as Error).message}`),
+          );
+        }
+        throw err;
+      }
     },
 
     async read(id, props: ApplicationUserState) {
@@ -107,7 +142,11 @@ export function makeApplicationUserProvider(options: ProviderOptions = {}): pulu
       const user = await getUser(client, id);
       if (!user) return { id: "", props: {} };
       const assigned = roleIdsOf(user);
-      const state: ApplicationUserState = { ...props, businessUnitId: user._businessunitid_value, assignedRoleIds: assigned, isDisabled: user.isdisabled };
+      const has = (roleId: string) => assigned.some((a) => a.toLowerCase() === roleId.toLowerCase());
+      // Managed roles removed out of band disappear from roleIds, so the preview shows the repair.
+      const state: ApplicationUserState = {
+        ...props, businessUnitId: user._businessunitid_value, roleIds: (props.roleIds ?? []).filter(has), assignedRoleIds: assigned, isDisabled: user.isdisabled,
+      };
       return { id, props: state };
     },
 
@@ -122,7 +161,7 @@ export function makeApplicationUserProvider(options: ProviderOptions = {}): pulu
     },
 
     async delete(id, props: ApplicationUserState) {
-      const result = await disableAndDelete(clientFor(props.environmentUrl), id);
+      const result = await purgeUser(clientFor(props.environmentUrl), id);
       if (result === "already gone") log(`application user ${id} was already deleted`);
     },
   };
@@ -144,7 +183,8 @@ export interface ApplicationUserArgs {
 
 /**
  * A Dataverse application user (a systemuser with `applicationid`) with security roles.
- * Adopts the app's existing application user if there is one; delete disables, then deletes it.
+ * Adopts the app's existing live application user if there is one (never a soft-deleted one); delete disables it,
+ * soft-deletes it and purges it.
  */
 export class ApplicationUser extends pulumi.dynamic.Resource {
   declare readonly systemUserId: pulumi.Output<string>;

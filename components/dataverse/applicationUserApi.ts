@@ -18,43 +18,72 @@ export interface SystemUserRow {
   isdisabled: boolean;
   _businessunitid_value: string;
   fullname?: string;
+  /** 0 live; otherwise soft-deleted (a first DELETE) and to be treated as absent (REFERENCE.md 1.6, 1.8). */
+  deletedstate?: number;
   systemuserroles_association?: RoleRow[];
 }
 
-const USER_SELECT = "systemuserid,applicationid,isdisabled,_businessunitid_value,fullname";
+const USER_SELECT = "systemuserid,applicationid,isdisabled,deletedstate,_businessunitid_value,fullname";
 const ROLE_SELECT = "roleid,name,_businessunitid_value,_roletemplateid_value";
 const EXPAND_ROLES = `systemuserroles_association($select=${ROLE_SELECT})`;
 /** Dataverse's DuplicateRecord code, answered when a role is associated twice. */
 const DUPLICATE_RECORD = "0x80040237";
 
 const isNotFound = (err: unknown) => isDataverseError(err) && err.status === 404;
+/** A soft-deleted row is there, but for every purpose of this resource it is gone. */
+export const isLive = (row: SystemUserRow) => (row.deletedstate ?? 0) === 0;
+/** Every PATCH of an existing row: without it Dataverse treats a PATCH of a missing row as an upsert (a create). */
+const ONLY_IF_EXISTS = { "If-Match": "*" };
 
-export async function rootBusinessUnitId(client: DataverseClient): Promise<string> {
-  const rows = await client.getAll<{ businessunitid: string }>(withQuery("/businessunits", {
-    $select: "businessunitid,name",
-    $filter: "_parentbusinessunitid_value eq null",
+/**
+ * The root business unit, and whether `wanted` exists, in one query: a business unit that does not exist fails at
+ * once, naming it, instead of surfacing later as a role-resolution or create error.
+ */
+export async function businessUnits(client: DataverseClient, wanted?: string): Promise<{ root: string }> {
+  const rows = await client.getAll<{ businessunitid: string; _parentbusinessunitid_value: string | null }>(withQuery("/businessunits", {
+    $select: "businessunitid,name,_parentbusinessunitid_value",
+    $filter: wanted ? `_parentbusinessunitid_value eq null or businessunitid eq ${wanted}` : "_parentbusinessunitid_value eq null",
   }));
-  if (rows.length !== 1) throw new Error(`expected one root business unit in ${client.environmentUrl}, found ${rows.length}`);
-  return rows[0].businessunitid;
+  const roots = rows.filter((r) => r._parentbusinessunitid_value === null);
+  if (roots.length !== 1) throw new Error(`expected one root business unit in ${client.environmentUrl}, found ${roots.length}`);
+  if (wanted && !rows.some((r) => r.businessunitid.toLowerCase() === wanted.toLowerCase())) {
+    throw new Error(`business unit ${wanted} does not exist in ${client.environmentUrl}: set dataverse.businessUnitId to an existing business unit id, or remove it for the root business unit`);
+  }
+  return { root: roots[0].businessunitid };
 }
 
-/** The application user of an Entra app (there is at most one per environment), with its roles. */
-export async function findUserByApplicationId(client: DataverseClient, applicationId: string): Promise<SystemUserRow | undefined> {
-  const rows = await client.getAll<SystemUserRow>(withQuery("/systemusers", {
+export async function rootBusinessUnitId(client: DataverseClient): Promise<string> {
+  return (await businessUnits(client)).root;
+}
+
+/** Every row for an Entra app, soft-deleted leftovers included, with roles. */
+export async function usersByApplicationId(client: DataverseClient, applicationId: string): Promise<SystemUserRow[]> {
+  return client.getAll<SystemUserRow>(withQuery("/systemusers", {
     $select: USER_SELECT,
     $filter: `applicationid eq ${applicationId}`,
     $expand: EXPAND_ROLES,
   }));
-  return rows[0];
 }
 
-export async function getUser(client: DataverseClient, systemUserId: string): Promise<SystemUserRow | undefined> {
+/** The live application user of an Entra app (at most one per environment), with its roles. */
+export async function findUserByApplicationId(client: DataverseClient, applicationId: string): Promise<SystemUserRow | undefined> {
+  return (await usersByApplicationId(client, applicationId)).find(isLive);
+}
+
+/** The row as stored, soft-deleted or not; undefined when purged or never there. */
+async function getRow(client: DataverseClient, systemUserId: string): Promise<SystemUserRow | undefined> {
   try {
     return await client.get<SystemUserRow>(withQuery(`/systemusers(${systemUserId})`, { $select: USER_SELECT, $expand: EXPAND_ROLES }));
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
   }
+}
+
+/** The live user; a soft-deleted one counts as absent (deleted in the admin center, or half-way through a delete). */
+export async function getUser(client: DataverseClient, systemUserId: string): Promise<SystemUserRow | undefined> {
+  const row = await getRow(client, systemUserId);
+  return row && isLive(row) ? row : undefined;
 }
 
 /** Creates the application user; answers its id. Dataverse fills name and e-mail from Entra. */
@@ -77,13 +106,22 @@ export async function updateUser(client: DataverseClient, systemUserId: string, 
   const body: Record<string, unknown> = {};
   if (change.isdisabled !== undefined) body.isdisabled = change.isdisabled;
   if (change.businessUnitId) body["businessunitid@odata.bind"] = `/businessunits(${change.businessUnitId})`;
-  await client.request("PATCH", `/systemusers(${systemUserId})`, body);
+  await client.request("PATCH", `/systemusers(${systemUserId})`, body, ONLY_IF_EXISTS);
 }
 
-/** Disables then deletes (Dataverse deletes only disabled application users). A user already gone is success. */
-export async function disableAndDelete(client: DataverseClient, systemUserId: string): Promise<"deleted" | "already gone"> {
+/**
+ * Removes the user for good: disable (only disabled application users can be deleted), DELETE (soft delete),
+ * DELETE again (purge), as Microsoft's provider does (REFERENCE.md 1.6, 1.8). A soft-deleted row gets only the
+ * purge. A row gone at any step counts as deleted.
+ */
+export async function purgeUser(client: DataverseClient, systemUserId: string): Promise<"deleted" | "already gone"> {
   try {
-    await updateUser(client, systemUserId, { isdisabled: true });
+    const row = await getRow(client, systemUserId);
+    if (!row) return "already gone";
+    if (isLive(row)) {
+      if (!row.isdisabled) await updateUser(client, systemUserId, { isdisabled: true });
+      await client.request("DELETE", `/systemusers(${systemUserId})`);
+    }
     await client.request("DELETE", `/systemusers(${systemUserId})`);
     return "deleted";
   } catch (err) {

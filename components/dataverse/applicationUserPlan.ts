@@ -132,7 +132,8 @@ export function diffApplicationUser(olds: ApplicationUserState, news: Applicatio
     detailedDiff[key] = { kind: detailedDiff[key] ? "update" : "delete", inputDiff: true };
   });
   if (olds.isDisabled) detailedDiff.isDisabled = { kind: "update", inputDiff: false };
+  // read drops managed roles the user no longer has from roleIds (each role reference resolves to one role id).
   const missing = (olds.roleIds ?? []).filter((id) => !(olds.assignedRoleIds ?? []).some((a) => sameText(a, id)));
-  if (missing.length) detailedDiff.roleIds = { kind: "update", inputDiff: false };
+  if (missing.length || (olds.roleIds ?? []).length < oldRoles.length) detailedDiff.roleIds = { kind: "update", inputDiff: false };
   return { changes: Object.keys(detailedDiff).length > 0, replaces, detailedDiff };
 }

@@ -2,7 +2,7 @@ import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import { bulkhead, DelegateBackoff, handleWhen, retry, type BulkheadPolicy } from "cockatiel";
 import { buildBatchBody, parseBatchResponse, type BatchOperation, type BatchPartResponse } from "./batch";
 import { DataverseError, isDataverseError } from "./errors";
-import { isTransient, parseRetryAfterMs, retryDelayMs } from "./retryPolicy";
+import { isTimeout, isTransient, parseRetryAfterMs, retryDelayMs } from "./retryPolicy";
 import { settingsFromEnv, type DataverseSettings } from "./settings";
 import { defaultTokenSource, type TokenSource } from "./token";
 
@@ -72,6 +72,13 @@ function networkError(method: Method, path: string, err: unknown): DataverseErro
   return new DataverseError(method, path, undefined, e.code ?? "", e.message ?? "request failed");
 }
 
+export interface RequestOptions {
+  /** This request's timeout instead of DATAVERSE_REQUEST_TIMEOUT_MS (a publish takes longer than a read). */
+  timeoutMs?: number;
+  /** false: a timed-out request is not sent again (the work may still be running server-side). Default true. */
+  retryTimeouts?: boolean;
+}
+
 /** Dataverse Web API client: OData headers, bearer auth, bounded retries, a concurrency cap, paging. */
 export class DataverseClient {
   readonly apiRoot: string;
@@ -134,13 +141,14 @@ export class DataverseClient {
     return results;
   }
 
-  request<T = unknown>(method: Method, path: string, body?: unknown, headers?: Record<string, string>): Promise<DataverseResponse<T>> {
+  request<T = unknown>(method: Method, path: string, body?: unknown, headers?: Record<string, string>, options: RequestOptions = {}): Promise<DataverseResponse<T>> {
     const deadline = Date.now() + this.settings.retryBudgetMs;
     let attempts = 0;
     let nextDelay = 0;
     const policy = retry(
       handleWhen((err) => {
         if (!isTransient(err) || attempts >= this.settings.maxAttempts) return false;
+        if (options.retryTimeouts === false && isTimeout(err)) return false;
         nextDelay = retryDelayMs(attempts, this.settings.retryBaseMs, (err as DataverseError).retryAfterMs);
         if (Date.now() + nextDelay > deadline) return false;
         this.log(`${method} ${path}: ${(err as DataverseError).message.replace(/^Dataverse \S+ \S+ failed: /, "")}; retry ${attempts} of ${this.settings.maxAttempts - 1} in ${nextDelay} ms`);
@@ -149,17 +157,18 @@ export class DataverseClient {
       { maxAttempts: this.settings.maxAttempts - 1, backoff: new DelegateBackoff(() => nextDelay) },
     );
     return policy
-      .execute(() => this.cap.execute(() => { attempts += 1; return this.send<T>(method, path, body, headers); }))
+      .execute(() => this.cap.execute(() => { attempts += 1; return this.send<T>(method, path, body, headers, options.timeoutMs); }))
       .catch((err) => { throw isDataverseError(err) && attempts > 1 ? err.withAttempts(attempts) : err; });
   }
 
-  private async send<T>(method: Method, path: string, body: unknown, headers: Record<string, string> = {}): Promise<DataverseResponse<T>> {
+  private async send<T>(method: Method, path: string, body: unknown, headers: Record<string, string> = {}, timeoutMs?: number): Promise<DataverseResponse<T>> {
     const token = await this.tokenSource();
     let res: AxiosResponse;
     try {
       res = await this.http.request({
         method,
         url: path,
+        ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
         data: body === undefined ? undefined : body instanceof RawBody ? body.text : JSON.stringify(body),
         // A batch answer is multipart text, not JSON.
         ...(body instanceof RawBody ? { responseType: "text" as const, transformResponse: (d: unknown) => d } : {}),

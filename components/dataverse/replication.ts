@@ -1,15 +1,17 @@
-import { GENERIC_ERROR_CODE, isDataverseError } from "./errors";
+import { isDataverseError } from "./errors";
 
 /**
- * Whether a failed application-user create looks like Entra replication lag: the app's service principal
- * has not reached the environment yet. Dataverse's exact answer is unconfirmed (REFERENCE.md §1.4, §1.7),
- * so any client error that names the application id, says "not found", or carries the generic code counts.
+ * Whether a failed application-user create looks like Entra replication lag: the app's service principal has not
+ * reached the environment yet. Dataverse's exact answer is UNCONFIRMED (REFERENCE.md 1.4, 1.7), so this takes a
+ * 400/404 that speaks of the application: it names the application id, or says an application is not found / not
+ * registered. A missing business unit or role ("businessunit With Id = ... Does Not Exist"), a duplicate (412) and
+ * authorization failures are never lag.
  */
 export function looksLikeReplicationLag(err: unknown, applicationId: string): boolean {
-  if (!isDataverseError(err) || err.status === undefined || err.status === 429 || err.status >= 500) return false;
-  if (err.status === 401 || err.status === 403) return false;
+  if (!isDataverseError(err) || (err.status !== 400 && err.status !== 404)) return false;
   const text = err.detail.toLowerCase();
-  return text.includes(applicationId.toLowerCase()) || /not (be )?found|does not exist|not registered/.test(text) || err.code === GENERIC_ERROR_CODE;
+  if (/\b(businessunit|role|systemuser) with id\b/.test(text)) return false;
+  return text.includes(applicationId.toLowerCase()) || /application.*(not (be )?found|does not exist|not registered)/.test(text);
 }
 
 /** Waits between replication checks: 2 s doubling to 30 s. */

@@ -16,6 +16,11 @@ export function isTransient(err: unknown): boolean {
   return err.status === 429 || (err.status >= 500 && err.status !== 501);
 }
 
+/** A request the client gave up waiting for (axios ECONNABORTED / ETIMEDOUT): the server may still be working on it. */
+export function isTimeout(err: unknown): boolean {
+  return isDataverseError(err) && err.status === undefined && (/^(ECONNABORTED|ETIMEDOUT)$/.test(err.code) || /timeout/i.test(err.detail));
+}
+
 /**
  * How long to wait before the next attempt: Retry-After when the service sent one, else exponential
  * backoff with equal jitter, between half and all of the step (`random` is injectable for tests).

@@ -23,6 +23,8 @@ const buildSchema = () => {
   DATAVERSE_REPLICATION_WAIT_MS: ms(300_000, 0),
   /** Rows per page asked with `Prefer: odata.maxpagesize`. */
   DATAVERSE_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(5000),
+  /** Timeout of one PublishXml, and the time spent waiting for another publish in the environment to finish. */
+  DATAVERSE_PUBLISH_TIMEOUT_MS: ms(600_000, 100),
   });
 };
 
@@ -34,6 +36,7 @@ export type DataverseSettings = {
   maxConcurrency: number;
   replicationWaitMs: number;
   pageSize: number;
+  publishTimeoutMs: number;
 };
 
 /** Reads and validates the settings; a bad value fails with the variable's name. */
@@ -54,5 +57,6 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     maxConcurrency: s.DATAVERSE_MAX_CONCURRENCY,
     replicationWaitMs: s.DATAVERSE_REPLICATION_WAIT_MS,
     pageSize: s.DATAVERSE_PAGE_SIZE,
+    publishTimeoutMs: s.DATAVERSE_PUBLISH_TIMEOUT_MS,
   };
 }
