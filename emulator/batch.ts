@@ -23,6 +23,10 @@ function parseParts(contentType: string, text: string): Part[] {
 export function handleBatch(ctx: RouteContext, route: (c: RouteContext) => RouteResult, logPart: (entry: LoggedRequest) => void): RouteResult {
   const parts = parseParts(String(ctx.headers["content-type"] ?? ""), ctx.body);
   if (parts.length > 1000) throw new HttpError(400, "0x80040216", "A $batch may hold at most 1000 requests.");
+  const isMetadataWrite = (p: Part) => p.method === "PUT" && /\/EntityDefinitions\(/.test(p.url.pathname);
+  if (ctx.faults.metadataInBatch === "refusedWhole" && parts.some(isMetadataWrite)) {
+    throw new HttpError(400, "0x80060888", "Metadata operations are not supported in a $batch request.");
+  }
   const boundary = `batchresponse_${Math.random().toString(36).slice(2)}`;
   const answers = parts.map((p) => {
     const path = decodeURIComponent(p.url.pathname.replace(/^\/api\/data\/v9\.2/, ""));
@@ -31,6 +35,7 @@ export function handleBatch(ctx: RouteContext, route: (c: RouteContext) => Route
     const fault = ctx.faults.take(p.method, path);
     try {
       if (fault?.kind === "status") throw new HttpError(fault.status, fault.code ?? "", fault.message ?? `injected ${fault.status}`);
+      if (ctx.faults.metadataInBatch === "refusedPerPart" && isMetadataWrite(p)) throw new HttpError(400, "0x80060888", "Metadata operations are not supported in a $batch request.");
       result = route({ ...ctx, method: p.method, path, query: p.url.searchParams, body: p.body, headers: { ...ctx.headers, ...p.headers } });
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(500, "0x80040216", (err as Error).message);

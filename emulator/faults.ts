@@ -1,6 +1,8 @@
 /** What the emulator does to a matching request instead of (or before) answering it normally. */
 export type FaultAction =
   | { kind: "status"; status: number; retryAfterSeconds?: number; code?: string; message?: string }
+  /** Answers with this body instead of the real one (e.g. a stale replica's empty collection). */
+  | { kind: "respond"; status: number; body: unknown }
   | { kind: "drop" }
   | { kind: "delay"; ms: number };
 
@@ -23,6 +25,12 @@ export class Faults {
    * (REFERENCE.md 3.3); a client whose request timeout is shorter gives up while the publish goes on.
    */
   publishMs = 0;
+  /**
+   * Whether metadata writes (PUT EntityDefinitions) are accepted inside $batch. UNCONFIRMED for the real service
+   * (see components/dataverse/changeTrackingApi.ts), so the emulator can play every answer: accepted (default),
+   * each such part refused on its own, or the whole batch refused.
+   */
+  metadataInBatch: "accepted" | "refusedPerPart" | "refusedWhole" = "accepted";
   /** Application ids whose service principal "replicates" only at the given time (ms since epoch). */
   readonly replicationReadyAt = new Map<string, number>();
 
@@ -53,6 +61,7 @@ export class Faults {
     this.rules = [];
     this.latencyMs = 0;
     this.publishMs = 0;
+    this.metadataInBatch = "accepted";
     this.replicationReadyAt.clear();
   }
 }

@@ -184,6 +184,7 @@ function entityPut(ctx: RouteContext, logicalName: string): RouteResult {
   const next = { ...current, ...body, LogicalName: current.LogicalName, MetadataId: current.MetadataId } as typeof current;
   delete next["@odata.context"];
   ctx.data.entities.set(logicalName, next);
+  ctx.data.unpublished.add(logicalName);
   return { status: 204 };
 }
 
@@ -203,9 +204,12 @@ function publishXml(ctx: RouteContext): RouteResult {
   if (ctx.data.publishBusyUntil > now) {
     throw new HttpError(400, PUBLISH_RUNNING, "Cannot start the requested operation [PublishXml] because there is another [PublishXml] running at this moment.");
   }
-  ctx.data.publishBusyUntil = now + ctx.faults.publishMs;
+  // Assumption (UNCONFIRMED): publishing tables with no unpublished change is quick; only real work takes publishMs.
+  const work = names.some((n) => ctx.data.unpublished.has(n)) ? ctx.faults.publishMs : 0;
+  for (const n of names) ctx.data.unpublished.delete(n);
+  ctx.data.publishBusyUntil = now + work;
   ctx.data.publishes += 1;
-  return { status: 204, waitMs: ctx.faults.publishMs };
+  return { status: 204, waitMs: work };
 }
 
 function whoAmI(ctx: RouteContext): RouteResult {

@@ -107,6 +107,8 @@ export function seed(options: SeedOptions = {}) {
     publishBusyUntil: 0,
     /** PublishXml calls that started (for tests and the bench). */
     publishes: 0,
+    /** Tables changed by a PUT since they were last published. */
+    unpublished: new Set<string>(),
     /** Row versions grow with every write, as versionnumber does. */
     nextVersion: 1_000_001,
   };

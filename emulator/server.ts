@@ -77,6 +77,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const fault = faults.take(method, path);
       if (fault?.kind === "drop") { finish(0); req.socket.destroy(); return; }
       if (fault?.kind === "delay") await sleep(fault.ms);
+      if (fault?.kind === "respond") { finish(fault.status); send(res, fault.status, fault.body); return; }
       if (fault?.kind === "status") {
         const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { "Retry-After": String(fault.retryAfterSeconds) } : {};
         throw new HttpError(fault.status, fault.code ?? "", fault.message ?? `injected ${fault.status}`, headers);

@@ -43,9 +43,10 @@ describe("ChangeTracking", () => {
     expect(tracked("new_table006")).toBe(true);
     expect(emulator.log.filter((r) => r.method === "PUT" && r.path.includes("new_table006")).map((r) => [r.status, !!r.batched])).toEqual([[503, true], [204, false]]);
     emulator.data.entities.get("incident")!.ChangeTrackingEnabled = false;
-    emulator.faults.add({ method: "PUT", path: /incident/, times: 1, action: { kind: "status", status: 400, code: "0x80048d19", message: "The entity cannot be updated." } });
+    // Refused in the batch and again on its own: a real failure, named with its table.
+    emulator.faults.add({ method: "PUT", path: /incident/, times: 2, action: { kind: "status", status: 400, code: "0x80048d19", message: "The entity cannot be updated." } });
     await expect(provider.create!({ environmentUrl: emulator.url, entities: ["incident"] }))
-      .rejects.toThrow("Dataverse PUT /EntityDefinitions(LogicalName='incident') failed: HTTP 400 0x80048d19: The entity cannot be updated.");
+      .rejects.toThrow("Dataverse PUT /EntityDefinitions(LogicalName='incident') failed: HTTP 400 0x80048d19: The entity cannot be updated. (table incident)");
   });
 
   it("falls back to one request per table when the service refuses the $batch as a whole", async () => {

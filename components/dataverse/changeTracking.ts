@@ -19,7 +19,7 @@ export function makeChangeTrackingProvider(options: ProviderOptions = {}): pulum
     const { toEnable } = classifyTables(inputs.entities, await trackingStates(client, inputs.entities));
     if (toEnable.length) {
       await putAllWithChangeTracking(client, toEnable, await getDefinitions(client, toEnable));
-      await publishTables(client, toEnable);
+      await publishTables(client, toEnable, log);
     }
     return { ...inputs, enabledEntities: [...inputs.entities], retainedEntities: retained };
   }

@@ -12,6 +12,7 @@ export const TEST_SETTINGS: DataverseSettings = {
   maxConcurrency: 4,
   replicationWaitMs: 10_000,
   pageSize: 2,
+  publishTimeoutMs: 5_000,
 };
 
 export function clientFactory(emulator: Emulator, settings: Partial<DataverseSettings> = {}, lines: string[] = []) {

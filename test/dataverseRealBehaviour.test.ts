@@ -1,0 +1,231 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { makeApplicationUserProvider } from "../components/dataverse/applicationUser";
+import type { ApplicationUserState } from "../components/dataverse/applicationUserPlan";
+import { makeChangeTrackingProvider } from "../components/dataverse/changeTracking";
+import { isPublishBusy, publishTables } from "../components/dataverse/changeTrackingApi";
+import { looksLikeReplicationLag } from "../components/dataverse/replication";
+import { DataverseError } from "../components/dataverse/errors";
+import { startEmulator, type Emulator } from "../emulator/server";
+import { addApplicationUser } from "../emulator/seed";
+import { roundTrips } from "../emulator/requestLog";
+import { clientFactory, roleId, rootBu, writes } from "./helpers/dataverse";
+
+let emulator: Emulator;
+const lines: string[] = [];
+let users: ReturnType<typeof makeApplicationUserProvider>;
+let tracking: ReturnType<typeof makeChangeTrackingProvider>;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ extraTables: 12 });
+  users = makeApplicationUserProvider({ clientFactory: clientFactory(emulator, {}, lines), log: (l) => lines.push(l) });
+  tracking = makeChangeTrackingProvider({ clientFactory: clientFactory(emulator, {}, lines), log: (l) => lines.push(l) });
+});
+afterAll(() => emulator.close());
+afterEach(() => { emulator.faults.clear(); emulator.log.length = 0; lines.length = 0; emulator.data.publishBusyUntil = 0; });
+
+const inputs = (over: Record<string, unknown> = {}) => ({ environmentUrl: emulator.url, applicationId: randomUUID(), securityRoles: ["Basic User"], ...over }) as
+  { environmentUrl: string; applicationId: string; securityRoles: string[]; businessUnitId?: string };
+const rowsOf = (applicationId: string) => [...emulator.data.users.values()].filter((u) => u.applicationid === applicationId);
+
+describe("soft delete", () => {
+  it("a user deleted in the admin center (soft-deleted) reads as gone", async () => {
+    const { id, outs } = await users.create!(inputs());
+    emulator.data.users.get(id)!.deletedstate = 1;
+    expect(await users.read!(id, outs)).toEqual({ id: "", props: {} });
+  });
+
+  it("create purges a soft-deleted leftover of the same app and creates a new user, never adopting it", async () => {
+    const applicationId = randomUUID();
+    const leftover = addApplicationUser(emulator.data, { applicationid: applicationId, _businessunitid_value: rootBu(emulator), isdisabled: true, deletedstate: 1 });
+    const { id, outs } = await users.create!(inputs({ applicationId }));
+    expect(id).not.toBe(leftover.systemuserid);
+    expect(emulator.data.users.has(leftover.systemuserid)).toBe(false);
+    expect(rowsOf(applicationId).map((u) => [u.systemuserid, u.deletedstate])).toEqual([[id, 0]]);
+    expect((outs as ApplicationUserState).adopted).toBe(false);
+    expect(lines.join("\n")).toMatch(/purging soft-deleted application user/);
+  });
+
+  it("a 412 conflict on POST (a leftover the listing did not show yet) is purged and the POST sent again once", async () => {
+    const applicationId = randomUUID();
+    const leftover = addApplicationUser(emulator.data, { applicationid: applicationId, _businessunitid_value: rootBu(emulator), isdisabled: true, deletedstate: 1 });
+    // The first listing answers empty, as a replica that has not seen the leftover yet would.
+    emulator.faults.add({ method: "GET", path: /^\/systemusers$/, times: 1, action: { kind: "respond", status: 200, body: { value: [] } } });
+    const { id } = await users.create!(inputs({ applicationId }));
+    expect(emulator.log.filter((r) => r.method === "POST" && r.path === "/systemusers").map((r) => r.status)).toEqual([412, 201]);
+    expect(emulator.data.users.has(leftover.systemuserid)).toBe(false);
+    expect(rowsOf(applicationId).map((u) => u.systemuserid)).toEqual([id]);
+  });
+
+  it("destroy ends with the row purged; a user already soft-deleted out of band is purged with one DELETE", async () => {
+    const { id, outs } = await users.create!(inputs());
+    emulator.data.users.get(id)!.deletedstate = 1;
+    emulator.data.users.get(id)!.isdisabled = true;
+    emulator.log.length = 0;
+    await users.delete!(id, outs);
+    expect(emulator.data.users.has(id)).toBe(false);
+    expect(writes(emulator).map((r) => r.method)).toEqual(["DELETE"]);
+  });
+
+  it("destroy of a user purged out of band sends no PATCH (no accidental upsert) and succeeds", async () => {
+    const { id, outs } = await users.create!(inputs());
+    emulator.data.users.delete(id);
+    emulator.log.length = 0;
+    await expect(users.delete!(id, outs)).resolves.toBeUndefined();
+    expect(writes(emulator)).toEqual([]);
+    expect(emulator.log.every((r) => r.status < 500)).toBe(true);
+  });
+
+  it("the emulator answers a PATCH without If-Match on a missing row as an upsert that fails create validation, and 404 with If-Match: *", async () => {
+    const client = clientFactory(emulator)(emulator.url);
+    const missing = randomUUID();
+    await expect(client.request("PATCH", `/systemusers(${missing})`, { isdisabled: true })).rejects.toMatchObject({ status: 400, code: "0x80040216" });
+    await expect(client.request("PATCH", `/systemusers(${missing})`, { isdisabled: true }, { "If-Match": "*" })).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe("every PATCH of an existing row sends If-Match: *", () => {
+  it("enabling an adopted disabled user and moving it to another business unit", async () => {
+    const applicationId = randomUUID();
+    const existing = addApplicationUser(emulator.data, { applicationid: applicationId, _businessunitid_value: rootBu(emulator), isdisabled: true });
+    const { outs } = await users.create!(inputs({ applicationId }));
+    const sales = emulator.data.businessUnits[1].businessunitid;
+    await users.update!(existing.systemuserid, outs as ApplicationUserState, inputs({ applicationId, businessUnitId: sales }));
+    const patches = emulator.log.filter((r) => r.method === "PATCH");
+    expect(patches.length).toBe(2);
+    expect(patches.every((r) => r.headers.ifMatch === "*")).toBe(true);
+  });
+});
+
+describe("refresh shows drift in roles", () => {
+  it("a managed role removed in the portal leaves roleIds, the diff asks for an update, and the update restores it", async () => {
+    const { id, outs, } = await users.create!(inputs({ securityRoles: ["Basic User", "Delegate"] }));
+    const delegate = roleId(emulator, "Delegate", rootBu(emulator));
+    emulator.data.users.get(id)!.roles.delete(delegate);
+    const read = await users.read!(id, outs);
+    const state = read.props as ApplicationUserState;
+    expect(state.roleIds).toEqual([roleId(emulator, "Basic User", rootBu(emulator))]);
+    const diff = await users.diff!(id, state, inputs({ securityRoles: ["Basic User", "Delegate"], applicationId: state.applicationId }));
+    expect(diff.changes).toBe(true);
+    const { outs: repaired } = await users.update!(id, state, { ...inputs({ securityRoles: ["Basic User", "Delegate"] }), applicationId: state.applicationId });
+    expect(emulator.data.users.get(id)!.roles.has(delegate)).toBe(true);
+    expect((repaired as ApplicationUserState).roleIds).toHaveLength(2);
+  });
+});
+
+describe("errors that are not replication lag", () => {
+  it("an unknown business unit fails at once, naming it, without a POST", async () => {
+    const bu = randomUUID();
+    const started = Date.now();
+    await expect(users.create!(inputs({ businessUnitId: bu }))).rejects.toThrow(new RegExp(`business unit ${bu} does not exist in ${emulator.url}`));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(emulator.log.filter((r) => r.method === "POST")).toHaveLength(0);
+  });
+
+  it("lag detection matches only the service-principal-not-found case", () => {
+    const app = randomUUID();
+    const err = (status: number, code: string, detail: string) => new DataverseError("POST", "/systemusers", status, code, detail);
+    expect(looksLikeReplicationLag(err(400, "0x80040216", `The application with id ${app} was not found in the directory.`), app)).toBe(true);
+    expect(looksLikeReplicationLag(err(404, "0x80040217", `businessunit With Id = ${randomUUID()} Does Not Exist`), app)).toBe(false);
+    expect(looksLikeReplicationLag(err(400, "0x80040216", "An unexpected error occurred."), app)).toBe(false);
+    expect(looksLikeReplicationLag(err(412, "0x80040237", "A record with matching key values already exists."), app)).toBe(false);
+    expect(looksLikeReplicationLag(err(403, "0x80040220", `no privilege for ${app}`), app)).toBe(false);
+  });
+});
+
+describe("a create that fails after its POST", () => {
+  it("removes the user it created, so nothing enabled and role-less is left to adopt", async () => {
+    const ins = inputs();
+    emulator.faults.add({ method: "POST", path: /systemuserroles_association/, times: 1, action: { kind: "status", status: 400, code: "0x80060888", message: "The role assignment was refused." } });
+    await expect(users.create!(ins)).rejects.toThrow(/The role assignment was refused/);
+    expect(rowsOf(ins.applicationId)).toEqual([]);
+    expect(lines.join("\n")).toMatch(/removed application user .* created by this failed create/);
+  });
+
+  it("never removes a user it adopted", async () => {
+    const applicationId = randomUUID();
+    const existing = addApplicationUser(emulator.data, { applicationid: applicationId, _businessunitid_value: rootBu(emulator) });
+    emulator.faults.add({ method: "POST", path: /systemuserroles_association/, times: 1, action: { kind: "status", status: 400, code: "0x80060888", message: "The role assignment was refused." } });
+    await expect(users.create!(inputs({ applicationId }))).rejects.toThrow(/refused/);
+    expect(emulator.data.users.get(existing.systemuserid)?.deletedstate).toBe(0);
+  });
+});
+
+describe("publishing", () => {
+  const table = (i: number) => `new_table${String(i).padStart(3, "0")}`;
+
+  it("a publish that outlasts its timeout is not re-sent blindly: the state is read, then it is sent again once the running one is over", async () => {
+    emulator.faults.publishMs = 700;
+    const name = table(1);
+    await tracking.create!({ environmentUrl: emulator.url, entities: [name] }).catch(() => undefined); // tracked and published
+    emulator.data.entities.get(name)!.ChangeTrackingEnabled = true;
+    emulator.data.unpublished.add(name);
+    emulator.log.length = 0;
+    const log: string[] = [];
+    await publishTables(clientFactory(emulator, { publishTimeoutMs: 300, retryBaseMs: 60 })(emulator.url), [name], (l) => log.push(l));
+    const calls = emulator.log.filter((r) => r.path === "/PublishXml" || r.path === "/EntityDefinitions").map((r) => `${r.path} ${r.status}`);
+    // timed out (the server still finished it later), state read, then busy answers while it ran, then a quick 204
+    expect(calls[0]).toBe("/PublishXml 0"); // the caller gave up; the emulator went on publishing
+    expect(calls[1]).toBe("/EntityDefinitions 200");
+    expect(calls[calls.length - 1]).toBe("/PublishXml 204");
+    expect(calls.filter((c) => c === "/PublishXml 400").length).toBeGreaterThanOrEqual(1);
+    expect(log.join("\n")).toMatch(/timed out, may still be running; tables read as tracked/);
+    expect(emulator.log.filter((r) => r.path === "/PublishXml")[1].startedAt - emulator.log.filter((r) => r.path === "/PublishXml")[0].startedAt).toBeGreaterThanOrEqual(300);
+  });
+
+  it("another publish running: backs off and retries within the budget", async () => {
+    emulator.data.publishBusyUntil = Date.now() + 400;
+    const log: string[] = [];
+    await publishTables(clientFactory(emulator, { retryBaseMs: 40 })(emulator.url), [table(2)], (l) => log.push(l));
+    const answers = emulator.log.filter((r) => r.path === "/PublishXml").map((r) => r.status);
+    expect(answers[0]).toBe(400);
+    expect(answers[answers.length - 1]).toBe(204);
+    expect(log.join("\n")).toMatch(/another publish is running; trying again/);
+  });
+
+  it("gives up with a clear error when the budget runs out", async () => {
+    emulator.data.publishBusyUntil = Date.now() + 60_000;
+    await expect(publishTables(clientFactory(emulator, { retryBaseMs: 40, publishTimeoutMs: 500, retryBudgetMs: 500 })(emulator.url), [table(3)]))
+      .rejects.toThrow(/PublishXml of new_table003 in .* did not finish: another publish kept running\. Change tracking is on/);
+  });
+
+  it("two ChangeTracking resources of one environment never publish at the same time", async () => {
+    emulator.faults.publishMs = 150;
+    await Promise.all([
+      tracking.create!({ environmentUrl: emulator.url, entities: [table(4), table(5)] }),
+      tracking.create!({ environmentUrl: emulator.url, entities: [table(6)] }),
+    ]);
+    const publishes = emulator.log.filter((r) => r.path === "/PublishXml");
+    expect(publishes.map((r) => r.status)).toEqual([204, 204]);
+    const [a, b] = publishes.sort((x, y) => x.startedAt - y.startedAt);
+    expect(b.startedAt).toBeGreaterThanOrEqual(a.endedAt - 1);
+  });
+
+  it("recognizes the 'another publish running' answer loosely (its exact wording is unconfirmed)", () => {
+    expect(isPublishBusy(new DataverseError("POST", "/PublishXml", 400, "0x80071151", "Cannot start the requested operation [PublishXml] because there is another [PublishAll] running at this moment."))).toBe(true);
+    expect(isPublishBusy(new DataverseError("POST", "/PublishXml", 400, "", "Another customization operation is in progress."))).toBe(true);
+    expect(isPublishBusy(new DataverseError("POST", "/PublishXml", 400, "0x80040216", "ParameterXml is not an importexportxml document."))).toBe(false);
+  });
+});
+
+describe("$batch and metadata writes", () => {
+  const table = (i: number) => `new_table${String(i).padStart(3, "0")}`;
+
+  it("each PUT part refused on its own: every table still ends tracked, one extra request per refused table", async () => {
+    emulator.faults.metadataInBatch = "refusedPerPart";
+    const names = [table(7), table(8), table(9)];
+    await tracking.create!({ environmentUrl: emulator.url, entities: names });
+    expect(names.map((n) => emulator.data.entities.get(n)!.ChangeTrackingEnabled)).toEqual([true, true, true]);
+    const trips = roundTrips(emulator.log).map((r) => `${r.method} ${r.path}`);
+    expect(trips.filter((t) => t.startsWith("PUT"))).toHaveLength(3);
+    expect(trips.filter((t) => t === "POST /$batch")).toHaveLength(2);
+    expect(trips.filter((t) => t === "POST /PublishXml")).toHaveLength(1);
+  });
+
+  it("the whole batch refused: one request per table, every table tracked", async () => {
+    emulator.faults.metadataInBatch = "refusedWhole";
+    const names = [table(10), table(11)];
+    await tracking.create!({ environmentUrl: emulator.url, entities: names });
+    expect(names.map((n) => emulator.data.entities.get(n)!.ChangeTrackingEnabled)).toEqual([true, true]);
+  });
+});
