@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadBuilt } from "./helpers/dist";
 import { DIFF_NONE, DIFF_SOME, startProviderHost, urnFor, type ProviderHost } from "../scripts/sandbox/providerHost";
 import { startEmulator, type Emulator } from "../emulator/server";
-import { rootBu } from "./helpers/dataverse";
+import { roleId, rootBu } from "./helpers/dataverse";
+import { addApplicationUser } from "../emulator/seed";
 import type * as AppUserModule from "../components/dataverse/applicationUser";
 import type * as ChangeTrackingModule from "../components/dataverse/changeTracking";
 
@@ -107,5 +108,37 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
     const err = await host.create(TRACKING_URN, inputs).catch((e: Error) => e);
     expect(String((err as Error).message)).toMatch(/no such table: nosuchtable/);
     expect(String((err as Error).message) + host.stderr()).not.toContain(TOKEN_MARKER);
+  });
+
+  it("as the real service behaves: purges a soft-deleted leftover, reads drift and soft deletes, and destroys for good", async () => {
+    const applicationId = randomUUID();
+    const leftover = addApplicationUser(emulator.data, { applicationid: applicationId, _businessunitid_value: rootBu(emulator), isdisabled: true, deletedstate: 1 });
+    const inputs = (await host.check(USER_URN, {}, { __provider: serialized.user, environmentUrl: emulator.url, applicationId, securityRoles: ["Basic User", "Delegate"] })).inputs;
+    const created = await host.create(USER_URN, inputs);
+    expect(created.id).not.toBe(leftover.systemuserid);
+    expect(emulator.data.users.has(leftover.systemuserid)).toBe(false);
+
+    emulator.data.users.get(created.id)!.roles.delete(roleId(emulator, "Delegate", rootBu(emulator)));
+    const drifted = await host.read(USER_URN, created.id, created.props);
+    expect((drifted.props.roleIds as string[])).toHaveLength(1);
+    expect((await host.diff(USER_URN, created.id, drifted.props, inputs)).changes).toBe(DIFF_SOME);
+
+    await host.delete(USER_URN, created.id, drifted.props);
+    expect(emulator.data.users.has(created.id)).toBe(false);
+
+    const again = await host.create(USER_URN, inputs);
+    emulator.data.users.get(again.id)!.deletedstate = 1; // deleted in the admin center
+    expect((await host.read(USER_URN, again.id, again.props)).id).toBe("");
+  });
+
+  it("two ChangeTracking resources of one environment in one provider process publish one after the other", async () => {
+    emulator.faults.publishMs = 200;
+    const check = async (entities: string[]) => (await host.check(TRACKING_URN, {}, { __provider: serialized.tracking, environmentUrl: emulator.url, entities })).inputs;
+    const before = emulator.log.length;
+    await Promise.all([host.create(TRACKING_URN, await check(["lead"])), host.create(TRACKING_URN, await check(["opportunity", "incident"]))]);
+    const publishes = emulator.log.slice(before).filter((r) => r.path === "/PublishXml").sort((a, b) => a.startedAt - b.startedAt);
+    expect(publishes.map((r) => r.status)).toEqual([204, 204]);
+    expect(publishes[1].startedAt).toBeGreaterThanOrEqual(publishes[0].endedAt - 1);
+    emulator.faults.publishMs = 0;
   });
 });
