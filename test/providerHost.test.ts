@@ -141,4 +141,16 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
     expect(publishes[1].startedAt).toBeGreaterThanOrEqual(publishes[0].endedAt - 1);
     emulator.faults.publishMs = 0;
   });
+
+  it("names an unknown business unit at once, and removes a user whose create failed after the POST", async () => {
+    const bu = randomUUID();
+    const bad = (await host.check(USER_URN, {}, { __provider: serialized.user, environmentUrl: emulator.url, applicationId: randomUUID(), businessUnitId: bu, securityRoles: ["Basic User"] })).inputs;
+    await expect(host.create(USER_URN, bad)).rejects.toThrow(new RegExp(`business unit ${bu} does not exist`));
+
+    const applicationId = randomUUID();
+    const inputs = (await host.check(USER_URN, {}, { __provider: serialized.user, environmentUrl: emulator.url, applicationId, securityRoles: ["Basic User"] })).inputs;
+    emulator.faults.add({ method: "POST", path: /systemuserroles_association/, times: 1, action: { kind: "status", status: 400, code: "0x80060888", message: "refused" } });
+    await expect(host.create(USER_URN, inputs)).rejects.toThrow(/refused/);
+    expect([...emulator.data.users.values()].filter((u) => u.applicationid === applicationId)).toEqual([]);
+  });
 });
