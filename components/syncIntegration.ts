@@ -25,6 +25,13 @@ type Outputs = Record<string, pulumi.Input<unknown>>;
 /** A secret field that holds the client secret itself; others (a connection string) live in the settings bundle. */
 const isClientSecretField = (field: string) => /secret/i.test(field);
 
+/** With secrets kept out of the outputs, steps that paste a secret field point at the vault instead. */
+function stepsFromVault(steps: string[], secretFields: string[]): string[] {
+  return steps.map((step) => secretFields.reduce((text, field) => text
+    .split(`settings."${field}"`).join(`the Key Vault secret named in secretsInKeyVault."${field}"`)
+    .split(`settings.${field} `).join(`the Key Vault secret named in secretsInKeyVault.${field} `), step));
+}
+
 /** Everything one CRM-sync integration needs: its Entra app, its Dataverse side, and the vendor's settings. */
 export class SyncIntegration extends pulumi.ComponentResource {
   readonly app: EntraIntegrationApp;
@@ -34,7 +41,8 @@ export class SyncIntegration extends pulumi.ComponentResource {
   readonly changeTracking?: ChangeTracking;
   readonly keyVault?: KeyVaultDelivery;
   /**
-   * `profile`, `settings` (the vendor's field names), `secretFields`, and a machine-friendly `generic` block.
+   * `profile`, `settings` (the vendor's field names), `secretFields`, `connectionProperties` (CData), `nextSteps`
+   * (what is left to do in the vendor's screen), and a machine-friendly `generic` block.
    * Plain objects of Outputs, so that only the secret fields are secret in the stack outputs.
    */
   readonly outputs: Outputs;
@@ -79,7 +87,9 @@ export class SyncIntegration extends pulumi.ComponentResource {
 
     const clientSecret = guardSecret(this.app.clientSecret, profile.forbiddenSecretCharacters, profile.title, name, this.app.secretUrn);
     const urls = endpoints(stack.tenantId, this.dataverseUrl);
-    const settings = profile.fields({ tenantId: stack.tenantId, clientId: this.app.clientId, clientSecret, endpoints: urls }, integration.vendor);
+    const context = { tenantId: stack.tenantId, clientId: this.app.clientId, clientSecret, endpoints: urls };
+    const settings = profile.fields(context, integration.vendor);
+    const connectionProperties = profile.connectionProperties?.(context, integration.vendor);
     const generic: Outputs = {
       tenantId: stack.tenantId,
       clientId: this.app.clientId,
@@ -100,6 +110,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
     };
 
     let outputSettings: Outputs = settings;
+    let outputProperties: Outputs | undefined = connectionProperties;
     let secretsInKeyVault: Outputs | undefined;
     if (stack.keyVault) {
       const vault = stack.keyVault;
@@ -108,22 +119,28 @@ export class SyncIntegration extends pulumi.ComponentResource {
         vaultName: vault.vaultName,
         clientSecret,
         secretExpiresAt: this.app.secretExpiresAt,
-        settingsJson: pulumi.secret(pulumi.output({ profile: profile.key, settings }).apply((o) => JSON.stringify(o, null, 2))),
+        settingsJson: pulumi.secret(pulumi.output({ profile: profile.key, settings, ...(connectionProperties ? { connectionProperties } : {}) }).apply((o) => JSON.stringify(o, null, 2))),
       }, { parent: this });
       generic.keyVaultClientSecretUri = this.keyVault.clientSecretUri;
       generic.keyVaultSettingsUri = this.keyVault.settingsUri;
       if (!vault.secretsInOutputs) {
         // settings keeps only what a customer can paste; where each secret field lives is a map of its own.
-        outputSettings = Object.fromEntries(Object.entries(settings).filter(([k]) => !profile.secretFields.includes(k)));
+        const pasteable = (block: Outputs) => Object.fromEntries(Object.entries(block).filter(([k]) => !profile.secretFields.includes(k)));
+        outputSettings = pasteable(settings);
+        outputProperties = connectionProperties && pasteable(connectionProperties);
+        const blockOf = (field: string) => (field in settings ? "settings" : "connectionProperties");
         secretsInKeyVault = Object.fromEntries(profile.secretFields.map((field) => [field, isClientSecretField(field)
           ? { vaultSecretUri: this.keyVault!.clientSecretUri }
-          : { vaultSecretUri: this.keyVault!.settingsUri, jsonPath: `settings.${field}` }]));
+          : { vaultSecretUri: this.keyVault!.settingsUri, jsonPath: `${blockOf(field)}.${field}` }]));
         delete generic.clientSecret;
       }
     }
 
     this.outputs = {
-      profile: profile.key, settings: outputSettings, secretFields: profile.secretFields, generic,
+      profile: profile.key, settings: outputSettings, secretFields: profile.secretFields,
+      ...(outputProperties ? { connectionProperties: outputProperties } : {}),
+      nextSteps: secretsInKeyVault ? stepsFromVault(profile.nextSteps(integration.vendor), profile.secretFields) : profile.nextSteps(integration.vendor),
+      generic,
       ...(secretsInKeyVault ? { secretsInKeyVault } : {}),
     };
     // Only non-secret identifiers: the settings travel through the stack outputs, where a vendor check

@@ -82,7 +82,10 @@ describe("npm start (the sandbox command)", () => {
     expect(run.stdout).toContain('+ dataverse:ApplicationUser "contact-center-app-user": application user');
     expect(run.stdout).toContain("change tracking on: account, contact");
     expect(run.stdout).toMatch(/Second run of the same stack: no changes \(\d+ requests, 0 writes\)/);
-    expect(run.stdout).toContain("https://contoso-dev.crm4.dynamics.com (emulated)");
+    // URLs stay clean (ready to paste); the emulation is said once, on a line of its own.
+    expect(run.stdout).toContain("Emulated Dataverse environments (the local emulator answered for them): https://contoso-dev.crm4.dynamics.com");
+    expect(run.stdout).not.toMatch(/\(emulated\)|undefined/);
+    expect(run.stdout).toContain("environment: https://contoso-dev.crm4.dynamics.com\n");
     expect(run.stdout).toContain("Nothing left this machine");
     expect(run.stdout).not.toMatch(/fake~[0-9a-f]{10}/);
     expect(run.stderr).toContain("[sandbox] creating dataverse:ApplicationUser");

@@ -50,7 +50,7 @@ function generatedConfig(rand: () => number, i: number): { config: Record<string
     if (rand() < 0.5) integration.dataverse = { securityRoles: ["Basic User"], ...(rand() < 0.5 ? { changeTracking: ["account"] } : {}) };
     integration.secret = secret;
   } else if (profile === "daktela") integration.dataverse = { securityRoles: ["Basic User"] };
-  else if (profile === "bright-pattern") integration.vendor = { tenant: "contoso" };
+  else if (profile === "bright-pattern") integration.vendor = { tenant: "contoso.brightpattern.com" };
   else if (profile === "cdata") {
     const sp = rand() < 0.5;
     integration.vendor = { authScheme: sp ? "AzureServicePrincipal" : "AzureAD", ...(!sp && rand() < 0.5 ? { callbackUrl: "http://127.0.0.1:33333" } : {}) };

@@ -27,7 +27,7 @@ beforeAll(async () => {
   const plan = await evaluateStack("cdata", { now: () => FIXED_NOW });
   const shown = revealSecrets(plan.outputs) as { integrations: Record<string, { settings: Record<string, string> }> };
   outputsJson = JSON.stringify(shown, null, 2);
-  secretValue = shown.integrations["gathr-user"].settings.OAuthClientSecret;
+  secretValue = shown.integrations["gathr-user"].settings["Client Secret"];
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "crm-sync-"));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -54,10 +54,16 @@ describe("export-sync-config", () => {
     expect(fs.readdirSync(out).sort()).toEqual(["gathr-service.env", "gathr-service.json", "gathr-user.env", "gathr-user.json"]);
     for (const f of fs.readdirSync(out)) expect(fs.statSync(path.join(out, f)).mode & 0o777).toBe(0o600);
     const json = JSON.parse(fs.readFileSync(path.join(out, "gathr-user.json"), "utf8"));
-    expect(json).toMatchObject({ integration: "gathr-user", profile: "cdata", settings: { AuthScheme: "AzureAD", CRMVersion: "CRMOnline", OAuthClientSecret: secretValue } });
+    expect(json).toMatchObject({
+      integration: "gathr-user", profile: "cdata",
+      settings: { "Client Secret": secretValue, "CRM Version": "CRMOnline" },
+      connectionProperties: { AuthScheme: "AzureAD", CRMVersion: "CRMOnline", OAuthClientSecret: secretValue },
+    });
     const env = fs.readFileSync(path.join(out, "gathr-user.env"), "utf8");
     expect(env).toContain("CRM_VERSION=CRMOnline\n");
+    expect(env).toContain(`CLIENT_SECRET=${secretValue}\n`);
     expect(env).toContain(`OAUTH_CLIENT_SECRET=${secretValue}\n`);
+    expect(env.match(/^URL=/gm)).toHaveLength(1);
   });
 
   it("keeps files private even when they existed with a looser mode", () => {

@@ -9,13 +9,18 @@ const { evaluateStack } = loadBuilt<typeof Evaluate>("scripts/sandbox/evaluate.j
 const { Secret } = loadBuilt<typeof Resolve>("scripts/sandbox/resolve.js");
 const now = () => FIXED_NOW;
 
-type Out = { profile: string; settings: Record<string, unknown>; generic: Record<string, unknown>; secretFields: string[] };
+type Out = { profile: string; settings: Record<string, unknown>; generic: Record<string, unknown>; secretFields: string[]; nextSteps: string[]; connectionProperties?: Record<string, unknown> };
 const outputOf = (plan: Evaluate.Plan, name: string) => (plan.outputs.integrations as Record<string, Out>)[name];
 const ofType = (plan: Evaluate.Plan, short: string) => plan.resources.filter((r) => !r.component && r.type.endsWith(`:${short}`));
 const idOf = (plan: Evaluate.Plan, label: string) => [...plan.labels].find(([, l]) => l === label)![0];
 const permissionsOf = (plan: Evaluate.Plan) => ofType(plan, "Application")[0].inputs.requiredResourceAccesses;
 const DYNAMICS = "00000007-0000-0000-c000-000000000000";
 const USER_IMPERSONATION = [{ resourceAppId: DYNAMICS, resourceAccesses: [{ id: "78ce3f0f-a1ce-49c2-8cde-64b5c0896db4", type: "Scope" }] }];
+const GRAPH = "00000003-0000-0000-c000-000000000000";
+const USER_READ = { id: "e1fe6dd8-ba31-4d61-89e7-88639da4683d", type: "Scope" };
+const OFFLINE_ACCESS = { id: "7427e0e9-2fba-42fe-b0c0-848c9e6a8182", type: "Scope" };
+const SUBSCRIPTION = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
+const grantsOf = (plan: Evaluate.Plan) => ofType(plan, "ServicePrincipalDelegatedPermissionGrant").map((r) => r.inputs.claimValues);
 
 describe("Daktela", () => {
   it("creates app, 24-month secret and an application user with the role; outputs Daktela's fields", async () => {
@@ -37,9 +42,10 @@ describe("Daktela", () => {
 describe("Bright Pattern", () => {
   it("asks for delegated user_impersonation with consent and the tenant's reply URL; outputs v1 endpoints and API v9.0", async () => {
     const plan = await evaluateStack("bright-pattern", { now });
-    expect(permissionsOf(plan)).toEqual(USER_IMPERSONATION);
+    // Graph User.Read for sign-in (a portal-created app's default); no offline_access: v1 endpoints issue refresh tokens.
+    expect(permissionsOf(plan)).toEqual([...USER_IMPERSONATION, { resourceAppId: GRAPH, resourceAccesses: [USER_READ] }]);
     expect(ofType(plan, "Application")[0].inputs.web).toEqual({ redirectUris: ["https://contoso.brightpattern.com/admin/msdynamicscallback.html"] });
-    expect(ofType(plan, "ServicePrincipalDelegatedPermissionGrant")[0].inputs.claimValues).toEqual(["user_impersonation"]);
+    expect(grantsOf(plan)).toEqual([["user_impersonation"], ["User.Read"]]);
     expect(ofType(plan, "ApplicationUser")).toHaveLength(0);
     const out = outputOf(plan, "contact-center");
     expect(out.settings).toMatchObject({
@@ -63,18 +69,20 @@ describe("Bright Pattern", () => {
   it("lets the user override the reply URL", async () => {
     const plan = await evaluateStack("bp-override", { now, config: flatConfig({
       tenantId: TENANT, dataverseEnvironments: { crm: "https://contoso.crm.dynamics.com" },
-      integrations: [{ name: "bp", profile: "bright-pattern", vendor: { tenant: "contoso" }, redirectUris: { web: ["https://contoso-eu.brightpattern.com/admin/msdynamicscallback.html"] } }],
+      integrations: [{ name: "bp", profile: "bright-pattern", vendor: { tenant: "contoso.brightpattern.com" }, redirectUris: { web: ["https://contoso-eu.brightpattern.com/admin/msdynamicscallback.html"] } }],
     }) });
     expect(ofType(plan, "Application")[0].inputs.web).toEqual({ redirectUris: ["https://contoso-eu.brightpattern.com/admin/msdynamicscallback.html"] });
   });
 });
 
 describe("Syncari", () => {
-  it("is single tenant with user_impersonation, Syncari's redirect, an app user and change tracking on the synced tables", async () => {
+  it("is single tenant with user_impersonation, an app user and change tracking on the synced tables; no invented redirect", async () => {
     const plan = await evaluateStack("syncari", { now });
-    expect(ofType(plan, "Application")[0].inputs).toMatchObject({ signInAudience: "AzureADMyOrg", web: { redirectUris: ["https://app.syncari.com/oauth/callback/ms-dynamics"] } });
-    expect(permissionsOf(plan)).toEqual(USER_IMPERSONATION);
-    expect(ofType(plan, "ServicePrincipalDelegatedPermissionGrant")).toHaveLength(1);
+    // First pass: Syncari has not generated its OAuth Redirect URL yet, so none is registered.
+    expect(ofType(plan, "Application")[0].inputs).toMatchObject({ signInAudience: "AzureADMyOrg", web: { redirectUris: [] } });
+    expect(permissionsOf(plan)).toEqual([...USER_IMPERSONATION, { resourceAppId: GRAPH, resourceAccesses: [USER_READ, OFFLINE_ACCESS] }]);
+    expect(grantsOf(plan)).toEqual([["user_impersonation"], ["User.Read", "offline_access"]]);
+    expect(outputOf(plan, "syncari").nextSteps.join("\n")).toMatch(/Click Generate and copy the OAuth Redirect URL; put it into vendor\.oauthRedirectUrl/);
     expect(ofType(plan, "ApplicationUser")[0].inputs.securityRoles).toEqual(["Basic User"]);
     expect(ofType(plan, "ChangeTracking")[0].inputs.entities).toEqual(["account", "contact", "lead"]);
     const out = outputOf(plan, "syncari");
@@ -93,27 +101,66 @@ describe("CData / Gathr", () => {
     const plan = await evaluateStack("cdata", { now });
     const apps = Object.fromEntries(ofType(plan, "Application").map((r) => [r.name, r.inputs]));
     // Registered with the trailing slash azuread requires on a web URI without a path; the connector gets the same string.
-    expect(apps["gathr-user-app"]).toMatchObject({ requiredResourceAccesses: USER_IMPERSONATION, web: { redirectUris: ["http://localhost:33333/"] } });
+    expect(apps["gathr-user-app"]).toMatchObject({ requiredResourceAccesses: [...USER_IMPERSONATION, { resourceAppId: GRAPH, resourceAccesses: [USER_READ, OFFLINE_ACCESS] }], web: { redirectUris: ["http://localhost:33333/"] } });
     expect(apps["gathr-service-app"].requiredResourceAccesses).toEqual([]);
     // Client credentials: no redirect URI on any platform, no CallbackURL handed out.
     expect(apps["gathr-service-app"]).toMatchObject({ web: { redirectUris: [] }, publicClient: { redirectUris: [] }, singlePageApplication: { redirectUris: [] } });
-    expect(outputOf(plan, "gathr-service").settings.CallbackURL).toBeUndefined();
-    expect((outputOf(plan, "gathr-service").settings.ConnectionString as Resolve.Secret).value).not.toContain("CallbackURL");
-    expect(ofType(plan, "ApplicationUser").map((r) => [r.name, r.inputs.securityRoles])).toEqual([["gathr-service-app-user", ["Basic User", "CRM Sync Integration"]]]);
     const user = outputOf(plan, "gathr-user");
-    expect(user.settings).toMatchObject({
+    const service = outputOf(plan, "gathr-service");
+    expect(service.connectionProperties!.CallbackURL).toBeUndefined();
+    // Gathr's connection screen, by its own labels ...
+    expect(Object.keys(user.settings)).toEqual(["Client ID", "Client Secret", "URL", "CRM Version", "AzureTenant"]);
+    expect(user.settings).toMatchObject({ "Client ID": idOf(plan, "gathr-user-app clientId"), URL: "https://contoso.crm.dynamics.com/", "CRM Version": "CRMOnline", AzureTenant: TENANT });
+    expect(user.settings["Client Secret"]).toBeInstanceOf(Secret);
+    // ... and the CData connection properties, with a connection string quoted per the connection-string syntax.
+    expect(user.connectionProperties).toMatchObject({
       URL: "https://contoso.crm.dynamics.com/", CRMVersion: "CRMOnline", AuthScheme: "AzureAD", AzureTenant: TENANT,
       OAuthClientId: idOf(plan, "gathr-user-app clientId"), CallbackURL: "http://localhost:33333/", InitiateOAuth: "GETANDREFRESH",
     });
-    expect(user.settings.OAuthClientSecret).toBeInstanceOf(Secret);
-    const connection = user.settings.ConnectionString as Resolve.Secret;
+    const secret = (user.connectionProperties!.OAuthClientSecret as Resolve.Secret).value;
+    const connection = user.connectionProperties!.ConnectionString as Resolve.Secret;
     expect(connection).toBeInstanceOf(Secret);
-    expect(connection.value).toBe(`URL=https://contoso.crm.dynamics.com/;CRMVersion=CRMOnline;AuthScheme=AzureAD;AzureTenant=${TENANT};OAuthClientId=${idOf(plan, "gathr-user-app clientId")};OAuthClientSecret=${(user.settings.OAuthClientSecret as Resolve.Secret).value};CallbackURL=http://localhost:33333/;InitiateOAuth=GETANDREFRESH`);
-    expect(outputOf(plan, "gathr-service").settings.AuthScheme).toBe("AzureServicePrincipal");
+    expect(connection.value).toBe(`URL="https://contoso.crm.dynamics.com/";CRMVersion="CRMOnline";AuthScheme="AzureAD";AzureTenant="${TENANT}";OAuthClientId="${idOf(plan, "gathr-user-app clientId")}";OAuthClientSecret="${secret}";CallbackURL="http://localhost:33333/";InitiateOAuth="GETANDREFRESH"`);
+    expect(user.secretFields).toEqual(["Client Secret", "OAuthClientSecret", "ConnectionString"]);
+    expect(service.connectionProperties!.AuthScheme).toBe("AzureServicePrincipal");
+    expect(user.nextSteps.join("\n")).toMatch(/Sign in once .*http:\/\/localhost:33333\//);
+    expect(service.nextSteps.join("\n")).not.toMatch(/Sign in once/);
+  });
+
+  it("quotes connection-string values that hold quotes, semicolons or spaces", async () => {
+    const { connectionString } = await import("../components/sync/connectionString");
+    expect(connectionString({ A: "x;y", B: 'say "hi"', C: `it's "both"`, D: " padded " })).toBe(`A="x;y";B='say "hi"';C="it's ""both""";D=" padded "`);
   });
 });
 
-const SUBSCRIPTION = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
+describe("next steps, from each vendor's page", () => {
+  it.each([
+    ["daktela", "daktela", [/Spravovat -> Integrace/, /settings\."Instance URI" into URI instance/, /settings\."Application ID" into ID aplikace/, /Autorizovat/, /Map the CRM fields/, /Aktivovat/]],
+    ["bright-pattern", "contact-center", [/https:\/\/contoso\.brightpattern\.com\/admin\//, /settings\."Authorization URL"/, /settings\."Client Secret"/, /Refresh token/, /Test connection/]],
+    ["syncari", "syncari", [/Synapse Library/, /settings\."Endpoint URL"/, /Click Generate/, /Authenticate/, /Make Synapse Active/]],
+    ["cdata", "gathr-user", [/Connection Name/, /settings\."Client ID"/, /connectionProperties/, /TEST/, /CREATE/]],
+    ["raynet", "raynet", [/settings\."Directory \(tenant\) ID"/, /settings\."Application \(client\) ID"/]],
+  ] as const)("%s: the ordered steps name the fields to paste", async (stack, name, patterns) => {
+    const plan = await evaluateStack(stack, { now });
+    const steps = outputOf(plan, name).nextSteps;
+    let at = -1;
+    for (const p of patterns) {
+      const i = steps.findIndex((step, j) => j >= at && p.test(step));
+      expect(i, `${p} after step ${at}`).toBeGreaterThanOrEqual(at);
+      at = i;
+    }
+    // Every output field a step names exists.
+    const out = outputOf(plan, name) as Out & { connectionProperties?: Record<string, unknown> };
+    for (const [, field] of steps.join("\n").matchAll(/settings\.(?:"([^"]+)"|(\w+))/g)) if (field) expect(out.settings).toHaveProperty([field]);
+  });
+
+  it("Bright Pattern takes the instance's whole host or its admin URL", async () => {
+    const run = (tenant: string) => evaluateStack("bp-host", { now, config: flatConfig({ tenantId: TENANT, dataverseEnvironments: { crm: "https://contoso.crm.dynamics.com" }, integrations: [{ name: "bp", profile: "bright-pattern", vendor: { tenant } }] }) });
+    for (const tenant of ["cc.contoso.com", "https://CC.Contoso.com/admin/"]) {
+      expect(ofType(await run(tenant), "Application")[0].inputs.web).toEqual({ redirectUris: ["https://cc.contoso.com/admin/msdynamicscallback.html"] });
+    }
+  });
+});
 
 describe("Raynet with Key Vault delivery", () => {
   it("grants the four Graph application permissions with consent and has no Dataverse part", async () => {
@@ -169,8 +216,9 @@ describe("profile config errors", () => {
   it.each([
     ["Daktela without a role", { name: "dk", profile: "daktela" }, /integrations\[0\]\.dataverse\.securityRoles: Daktela's application user needs a security role/],
     ["Bright Pattern without tenant", { name: "bp", profile: "bright-pattern" }, /integrations\[0\]\.vendor\.tenant: is required/],
-    ["Bright Pattern with a bad tenant", { name: "bp", profile: "bright-pattern", vendor: { tenant: "contoso.brightpattern.com" } }, /vendor\.tenant: must be a host label/],
-    ["a setting the profile does not have", { name: "bp", profile: "bright-pattern", vendor: { tenant: "x", region: "eu" } }, /vendor\.region: not a setting of the bright-pattern profile/],
+    ["Bright Pattern with a bare label instead of the whole host", { name: "bp", profile: "bright-pattern", vendor: { tenant: "contoso" } }, /vendor\.tenant: must be the instance's whole host, e\.g\. contoso\.brightpattern\.com/],
+    ["Bright Pattern with an http admin URL", { name: "bp", profile: "bright-pattern", vendor: { tenant: "http://contoso.brightpattern.com/admin/" } }, /vendor\.tenant: must be an https:\/\/ URL/],
+    ["a setting the profile does not have", { name: "bp", profile: "bright-pattern", vendor: { tenant: "x.example.com", region: "eu" } }, /vendor\.region: not a setting of the bright-pattern profile/],
     ["CData with an unknown AuthScheme", { name: "cd", profile: "cdata", vendor: { authScheme: "OAuth" } }, /vendor\.authScheme: must be AzureAD \(delegated\) or AzureServicePrincipal/],
     ["CData service principal without roles", { name: "cd", profile: "cdata", vendor: { authScheme: "AzureServicePrincipal" } }, /dataverse\.securityRoles: AuthScheme=AzureServicePrincipal needs security roles/],
     ["CData with a non-loopback http callback", { name: "cd", profile: "cdata", vendor: { authScheme: "AzureAD", callbackUrl: "http://gathr.example.com/cb" } }, /vendor\.callbackUrl: must use https/],

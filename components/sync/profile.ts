@@ -44,8 +44,17 @@ export interface VendorProfile<Settings = Record<string, unknown>> {
   problems?(integration: ProfileView, settings: Settings): ProfileProblem[];
   /** Settings-screen fields in the vendor's terms; secret values must be Pulumi secrets. */
   fields(ctx: FieldContext, settings: Settings): Record<string, pulumi.Input<string>>;
-  /** Names of fields that hold secrets (redacted by export-sync-config --redact). */
+  /** Names of fields that hold secrets, in `fields` and in `connectionProperties` (redacted by export-sync-config --redact). */
   secretFields: string[];
+  /** The vendor screen's own labels where they differ from the field names (e.g. Daktela's Czech screen). */
+  screenLabels?: Record<string, string>;
+  /**
+   * The manual steps left in the vendor's screen after `pulumi up`, in order, from the vendor's setup page; each names
+   * the output field to paste (`settings."Client ID"`, `generic.authorityUrl`, ...).
+   */
+  nextSteps(settings: Settings): string[];
+  /** A second, named block for products that take the same values as connection properties (CData). */
+  connectionProperties?(ctx: FieldContext, settings: Settings): Record<string, pulumi.Input<string>>;
   /** Characters the vendor rejects in client secrets. */
   forbiddenSecretCharacters?: string[];
 }

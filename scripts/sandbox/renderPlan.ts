@@ -1,5 +1,6 @@
 import { permissionById, permissionLabel } from "../../components/entra/permissions";
 import { owningIntegration, TYPES } from "../../components/resourceTypes";
+import { PROFILES } from "../../components/sync/profiles";
 import type { PlannedResource } from "./mockCloud";
 import type { Plan } from "./evaluate";
 import { Secret } from "./resolve";
@@ -61,7 +62,8 @@ const describers: Record<string, Describe> = {
     `security roles: ${list(i.securityRoles)}`,
   ],
   [TYPES.keyVaultSecret]: (i) => {
-    const props = (i.properties ?? {}) as Inputs;
+    // The whole properties block is secret on the wire (it holds the value); its other fields are not.
+    const props = ((i.properties instanceof Secret ? i.properties.value : i.properties) ?? {}) as Inputs;
     const attributes = (props.attributes ?? {}) as Inputs;
     return [
       `vault: ${i.vaultName} (resource group ${i.resourceGroupName})`,
@@ -165,14 +167,30 @@ const show = (v: unknown): string => {
   return String(v);
 };
 
-/** Per integration: the vendor's fields as its settings screen names them, then the generic block. */
+/** Per integration: the vendor's fields as its settings screen names them, the steps left, then the generic block. */
 function renderIntegrationOutputs(outputs: Record<string, unknown>): string[] {
-  const integrations = (outputs.integrations ?? {}) as Record<string, { profile?: string; settings?: Record<string, unknown>; generic?: Record<string, unknown> }>;
+  type Out = { profile?: string; settings?: Record<string, unknown>; connectionProperties?: Record<string, unknown>; nextSteps?: string[]; generic?: Record<string, unknown>; secretsInKeyVault?: Record<string, unknown> };
+  const integrations = (outputs.integrations ?? {}) as Record<string, Out>;
   const lines: string[] = [];
+  const block = (title: string, fields: Record<string, unknown>, labels: Record<string, string> = {}) => {
+    const named = Object.entries(fields).map(([field, value]) => [labels[field] ? `${field} (${labels[field]})` : field, value] as const);
+    const width = Math.max(...named.map(([k]) => k.length), 0);
+    lines.push(title);
+    for (const [field, value] of named) lines.push(`    ${field.padEnd(width)}  ${show(value)}`);
+  };
   for (const [name, out] of Object.entries(integrations)) {
-    const width = Math.max(...Object.keys(out.settings ?? {}).map((k) => k.length), 0);
-    lines.push("", `Stack outputs of "${name}": integrations.${name}.settings, for the ${out.profile} settings screen, field by field:`);
-    for (const [field, value] of Object.entries(out.settings ?? {})) lines.push(`    ${field.padEnd(width)}  ${show(value)}`);
+    const profile = PROFILES[out.profile ?? ""];
+    lines.push("");
+    block(`Stack outputs of "${name}": integrations.${name}.settings, for the ${profile?.title ?? out.profile} settings screen, field by field:`, out.settings ?? {}, profile?.screenLabels);
+    if (out.connectionProperties) block(`  integrations.${name}.connectionProperties (CData connection properties):`, out.connectionProperties);
+    if (out.secretsInKeyVault) {
+      lines.push(`  integrations.${name}.secretsInKeyVault (secret fields, kept out of the outputs):`);
+      for (const [field, where] of Object.entries(out.secretsInKeyVault)) lines.push(`    ${field}: ${show(where)}`);
+    }
+    if (out.nextSteps?.length) {
+      lines.push(`  integrations.${name}.nextSteps (left to do in the vendor's screen):`);
+      out.nextSteps.forEach((step, i) => lines.push(`    ${i + 1}. ${step}`));
+    }
     lines.push(`  integrations.${name}.generic:`);
     for (const [key, value] of Object.entries(out.generic ?? {})) {
       if (key === "secrets") for (const v of value as object[]) lines.push(`    secret: ${show(v)}`);

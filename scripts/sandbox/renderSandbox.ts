@@ -19,9 +19,14 @@ export function renderDataverseRun(run: DataverseRun): string {
   return lines.join("\n");
 }
 
-/** Shows each environment by its real URL, marking it emulated. */
+/**
+ * Shows each environment by its real URL (URLs stay clean, ready to paste), and says once, in a line of its own,
+ * which environments the local emulator stood in for.
+ */
 export function withRealUrls(text: string, emulatorToReal: Map<string, string>): string {
   let out = text;
-  for (const [emulated, real] of emulatorToReal) out = out.split(emulated).join(`${real} (emulated)`);
-  return out;
+  for (const [emulated, real] of emulatorToReal) out = out.split(emulated).join(real);
+  if (emulatorToReal.size === 0) return out;
+  const note = `Emulated Dataverse environments (the local emulator answered for them): ${[...emulatorToReal.values()].join(", ")}`;
+  return `${note}\n\n${out}`;
 }

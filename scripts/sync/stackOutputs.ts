@@ -5,6 +5,10 @@ export interface IntegrationOutput {
   profile: string;
   settings: Record<string, unknown>;
   secretFields: string[];
+  /** CData-style connection properties (cdata profile). */
+  connectionProperties?: Record<string, unknown>;
+  /** The steps left in the vendor's screen. */
+  nextSteps?: string[];
   generic: Record<string, unknown>;
 }
 

@@ -32,17 +32,22 @@ function envValue(value: unknown): string {
  */
 export function syncConfigFiles(outputs: Record<string, IntegrationOutput>, options: { redact: boolean }): SyncConfigFile[] {
   return Object.entries(outputs).map(([integration, out]) => {
-    const settings: Record<string, unknown> = {};
-    for (const [field, value] of Object.entries(out.settings)) {
+    const reveal = (block: Record<string, unknown>) => Object.fromEntries(Object.entries(block).map(([field, value]) => {
       const secret = out.secretFields.includes(field);
       if (secret && value === MASKED && !options.redact) {
         throw new Error(`integration "${integration}": ${field} is masked; run \`pulumi stack output --json --show-secrets\`, or pass --redact`);
       }
-      settings[field] = secret && options.redact ? REDACTED : value;
+      return [field, secret && options.redact ? REDACTED : value];
+    }));
+    const settings = reveal(out.settings);
+    const connectionProperties = out.connectionProperties ? reveal(out.connectionProperties) : undefined;
+    const json = `${JSON.stringify({ integration, profile: out.profile, settings, ...(connectionProperties ? { connectionProperties } : {}) }, null, 2)}\n`;
+    // One .env line per name: a connection property that repeats a settings field under the same name is written once.
+    const lines = new Map<string, string>();
+    for (const [field, value] of [...Object.entries(settings), ...Object.entries(connectionProperties ?? {})]) {
+      if (!lines.has(envName(field))) lines.set(envName(field), `${envName(field)}=${envValue(value)}`);
     }
-    const json = `${JSON.stringify({ integration, profile: out.profile, settings }, null, 2)}\n`;
-    const env = [`# ${integration} (${out.profile}) sync settings${options.redact ? ", secrets redacted" : ""}`,
-      ...Object.entries(settings).map(([field, value]) => `${envName(field)}=${envValue(value)}`)].join("\n") + "\n";
+    const env = [`# ${integration} (${out.profile}) sync settings${options.redact ? ", secrets redacted" : ""}`, ...lines.values()].join("\n") + "\n";
     return { integration, json, env };
   });
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { connectionString } from "../connectionString";
 import { z } from "zod";
 import type { VendorProfile } from "../profile";
 import { redirectUriProblem, registeredRedirectUri } from "../../entra/redirectUris";
@@ -38,7 +39,9 @@ export const cdata: VendorProfile<Settings> = {
   settings,
   defaults: (s) => s.authScheme === "AzureAD"
     ? {
-      permissions: ["Dynamics CRM: user_impersonation (delegated)"],
+      // A user signs in once and the connector refreshes (InitiateOAuth=GETANDREFRESH): Graph User.Read for sign-in
+      // (portal default) and offline_access for refresh tokens (learn.microsoft.com/entra/identity-platform/scopes-oidc).
+      permissions: ["Dynamics CRM: user_impersonation (delegated)", "Microsoft Graph: User.Read (delegated)", "Microsoft Graph: offline_access (delegated)"],
       grantAdminConsent: true,
       redirectUris: { web: [callbackOf(s)] },
       dataverse: { applicationUser: false },
@@ -55,7 +58,16 @@ export const cdata: VendorProfile<Settings> = {
       ? [{ path: ["vendor", "callbackUrl"], message: "AuthScheme=AzureServicePrincipal signs in with client credentials and uses no callback: remove callbackUrl" }]
       : []),
   ],
-  fields: (ctx, s) => {
+  // Gathr's connection screen, by its labels (shared/seeds/003 "Connection Configuration").
+  fields: (ctx) => ({
+    "Client ID": ctx.clientId,
+    "Client Secret": ctx.clientSecret,
+    URL: `${ctx.endpoints.organizationUrl}/`,
+    "CRM Version": "CRMOnline",
+    AzureTenant: ctx.tenantId,
+  }),
+  // The same values as CData connection properties, plus one quoted connection string.
+  connectionProperties: (ctx, s) => {
     const properties = {
       URL: `${ctx.endpoints.organizationUrl}/`,
       CRMVersion: "CRMOnline",
@@ -66,9 +78,15 @@ export const cdata: VendorProfile<Settings> = {
       ...(s.authScheme === "AzureAD" ? { CallbackURL: callbackOf(s) } : {}),
       InitiateOAuth: "GETANDREFRESH",
     };
-    const connectionString = pulumi.secret(pulumi.all(properties).apply((p) =>
-      Object.entries(p).map(([k, v]) => `${k}=${v}`).join(";")));
-    return { ...properties, ConnectionString: connectionString };
+    return { ...properties, ConnectionString: pulumi.secret(pulumi.all(properties).apply((p) => connectionString(p))) };
   },
-  secretFields: ["OAuthClientSecret", "ConnectionString"],
+  nextSteps: (s) => [
+    "In Gathr create a Dynamics CRM connection and enter a Connection Name.",
+    "Paste settings.\"Client ID\" into Client ID and settings.\"Client Secret\" into Client Secret.",
+    "Paste settings.URL into URL, settings.\"CRM Version\" into CRM Version and settings.AzureTenant into AzureTenant.",
+    `Set AuthScheme=${s.authScheme} and the other connectionProperties (or paste connectionProperties.ConnectionString where a connection string is taken).`,
+    ...(s.authScheme === "AzureAD" ? [`Sign in once when the connector opens the Microsoft sign-in (it returns to ${callbackOf(s)}); admin consent is already granted.`] : []),
+    "Click TEST (\"connection available\"), then CREATE.",
+  ],
+  secretFields: ["Client Secret", "OAuthClientSecret", "ConnectionString"],
 };

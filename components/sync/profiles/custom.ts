@@ -13,4 +13,5 @@ export const custom: VendorProfile<Record<string, never>> = {
     clientSecret: ctx.clientSecret,
   }),
   secretFields: ["clientSecret"],
+  nextSteps: () => ["Configure the integration with settings.tenantId, settings.clientId and settings.clientSecret (and generic.* as it needs)."],
 };

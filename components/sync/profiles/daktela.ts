@@ -29,4 +29,16 @@ export const daktela: VendorProfile<Record<string, never>> = {
     "Application secret": ctx.clientSecret,
   }),
   secretFields: ["Application secret"],
+  // The setup page is Czech: "URI instance", "ID aplikace", "Application secret" (shared/seeds/000).
+  screenLabels: { "Instance URI": "URI instance", "Application ID": "ID aplikace" },
+  nextSteps: () => [
+    "In Daktela open Manage -> Integrations (Spravovat -> Integrace), tab Dynamics 365, and click Configure (Konfigurovat).",
+    "Choose the CRM database (CRM Databáze) to synchronize into.",
+    "Paste settings.\"Instance URI\" into URI instance.",
+    "Paste settings.\"Application ID\" into ID aplikace.",
+    "Paste settings.\"Application secret\" into Application secret.",
+    "Click Authorize (Autorizovat).",
+    "Map the CRM fields: for each Daktela field to synchronize, pick the Dynamics 365 field.",
+    "Click Activate (Aktivovat).",
+  ],
 };

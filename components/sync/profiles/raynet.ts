@@ -34,4 +34,13 @@ export const raynet: VendorProfile<Record<string, never>> = {
     "Client secret": ctx.clientSecret,
   }),
   secretFields: ["Client secret"],
+  // The Czech portal labels the page uses (step 6 and 7).
+  screenLabels: { "Directory (tenant) ID": "ID adresáře (tenanta)", "Application (client) ID": "ID aplikace (klienta)", "Client secret": "Tajný kód klienta" },
+  // The page ends once the Microsoft side is ready (step 8); Raynet's own sync-server screen is not described there.
+  nextSteps: () => [
+    "Set up Raynet's Outlook synchronization server (page step 8) with the three values below.",
+    "Enter settings.\"Directory (tenant) ID\" where Raynet asks for the directory (tenant) ID.",
+    "Enter settings.\"Application (client) ID\" where Raynet asks for the application (client) ID.",
+    "Enter settings.\"Client secret\" where Raynet asks for the client secret, and save.",
+  ],
 };
