@@ -11,6 +11,18 @@ import { applyProfiles, profileProblems } from "./sync/applyProfiles";
 
 /** Pulumi project name; stack config keys live under this namespace (`crm-sync:<key>`). */
 export const CONFIG_NAMESPACE = "crm-sync";
+const DEFAULT_DATAVERSE_SUFFIX = ".dynamics.com";
+
+/**
+ * A Dataverse environment lives on a Dataverse host (`<org>.crm[N].dynamics.com`, or a suffix the stack adds for a
+ * sovereign cloud); the local emulator on loopback http is allowed for the sandbox and tests.
+ */
+export function dataverseHostProblem(url: string, suffixes: string[]): string | undefined {
+  const { protocol, hostname } = new URL(url);
+  if (protocol === "http:") return undefined; // loopback only: environmentUrlProblem refused anything else
+  if (suffixes.some((s) => hostname.endsWith(s.toLowerCase()) && hostname.length > s.length)) return undefined;
+  return `${hostname} is not a Dataverse host (expected <org>.crm.dynamics.com or a regional crmN host; for a sovereign cloud add its suffix to crm-sync:dataverseHostSuffixes), got "${url}"`;
+}
 
 const guid = z
   .string({ error: "must be a GUID" })
@@ -60,15 +72,16 @@ const tableName = z
   .string({ error: "must be a table logical name" })
   .regex(TABLE_NAME, { error: "must be a table logical name: lowercase letters, digits and _, e.g. account or new_project" });
 
-const redirectUris = z
-  .strictObject({
+const redirectUriKeys = z.strictObject({
     /** Web platform redirect URIs (authorization code flow with a client secret). */
     web: redirectUriList("web").default([]),
     /** Mobile and desktop (public client) redirect URIs, e.g. the loopback address of a desktop connector. */
     publicClient: redirectUriList("publicClient").default([]),
     /** Single-page application redirect URIs (auth code with PKCE). */
     spa: redirectUriList("spa").default([]),
-  })
+  });
+
+const redirectUris = redirectUriKeys
   .default({ web: [], publicClient: [], spa: [] })
   .superRefine((uris, ctx) => {
     for (const f of appRedirectUriFindings(uris)) ctx.addIssue({ code: "custom", message: `${f.message} (${f.source})` });
@@ -86,8 +99,7 @@ const handedOver = z.strictObject({
   generation: z.number({ error: "must be a whole number" }).int({ error: "must be a whole number" }).min(0, { error: "must not be negative" }).default(0),
 });
 
-const secretPolicy = z
-  .strictObject({
+const secretKeys = z.strictObject({
     /** Lifetime of each client secret, in months, from the moment it is created. */
     lifetimeMonths: z
       .number({ error: "must be a number of months" })
@@ -103,7 +115,9 @@ const secretPolicy = z
     expiryWarningDays: z.number({ error: "must be a number of days" }).int({ error: "must be a whole number of days" }).min(1, { error: "must be at least 1 day" }).default(DEFAULT_EXPIRY_WARNING_DAYS),
     /** Which secret the vendor holds; written by scripts/record-handover after the secret is pasted. */
     handedOver: handedOver.optional(),
-  })
+  });
+
+const secretPolicy = secretKeys
   .default({ lifetimeMonths: MAX_SECRET_LIFETIME_MONTHS, generation: 0, expiryWarningDays: DEFAULT_EXPIRY_WARNING_DAYS })
   .transform((s, ctx) => {
     const rotateEveryDays = s.rotateEveryDays ?? defaultRotateEveryDays(s.lifetimeMonths);
@@ -179,6 +193,12 @@ const stackConfig = z
   .strictObject({
     /** Directory (tenant) id of the Entra tenant. */
     tenantId: guid,
+    /**
+     * Host suffixes a Dataverse environment URL may have; default `.dynamics.com` (regional `crmN` hosts included).
+     * Sovereign clouds add theirs, e.g. `.crm.microsoftdynamics.us` (GCC High) or `.crm.dynamics.cn` (China).
+     */
+    dataverseHostSuffixes: z.array(z.string().regex(/^\.[a-z0-9.-]+[a-z]$/, { error: "must be a host suffix such as .crm.microsoftdynamics.us" }))
+      .min(1, { error: "lists no suffix: remove the key for the default .dynamics.com" }).default([DEFAULT_DATAVERSE_SUFFIX]),
     /** Dataverse environments by a short key, e.g. `sales: https://contoso.crm4.dynamics.com`. */
     dataverseEnvironments: z.record(z.string().regex(/^[a-zA-Z][\w-]*$/), environmentUrl).default({}),
     /** The integrations of this stack, one app registration each. */
@@ -187,6 +207,10 @@ const stackConfig = z
     keyVault: keyVault.optional(),
   })
   .superRefine((cfg, ctx) => {
+    for (const [key, url] of Object.entries(cfg.dataverseEnvironments)) {
+      const problem = dataverseHostProblem(url, cfg.dataverseHostSuffixes);
+      if (problem) ctx.addIssue({ code: "custom", path: ["dataverseEnvironments", key], message: problem });
+    }
     const names = new Map<string, number>();
     cfg.integrations.forEach((integ, i) => {
       if (names.has(integ.name)) {
@@ -234,15 +258,55 @@ export function formatPath(path: PropertyKey[]): string {
   return out;
 }
 
+/** The keys each kind of object in the config accepts, for "did you mean" on typos at any depth. */
+const KNOWN_KEYS: Record<string, string[]> = {
+  "": Object.keys(stackConfig.shape),
+  integrations: Object.keys(integration.shape),
+  secret: Object.keys(secretKeys.shape),
+  handedOver: Object.keys(handedOver.shape),
+  dataverse: Object.keys(dataverse.shape),
+  redirectUris: Object.keys(redirectUriKeys.shape),
+  keyVault: Object.keys(keyVault.shape),
+};
+
+function knownKeysAt(path: PropertyKey[]): string[] {
+  const last = [...path].reverse().find((p) => typeof p === "string") as string | undefined;
+  return KNOWN_KEYS[last ?? ""] ?? [];
+}
+
+function closestKey(key: string, known: string[]): string | undefined {
+  const best = known.map((k) => ({ k, d: distance(k.toLowerCase(), key.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
+  return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.k : undefined;
+}
+
+/** What a value is, for messages: never the whole value (it may be large or secret), never "[object Object]". */
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return `text "${value.length > 40 ? `${value.slice(0, 40)}...` : value}"`;
+  return `${typeof value} ${String(value)}`;
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown setting`).join("\n  - ");
+    const known = knownKeysAt(issue.path);
+    return issue.keys.map((key) => {
+      const hint = closestKey(key, known);
+      return `${formatPath([...issue.path, key])}: unknown setting${hint ? ` (did you mean ${hint}?)` : ""}${known.length ? `; known here: ${known.join(", ")}` : ""}`;
+    }).join("\n  - ");
+  }
+  const input = (issue as { input?: unknown }).input;
+  const generic = /received|^Invalid input/.test(issue.message);
+  if (issue.code === "invalid_type" && input === undefined) {
+    return `${formatPath(issue.path)}: is required${generic ? ` (${issue.expected})` : `: ${issue.message}`}`;
+  }
+  if (generic) {
+    const expected = issue.code === "invalid_type" ? issue.expected : "another value";
+    return `${formatPath(issue.path)}: must be ${expected}, got ${kindOf(input)}`;
   }
   return `${formatPath(issue.path)}: ${issue.message}`;
 }
-
-/** Keys the schema accepts at the top of the namespace, for suggestions on typos. */
-const TOP_LEVEL_KEYS = Object.keys(stackConfig.shape);
 
 /**
  * Validates the raw config (the values of `crm-sync:*` keys, already parsed from YAML/JSON) as of `now`.
@@ -250,7 +314,7 @@ const TOP_LEVEL_KEYS = Object.keys(stackConfig.shape);
  */
 export function parseStackConfig(raw: Record<string, unknown>, now: Date = new Date()): StackConfig {
   const profiled = applyProfiles(raw);
-  const result = stackConfig.safeParse(profiled.config);
+  const result = stackConfig.safeParse(profiled.config, { reportInput: true });
   const vendorProblems = profiled.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
   if (result.success) {
     result.data.integrations.forEach((integ, i) => { integ.vendor = profiled.settings[i]; });
@@ -265,13 +329,39 @@ export function parseStackConfig(raw: Record<string, unknown>, now: Date = new D
     if (problems.length === 0) return result.data;
     throw new ConfigError(problems);
   }
-  const problems = [...vendorProblems, ...result.error.issues.map(describeIssue)].map((line) => {
-    const unknownTop = /^crm-sync:([^.[]+): unknown setting$/.exec(line);
-    if (!unknownTop) return line;
-    const best = TOP_LEVEL_KEYS.map((k) => ({ k, d: distance(k.toLowerCase(), unknownTop[1].toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
-    return `${line}; known settings: ${TOP_LEVEL_KEYS.join(", ")}${best.d <= 3 ? ` (did you mean ${best.k}?)` : ""}`;
+  throw new ConfigError([...vendorProblems, ...result.error.issues.map(describeIssue)]);
+}
+
+/**
+ * Config keys Pulumi holds that this program would silently ignore: no namespace, or a namespace that is a near
+ * miss of `crm-sync` (`crm_sync:`, `crmsync:`). Other namespaces (`azuread:`, `azure-native:`) are provider config.
+ */
+export function namespaceProblems(flat: Record<string, string>): string[] {
+  return Object.keys(flat).flatMap((key) => {
+    const colon = key.indexOf(":");
+    if (colon < 0) return [`${key}: config keys need a namespace: write ${CONFIG_NAMESPACE}:${key}`];
+    const namespace = key.slice(0, colon);
+    if (namespace === CONFIG_NAMESPACE) return [];
+    if (distance(namespace.toLowerCase(), CONFIG_NAMESPACE) <= 2) {
+      return [`${key}: not read: this project's namespace is ${CONFIG_NAMESPACE} (did you mean ${CONFIG_NAMESPACE}:${key.slice(colon + 1)}?)`];
+    }
+    return [];
   });
-  throw new ConfigError(problems);
+}
+
+/** Validates the runtime's flat config as the program does: namespaces, then the `crm-sync:` keys; all problems at once. */
+export function parseRuntimeConfig(flat: Record<string, string>, now: Date = new Date()): StackConfig {
+  const misplaced = namespaceProblems(flat);
+  let config: StackConfig | undefined;
+  let problems: string[] = [];
+  try {
+    config = parseStackConfig(rawConfigFrom(flat), now);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems = err.problems;
+  }
+  if (misplaced.length || !config) throw new ConfigError([...misplaced, ...problems]);
+  return config;
 }
 
 /** The `crm-sync:*` keys of the runtime's flat config (`namespace:key -> text`); object values arrive as JSON. */

@@ -1,13 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig, rawConfigFrom, type StackConfig } from "./config";
+import { parseRuntimeConfig, type StackConfig } from "./config";
 import { bindTenant } from "./entra/tenant";
 import { keyVaultProvider } from "./sync/keyVaultProvider";
 import { SyncIntegration } from "./syncIntegration";
-
-/** Reads every `crm-sync:*` key of the current stack. */
-export function readRawConfig(): Record<string, unknown> {
-  return rawConfigFrom(pulumi.runtime.allConfig());
-}
 
 export interface StackOutputs {
   /** Per integration, keyed by its name; only secret fields are secret. */
@@ -33,5 +28,5 @@ export function defineStack(config: StackConfig, now?: () => Date): StackOutputs
 
 /** The program `pulumi up` runs: validate the stack config (failing the preview on errors), then build. */
 export function runStack(): StackOutputs {
-  return defineStack(parseStackConfig(readRawConfig()));
+  return defineStack(parseRuntimeConfig(pulumi.runtime.allConfig()));
 }

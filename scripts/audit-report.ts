@@ -1,8 +1,8 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { readAuditInput } from "./audit/readState";
 import { readInput } from "./sync/stackOutputs";
+import { writeAll } from "./cli/writeAll";
 import { buildReport, renderHtml, renderMarkdown } from "./audit/report";
 
 const USAGE = `usage: pulumi preview --json | npm run -s audit-report -- [--out <dir>]
@@ -10,9 +10,11 @@ const USAGE = `usage: pulumi preview --json | npm run -s audit-report -- [--out 
        npm run -s audit-report -- --input <file> [--out <dir>]
 
 Renders, per integration, every API permission by name and kind with its consent state, redirect URIs, the
-Dataverse application user with its roles, change-tracked tables and client secret slots. For a preview it
-starts with what the change grants and revokes, new privileges first. Without --out the Markdown goes to
-stdout; with --out, audit-report.md and a self-contained audit-report.html are written there.`;
+Dataverse application user with its roles, change-tracked tables and client secrets (which one the vendor holds).
+For a preview it starts with what the change grants and revokes, new privileges first. Without --out the Markdown
+goes to stdout; with --out, audit-report.md and a self-contained audit-report.html are written there (both or none).
+  --input <file>  read the export or preview JSON from a file instead of stdin ("-" for stdin)
+  --out <dir>     write the two report files into this folder`;
 
 async function main(): Promise<number> {
   let values;
@@ -30,9 +32,8 @@ async function main(): Promise<number> {
       process.stdout.write(renderMarkdown(report));
       return 0;
     }
-    fs.mkdirSync(values.out, { recursive: true });
-    fs.writeFileSync(path.join(values.out, "audit-report.md"), renderMarkdown(report));
-    fs.writeFileSync(path.join(values.out, "audit-report.html"), renderHtml(report));
+    // Both files or neither: the report is never left half written.
+    writeAll(values.out, [{ name: "audit-report.md", content: renderMarkdown(report) }, { name: "audit-report.html", content: renderHtml(report) }], 0o644);
     console.log(`wrote ${path.join(values.out, "audit-report.md")} and audit-report.html`);
     return 0;
   } catch (err) {

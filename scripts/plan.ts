@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../components/config";
+import { parseRuntimeConfig } from "../components/config";
 import { dynamicResources, runDataverseResources, startSandboxEnvironments } from "./sandbox/dataverseRun";
 import { evaluateStack } from "./sandbox/evaluate";
 import { planJson, renderPlanText } from "./sandbox/renderPlan";
@@ -31,7 +31,10 @@ const NOTHING_LEFT = "Nothing left this machine: Entra was simulated in process,
 
 async function sandbox(stack: string, planOnly: boolean, now?: () => Date): Promise<string> {
   if (planOnly) return `${renderPlanText(await evaluateStack(stack, { now }))}\n\n${NOTHING_LEFT}`;
-  const env = await startSandboxEnvironments(loadStackConfig(stack), `sandbox-${randomUUID()}`);
+  // The stack is validated exactly as `pulumi up` would, before its environments are swapped for emulators.
+  const config = loadStackConfig(stack);
+  parseRuntimeConfig(config, now?.());
+  const env = await startSandboxEnvironments(config, `sandbox-${randomUUID()}`);
   try {
     const plan = await evaluateStack(stack, { config: env.config, now });
     const urls = new Map([...env.emulators].map(([real, e]) => [e.url, real]));
@@ -73,7 +76,7 @@ async function main(): Promise<number> {
     console.log(values.json ? planJson(await evaluateStack(values.stack!, { now })) : await sandbox(values.stack!, values["plan-only"]!, now));
     return 0;
   } catch (err) {
-    console.error(err instanceof ConfigError ? `stack "${values.stack}": ${err.message}` : `error: ${(err as Error).message}`);
+    console.error(`stack "${values.stack}": ${(err as Error).message}`);
     return 1;
   }
 }

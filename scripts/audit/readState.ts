@@ -1,3 +1,4 @@
+import { parseJsonInput } from "../sync/stackOutputs";
 /** Pulumi's marker key for secret values in state and in `preview --json`. */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_TEXT = "[secret]";
@@ -57,21 +58,34 @@ function foldOp(op: string): Op {
   return "same";
 }
 
+const EXPECTED = "the output of `pulumi stack export` or `pulumi preview --json` of a crm-sync stack";
+const isMapping = (v: unknown): v is Record<string, any> => !!v && typeof v === "object" && !Array.isArray(v);
+const isResource = (r: unknown): r is ResourceV3 => isMapping(r) && typeof r.urn === "string" && r.urn.startsWith("urn:pulumi:") && typeof r.type === "string";
+
+/** Refuses input that holds no crm-sync integration: an empty report would read as "grants nothing". */
+function requireIntegrations(input: AuditInput): AuditInput {
+  if (!input.resources.some((r) => r.type === "crm-sync:sync:Integration")) {
+    const projects = [...new Set(input.resources.map((r) => r.urn.split("::")[1]).filter(Boolean))];
+    throw new Error(`the input has no crm-sync integration (${input.resources.length} resources${projects.length ? ` of project ${projects.join(", ")}` : ""}): give ${EXPECTED}`);
+  }
+  return input;
+}
+
 /** Reads `pulumi stack export` (version 3) or `pulumi preview --json` output. */
 export function readAuditInput(text: string): AuditInput {
-  let doc: any;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new Error("input is not JSON: give the output of `pulumi stack export` or `pulumi preview --json`");
-  }
-  if (Array.isArray(doc?.deployment?.resources)) {
+  const doc = parseJsonInput(text, EXPECTED) as any;
+  if (!isMapping(doc)) throw new Error(`the input is ${Array.isArray(doc) ? "a list" : typeof doc}, not ${EXPECTED}`);
+  if (Array.isArray(doc.deployment?.resources)) {
+    const bad = (doc.deployment.resources as unknown[]).findIndex((r) => !isResource(r));
+    if (bad >= 0) throw new Error(`deployment.resources[${bad}] is not a resource (urn and type): is this ${EXPECTED}?`);
     const resources = (doc.deployment.resources as ResourceV3[]).map((r): ResourceChange => ({
       urn: r.urn, type: r.type, name: nameOf(r.urn), custom: r.custom ?? false, op: "current", new: state(r),
     }));
-    return { source: "stack export", stack: resources[0] ? stackOf(resources[0].urn) : "", resources };
+    return requireIntegrations({ source: "stack export", stack: resources[0] ? stackOf(resources[0].urn) : "", resources });
   }
-  if (Array.isArray(doc?.steps)) {
+  if (Array.isArray(doc.steps)) {
+    const bad = (doc.steps as any[]).findIndex((st) => !isMapping(st) || typeof st.op !== "string" || typeof st.urn !== "string" || !(isResource(st.newState) || isResource(st.oldState)));
+    if (bad >= 0) throw new Error(`steps[${bad}] is not a preview step (op, urn and a state): is this ${EXPECTED}?`);
     const byUrn = new Map<string, ResourceChange>();
     for (const step of doc.steps as { op: string; urn: string; oldState?: ResourceV3; newState?: ResourceV3 }[]) {
       const known = byUrn.get(step.urn);
@@ -84,7 +98,7 @@ export function readAuditInput(text: string): AuditInput {
       byUrn.set(step.urn, change);
     }
     const resources = [...byUrn.values()];
-    return { source: "preview", stack: resources[0] ? stackOf(resources[0].urn) : "", resources };
+    return requireIntegrations({ source: "preview", stack: resources[0] ? stackOf(resources[0].urn) : "", resources });
   }
-  throw new Error("input is neither `pulumi stack export` (deployment.resources) nor `pulumi preview --json` (steps)");
+  throw new Error(`the input has neither deployment.resources nor steps (top-level keys: ${Object.keys(doc).join(", ") || "none"}): give ${EXPECTED}`);
 }

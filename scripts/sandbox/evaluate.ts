@@ -47,9 +47,9 @@ export async function evaluateStack(stack: string, options: EvaluateOptions = {}
   pulumi.runtime.setAllConfig(config);
   return asProgramHost(async () => {
     // Loaded only after the mocks are in place, as Pulumi's testing guide requires.
-    const { defineStack, readRawConfig }: typeof import("../../components/stack") = require("../../components/stack");
-    const { parseStackConfig }: typeof import("../../components/config") = require("../../components/config");
-    const outputs = defineStack(parseStackConfig(readRawConfig(), options.now?.()), options.now);
+    const { defineStack }: typeof import("../../components/stack") = require("../../components/stack");
+    const { parseRuntimeConfig }: typeof import("../../components/config") = require("../../components/config");
+    const outputs = defineStack(parseRuntimeConfig(pulumi.runtime.allConfig(), options.now?.()), options.now);
     const resolved = (await resolveDeep(outputs)) as Record<string, unknown>;
     await pulumi.runtime.disconnect();
     const plan = { stack, resources: cloud.resources, invokes: cloud.invokes, outputs: resolved, labels: cloud.labels };

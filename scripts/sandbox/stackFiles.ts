@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parseDocument } from "yaml";
 
 /** The folder holding Pulumi.yaml, found by walking up from this file (works from src and dist). */
 export function projectRoot(start = __dirname): string {
@@ -32,6 +32,10 @@ export function listStacks(dir = stacksDir()): string[] {
  * (objects as JSON, as the CLI passes them). Encrypted `secure:` values cannot be read offline and are refused.
  */
 export function loadStackConfig(stack: string, dir = stacksDir()): Record<string, string> {
+  // Pulumi stack names: letters, digits, "-", "_", "."; never a path.
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(stack) || stack.includes("..")) {
+    throw new Error(`"${stack}" is not a stack name (letters, digits, -, _ and .; stacks here: ${listStacks(dir).join(", ") || "none"})`);
+  }
   const file = path.join(dir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
     throw new Error(`no stack "${stack}": ${file} does not exist (stacks here: ${listStacks(dir).join(", ") || "none"})`);
@@ -39,10 +43,26 @@ export function loadStackConfig(stack: string, dir = stacksDir()): Record<string
   return stackConfigFromText(fs.readFileSync(file, "utf8"), file);
 }
 
-/** The flat config map of a stack file's text; `label` names the file in errors. */
+/** Top-level keys Pulumi itself writes into a stack file; anything else there is a mistake. */
+const STACK_FILE_KEYS = ["config", "encryptionsalt", "secretsprovider", "encryptedkey", "environment"];
+
+/** The flat config map of a stack file's text; `label` names the file in errors (with line and column for YAML). */
 export function stackConfigFromText(text: string, label: string): Record<string, string> {
-  const doc = parse(text) ?? {};
-  const config: Record<string, unknown> = doc.config ?? {};
+  const parsed = parseDocument(text, { prettyErrors: false });
+  const yamlError = parsed.errors[0];
+  if (yamlError) {
+    const at = yamlError.linePos?.[0];
+    throw new Error(`${label}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${yamlError.message.split("\n")[0]}`);
+  }
+  const doc = (parsed.toJS() ?? {}) as Record<string, unknown>;
+  if (typeof doc !== "object" || Array.isArray(doc)) throw new Error(`${label}: a stack file is a mapping with a config: key, got ${Array.isArray(doc) ? "a list" : typeof doc}`);
+  const stray = Object.keys(doc).filter((k) => !STACK_FILE_KEYS.includes(k));
+  if (stray.length) {
+    throw new Error(`${label}: ${stray.map((k) => `"${k}"`).join(", ")} ${stray.length > 1 ? "are" : "is"} outside config: (settings go under config:, e.g. config:\n  crm-sync:tenantId: ...)`);
+  }
+  const rawConfig = doc.config ?? {};
+  if (typeof rawConfig !== "object" || rawConfig === null || Array.isArray(rawConfig)) throw new Error(`${label}: config: must be a mapping of namespace:key settings`);
+  const config = rawConfig as Record<string, unknown>;
   const flat: Record<string, string> = {};
   for (const [key, value] of Object.entries(config)) {
     if (value && typeof value === "object" && "secure" in value) {

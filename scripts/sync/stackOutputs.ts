@@ -12,24 +12,50 @@ export interface IntegrationOutput {
   generic: Record<string, unknown>;
 }
 
+const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
+const isMapping = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+
+/** JSON text, refused with a clear message when it is not JSON or nests deeper than any stack output does. */
+export function parseJsonInput(text: string, expected: string, maxDepth = 64): unknown {
+  if (!text.trim()) throw new Error(`the input is empty: pipe in ${expected}`);
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i += 1;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{" || c === "[") deepest = Math.max(deepest, ++depth);
+    else if (c === "}" || c === "]") depth -= 1;
+  }
+  if (deepest > maxDepth) throw new Error(`the input nests ${deepest} levels deep (at most ${maxDepth}): it is not ${expected}`);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`the input is not JSON (${(err as Error).message}): pipe in ${expected}`);
+  }
+}
+
 /** Reads `pulumi stack output --json --show-secrets` text; clear errors for anything else. */
 export function parseStackOutputs(text: string): Record<string, IntegrationOutput> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new Error("input is not JSON: pipe in `pulumi stack output --json --show-secrets`");
+  const expected = "`pulumi stack output --json --show-secrets` of a crm-sync stack";
+  const doc = parseJsonInput(text, expected);
+  if (!isMapping(doc)) throw new Error(`the input is ${Array.isArray(doc) ? "a list" : typeof doc}, not ${expected}`);
+  const integrations = doc.integrations;
+  if (!isMapping(integrations)) {
+    throw new Error(`the input has no \`integrations\` output (top-level keys: ${Object.keys(doc).join(", ") || "none"}): is this ${expected}?`);
   }
-  const integrations = (doc as { integrations?: unknown })?.integrations;
-  if (!integrations || typeof integrations !== "object") {
-    throw new Error("input has no `integrations` output: is this `pulumi stack output --json --show-secrets` of a crm-sync stack?");
-  }
-  for (const [name, value] of Object.entries(integrations as Record<string, IntegrationOutput>)) {
-    if (!value || typeof value !== "object" || typeof value.settings !== "object" || !Array.isArray(value.secretFields)) {
+  if (Object.keys(integrations).length === 0) throw new Error("the input's `integrations` output is empty: the stack has no integration");
+  for (const [name, value] of Object.entries(integrations)) {
+    if (!NAME.test(name)) throw new Error(`integration name "${name}" is not one crm-sync creates (lowercase letters, digits, dashes): refusing the input`);
+    if (!isMapping(value) || !isMapping(value.settings) || !Array.isArray(value.secretFields) || !value.secretFields.every((f) => typeof f === "string")) {
       throw new Error(`integration "${name}" has no settings/secretFields in the outputs; redeploy with this version of crm-sync`);
     }
+    if (!isMapping(value.generic)) throw new Error(`integration "${name}" has no generic block in the outputs; redeploy with this version of crm-sync`);
   }
-  return integrations as Record<string, IntegrationOutput>;
+  return integrations as unknown as Record<string, IntegrationOutput>;
 }
 
 /**

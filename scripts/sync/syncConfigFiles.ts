@@ -33,6 +33,10 @@ function envValue(value: unknown): string {
 export function syncConfigFiles(outputs: Record<string, IntegrationOutput>, options: { redact: boolean }): SyncConfigFile[] {
   return Object.entries(outputs).map(([integration, out]) => {
     const reveal = (block: Record<string, unknown>) => Object.fromEntries(Object.entries(block).map(([field, value]) => {
+      const scalar = (v: unknown) => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+      if (!scalar(value) && !(Array.isArray(value) && value.every(scalar))) {
+        throw new Error(`integration "${integration}": ${field} is ${value === null ? "null" : Array.isArray(value) ? "a list of non-text values" : typeof value}, expected text: is this the output of this crm-sync version?`);
+      }
       const secret = out.secretFields.includes(field);
       if (secret && value === MASKED && !options.redact) {
         throw new Error(`integration "${integration}": ${field} is masked; run \`pulumi stack output --json --show-secrets\`, or pass --redact`);
