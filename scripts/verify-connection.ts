@@ -1,6 +1,7 @@
 import { ClientSecretCredential } from "@azure/identity";
 import { parseArgs } from "node:util";
 import { credentialTokenSource } from "../components/dataverse/token";
+import { environmentUrlProblem } from "../components/dataverse/inputs";
 import { parseStackOutputs, pickIntegration, readInput } from "./sync/stackOutputs";
 import { verifyConnection, VerifyError } from "./sync/verifyConnection";
 
@@ -9,7 +10,10 @@ const USAGE = `usage: pulumi stack output --json --show-secrets | npm run -s ver
 
 The vendor's "Test connection": gets a token with the integration's client id and secret (client credentials),
 calls WhoAmI on its Dataverse environment and prints the application user and its roles. Exit code 1 with the
-reason when something is missing (wrong or expired secret, no consent, no application user, no role).`;
+reason when something is missing (wrong or expired secret, no consent, no application user, no role).
+  --input <file>            read the outputs from a file instead of stdin ("-" for stdin)
+  --integration <name>      which integration (needed when the stack has several)
+  --environment-url <url>   test against another environment root (https://<org>.crm.dynamics.com)`;
 
 async function main(): Promise<number> {
   let values;
@@ -22,6 +26,11 @@ async function main(): Promise<number> {
     return 2;
   }
   if (values.help) { console.log(USAGE); return 0; }
+  const flagProblem = values["environment-url"] !== undefined ? environmentUrlProblem(values["environment-url"]) : undefined;
+  if (flagProblem) {
+    console.error(`verify-connection: --environment-url "${values["environment-url"]}" ${flagProblem}\n\n${USAGE}`);
+    return 2;
+  }
   try {
     const [name, out] = pickIntegration(parseStackOutputs(await readInput(values.input)), values.integration);
     const g = out.generic as Record<string, string | undefined>;

@@ -27,7 +27,17 @@ export function writeAll(dir: string, files: OutputFile[], mode = 0o600): string
     if (problem) throw new Error(`refusing to write ${problem}`);
   }
   const root = path.resolve(dir);
-  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  if (fs.existsSync(root) && !fs.statSync(root).isDirectory()) throw new Error(`${dir} exists and is not a folder`);
+  // Checked before anything is written, so a target that cannot be replaced leaves nothing half done.
+  for (const f of files) {
+    const target = path.join(root, f.name);
+    if (fs.existsSync(target) && !fs.lstatSync(target).isFile()) throw new Error(`${target} exists and is not a regular file; move it away first`);
+  }
+  try {
+    fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new Error(`cannot create the folder ${dir} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  }
   const staged: { temp: string; final: string }[] = [];
   try {
     for (const f of files) {
@@ -46,7 +56,8 @@ export function writeAll(dir: string, files: OutputFile[], mode = 0o600): string
     for (const s of staged) fs.renameSync(s.temp, s.final);
   } catch (err) {
     for (const s of staged) fs.rmSync(s.temp, { force: true });
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw code ? new Error(`cannot write into ${dir} (${code}); nothing was written`) : err;
   }
   return staged.map((s) => s.final);
 }

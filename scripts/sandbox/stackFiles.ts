@@ -48,11 +48,11 @@ const STACK_FILE_KEYS = ["config", "encryptionsalt", "secretsprovider", "encrypt
 
 /** The flat config map of a stack file's text; `label` names the file in errors (with line and column for YAML). */
 export function stackConfigFromText(text: string, label: string): Record<string, string> {
-  const parsed = parseDocument(text, { prettyErrors: false });
+  const parsed = parseDocument(text);
   const yamlError = parsed.errors[0];
   if (yamlError) {
     const at = yamlError.linePos?.[0];
-    throw new Error(`${label}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${yamlError.message.split("\n")[0]}`);
+    throw new Error(`${label}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${yamlError.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
   }
   const doc = (parsed.toJS() ?? {}) as Record<string, unknown>;
   if (typeof doc !== "object" || Array.isArray(doc)) throw new Error(`${label}: a stack file is a mapping with a config: key, got ${Array.isArray(doc) ? "a list" : typeof doc}`);
