@@ -7,6 +7,7 @@ import { environmentUrlProblem, GUID_PATTERN, normalizeEnvironmentUrl } from "./
 import { MAX_SECRET_LIFETIME_MONTHS } from "./entra/secretExpiry";
 import { DEFAULT_EXPIRY_WARNING_DAYS, defaultRotateEveryDays, handoverProblem, lifetimeDays } from "./entra/secretSchedule";
 import { PROFILE_KEYS } from "./sync/profiles";
+import { DEPTHS, OPERATIONS } from "./dataverse/securityRolePlan";
 import { applyProfiles, profileProblems } from "./sync/applyProfiles";
 
 /** Pulumi project name; stack config keys live under this namespace (`crm-sync:<key>`). */
@@ -137,6 +138,14 @@ const secretPolicy = secretKeys
     return { ...s, rotateEveryDays };
   });
 
+const tableAccess = z.strictObject({
+  /** What the integration does with the table: read, create, write, delete, append, appendTo, assign, share. */
+  operations: uniqueList(z.enum(OPERATIONS, { error: `must be one of: ${OPERATIONS.join(", ")}` }), "operation")
+    .min(1, { error: "lists no operation: name at least one (e.g. read)" }),
+  /** How far it reaches: user (own rows), businessUnit, parentChild (business unit and its children), organization. */
+  depth: z.enum(DEPTHS, { error: `must be one of: ${DEPTHS.join(", ")}` }),
+});
+
 const dataverse = z.strictObject({
   /** Key in `dataverseEnvironments`; optional when the stack has exactly one environment. */
   environment: z.string().optional(),
@@ -144,6 +153,11 @@ const dataverse = z.strictObject({
   applicationUser: z.boolean({ error: "must be true or false" }).default(true),
   /** Business unit of the application user; default: the environment's root business unit. */
   businessUnitId: guid.optional(),
+  /**
+   * What the integration does with which tables, by table logical name: the program creates a custom security role
+   * with exactly those privileges (plus the base privileges an application user needs) and assigns it.
+   */
+  access: z.record(tableName, tableAccess).optional(),
   /** Security roles of the application user, each a role name or a role template id. */
   securityRoles: uniqueList(z.string().trim().min(1, { error: "must not be empty" }), "security role").default([]),
   /** Tables whose change tracking must be on. Omit the key for none; an empty list is a mistake. */
@@ -224,6 +238,9 @@ const stackConfig = z
         } else labels.set(label, j);
       });
       if (!integ.dataverse) return;
+      if (integ.dataverse.access && !integ.dataverse.applicationUser) {
+        ctx.addIssue({ code: "custom", path: ["integrations", i, "dataverse", "access"], message: "gives the application user a generated role, but dataverse.applicationUser is false: remove access, or create the application user" });
+      }
       const envs = Object.keys(cfg.dataverseEnvironments);
       const wanted = integ.dataverse.environment;
       const path = ["integrations", i, "dataverse", "environment"];
@@ -265,6 +282,7 @@ const KNOWN_KEYS: Record<string, string[]> = {
   secret: Object.keys(secretKeys.shape),
   handedOver: Object.keys(handedOver.shape),
   dataverse: Object.keys(dataverse.shape),
+  access: Object.keys(tableAccess.shape),
   redirectUris: Object.keys(redirectUriKeys.shape),
   keyVault: Object.keys(keyVault.shape),
 };

@@ -13,6 +13,7 @@ export const TYPES = {
   delegatedGrant: "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant",
   applicationUser: "pulumi-nodejs:dynamic/dataverse:ApplicationUser",
   changeTracking: "pulumi-nodejs:dynamic/dataverse:ChangeTracking",
+  securityRole: "pulumi-nodejs:dynamic/dataverse:SecurityRole",
   keyVaultSecret: "azure-native:keyvault:Secret",
   timeStatic: "time:index/static:Static",
 } as const;

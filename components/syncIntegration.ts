@@ -2,6 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { dataverseUrlFor, type IntegrationConfig, type StackConfig } from "./config";
 import { ApplicationUser } from "./dataverse/applicationUser";
 import { ChangeTracking } from "./dataverse/changeTracking";
+import { SecurityRole } from "./dataverse/securityRole";
+import { accessEntries } from "./dataverse/access";
+import { declaredPrivileges } from "./dataverse/securityRolePlan";
 import { EntraIntegrationApp } from "./entra/integrationApp";
 import { endpoints } from "./sync/endpoints";
 import { KeyVaultDelivery } from "./sync/keyVaultDelivery";
@@ -38,6 +41,8 @@ export class SyncIntegration extends pulumi.ComponentResource {
   /** Environment root URL of the Dataverse side, when the integration has one. */
   readonly dataverseUrl?: string;
   readonly applicationUser?: ApplicationUser;
+  /** The generated least-privilege role, when the integration declares `dataverse.access`. */
+  readonly securityRole?: SecurityRole;
   readonly changeTracking?: ChangeTracking;
   readonly keyVault?: KeyVaultDelivery;
   /**
@@ -68,14 +73,23 @@ export class SyncIntegration extends pulumi.ComponentResource {
     const dataverse = integration.dataverse;
     if (dataverse) {
       this.dataverseUrl = dataverseUrlFor(stack, dataverse);
+      if (dataverse.access) {
+        const access = accessEntries(dataverse.access, dataverse.changeTracking);
+        this.securityRole = new SecurityRole(`${name}-role`, {
+          environmentUrl: afterTenantCheck(this.dataverseUrl),
+          roleName: `CRM sync ${name} (${pulumi.getStack()})`,
+          privileges: declaredPrivileges(access).map((p) => ({ name: p.name, depth: p.depth })),
+        }, { parent: this });
+      }
       if (dataverse.applicationUser) {
-        // The app user needs the service principal in the tenant (and consent granted) before Dataverse accepts it.
+        // The app user needs the service principal in the tenant (and consent granted) before Dataverse accepts it;
+        // a generated role is assigned by its id, next to the named roles.
         this.applicationUser = new ApplicationUser(`${name}-app-user`, {
           environmentUrl: afterTenantCheck(this.dataverseUrl),
           applicationId: this.app.clientId,
           businessUnitId: dataverse.businessUnitId,
-          securityRoles: dataverse.securityRoles,
-        }, { parent: this, dependsOn: this.app.readyResources });
+          securityRoles: this.securityRole ? pulumi.all([this.securityRole.roleId]).apply(([id]) => [...dataverse.securityRoles, id]) : dataverse.securityRoles,
+        }, { parent: this, dependsOn: [...this.app.readyResources, ...(this.securityRole ? [this.securityRole] : [])] });
       }
       if (dataverse.changeTracking) {
         this.changeTracking = new ChangeTracking(`${name}-change-tracking`, {
@@ -106,6 +120,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
       servicePrincipalObjectId: this.app.servicePrincipalObjectId,
       ...urls,
       ...(this.applicationUser ? { applicationUserId: this.applicationUser.systemUserId } : {}),
+      ...(this.securityRole ? { securityRoleId: this.securityRole.roleId } : {}),
       ...(this.changeTracking ? { changeTrackedTables: this.changeTracking.enabledEntities } : {}),
     };
 

@@ -5,6 +5,7 @@ import { HttpError, parseJson, select } from "./httpUtil";
 import { matches, parseFilter } from "./odataFilter";
 import type { EmulatorData, User } from "./seed";
 import { handleBatch } from "./batch";
+import { routeRoles } from "./roleRoutes";
 import type { LoggedRequest } from "./requestLog";
 
 export interface RouteContext {
@@ -273,6 +274,9 @@ export function route(ctx: RouteContext): RouteResult {
   if (ctx.callerApp) return routeForApplication(ctx);
   if (method === "GET" && path === "/businessunits") return collection(ctx, ctx.data.businessUnits as unknown as Record<string, unknown>[]);
   if (method === "GET" && path === "/roles") return collection(ctx, ctx.data.roles.map(roleRow));
+  if (method === "GET" && path === "/privileges") return collection(ctx, ctx.data.privileges as unknown as Record<string, unknown>[]);
+  const roleRoute = routeRoles(ctx);
+  if (roleRoute) return roleRoute;
   if (path === "/systemusers") {
     if (method === "POST") return createUser(ctx);
     if (method === "GET") return collection(ctx, [...ctx.data.users.values()].map((u) => userRow(ctx, u)), expandRoles(ctx));

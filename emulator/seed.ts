@@ -17,6 +17,19 @@ export interface User {
   versionnumber: number;
 }
 export type EntityDefinition = Record<string, unknown> & { LogicalName: string; ChangeTrackingEnabled: boolean };
+/** A privilege and the depths it can be granted at (privilege EntityType: canbebasic, canbelocal, canbedeep, canbeglobal). */
+export interface PrivilegeRow { privilegeid: string; name: string; canbebasic: boolean; canbelocal: boolean; canbedeep: boolean; canbeglobal: boolean }
+
+const TABLE_OPERATIONS = ["Create", "Read", "Write", "Delete", "Append", "AppendTo", "Assign", "Share"];
+
+/** prv<Operation><SchemaName> for every table: user-owned tables take every depth; organization-owned ones only Global. */
+function privilegesFor(entities: Map<string, EntityDefinition>): PrivilegeRow[] {
+  const row = (name: string, orgOwned = false): PrivilegeRow => ({
+    privilegeid: randomUUID(), name, canbebasic: !orgOwned, canbelocal: !orgOwned, canbedeep: !orgOwned, canbeglobal: true,
+  });
+  const rows = [...entities.values()].flatMap((e) => TABLE_OPERATIONS.map((op) => row(`prv${op}${e.SchemaName as string}`)));
+  return [...rows, row("prvReadUser"), row("prvReadBusinessUnit"), row("prvReadOrganization", true), row("prvWriteOrganization", true)];
+}
 
 /** Standard role templates (REFERENCE.md §2.1); every business unit gets a copy with its own role id. */
 export const ROLE_TEMPLATES: Record<string, string> = {
@@ -84,7 +97,7 @@ export function seed(options: SeedOptions = {}) {
     roles.push({ roleid: randomUUID(), name: "CRM Sync Integration", _businessunitid_value: bu.businessunitid, _roletemplateid_value: null });
   }
   const entities = new Map<string, EntityDefinition>();
-  for (const name of ["account", "contact", "lead", "opportunity", "incident"]) entities.set(name, entityDefinition(name));
+  for (const name of ["account", "contact", "lead", "opportunity", "incident", "phonecall"]) entities.set(name, entityDefinition(name));
   entities.set("annotation", entityDefinition("annotation", { enabled: true }));
   entities.set("activitypointer", entityDefinition("activitypointer", { eligible: false }));
   for (let i = 1; i <= (options.extraTables ?? 0); i++) {
@@ -103,6 +116,9 @@ export function seed(options: SeedOptions = {}) {
     users: new Map<string, User>([[admin.systemuserid, admin]]),
     adminUserId: admin.systemuserid,
     entities,
+    privileges: privilegesFor(entities),
+    /** Per role: privilege id -> depth. */
+    rolePrivileges: new Map<string, Map<string, "Basic" | "Local" | "Deep" | "Global">>(),
     /** Until when (ms since epoch) a PublishXml is running; another one is refused meanwhile. */
     publishBusyUntil: 0,
     /** PublishXml calls that started (for tests and the bench). */

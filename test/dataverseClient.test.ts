@@ -20,8 +20,8 @@ afterEach(() => { emulator.faults.clear(); emulator.log.length = 0; lines.length
 describe("Dataverse client", () => {
   it("sends OData headers and the bearer token, and follows nextLink to the end", async () => {
     const rows = await client().getAll<{ LogicalName: string }>("/EntityDefinitions?$select=LogicalName");
-    expect(rows).toHaveLength(14);
-    expect(emulator.log).toHaveLength(7); // page size 2
+    expect(rows).toHaveLength(15);
+    expect(emulator.log).toHaveLength(8); // page size 2
     expect(emulator.log.every((r) => r.headers.prefer === "odata.maxpagesize=2")).toBe(true);
   });
 

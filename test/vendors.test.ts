@@ -28,7 +28,11 @@ describe("Daktela", () => {
     expect(permissionsOf(plan)).toEqual([]);
     // One secret on the first deploy, living its full 24 months from the moment it is created.
     expect(ofType(plan, "ApplicationPassword").map((r) => r.inputs.endDate)).toEqual(["2028-03-15T10:00:00Z"]);
-    expect(ofType(plan, "ApplicationUser")[0].inputs).toMatchObject({ environmentUrl: "https://contoso.crm4.dynamics.com", applicationId: idOf(plan, "daktela-app clientId"), securityRoles: ["CRM Sync Integration"] });
+    // The "Manage Roles" step is a generated least-privilege role, assigned by its id.
+    const role = ofType(plan, "SecurityRole")[0];
+    expect(role.inputs.roleName).toBe("CRM sync daktela (daktela)");
+    expect(ofType(plan, "ApplicationUser")[0].inputs).toMatchObject({ environmentUrl: "https://contoso.crm4.dynamics.com", applicationId: idOf(plan, "daktela-app clientId"), securityRoles: [expect.stringMatching(/^[0-9a-f-]{36}$/)] });
+    expect((role.inputs.privileges as { name: string }[]).map((p) => p.name)).toEqual(expect.arrayContaining(["prvReadcontact", "prvWriteaccount", "prvCreatephonecall", "prvReadUser"]));
     expect(ofType(plan, "AppRoleAssignment").length + ofType(plan, "ServicePrincipalDelegatedPermissionGrant").length + ofType(plan, "ChangeTracking").length).toBe(0);
     const out = outputOf(plan, "daktela");
     expect(Object.keys(out.settings)).toEqual(["Instance URI", "Application ID", "Application secret"]);
@@ -83,7 +87,11 @@ describe("Syncari", () => {
     expect(permissionsOf(plan)).toEqual([...USER_IMPERSONATION, { resourceAppId: GRAPH, resourceAccesses: [USER_READ, OFFLINE_ACCESS] }]);
     expect(grantsOf(plan)).toEqual([["user_impersonation"], ["User.Read", "offline_access"]]);
     expect(outputOf(plan, "syncari").nextSteps.join("\n")).toMatch(/Click Generate and copy the OAuth Redirect URL; put it into vendor\.oauthRedirectUrl/);
-    expect(ofType(plan, "ApplicationUser")[0].inputs.securityRoles).toEqual(["Basic User"]);
+    // The profile's access contract becomes a generated role with read and write on the synced tables.
+    expect(ofType(plan, "ApplicationUser")[0].inputs.securityRoles).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+    const privileges = ofType(plan, "SecurityRole")[0].inputs.privileges as { name: string; depth: string }[];
+    expect(privileges).toEqual(expect.arrayContaining([{ name: "prvReadlead", depth: "Global" }, { name: "prvWriteaccount", depth: "Global" }]));
+    expect(privileges.some((p) => /^prvDelete/.test(p.name))).toBe(false);
     expect(ofType(plan, "ChangeTracking")[0].inputs.entities).toEqual(["account", "contact", "lead"]);
     const out = outputOf(plan, "syncari");
     expect(out.settings).toMatchObject({
@@ -220,7 +228,7 @@ describe("profile config errors", () => {
     ["Bright Pattern with an http admin URL", { name: "bp", profile: "bright-pattern", vendor: { tenant: "http://contoso.brightpattern.com/admin/" } }, /vendor\.tenant: must be an https:\/\/ URL/],
     ["a setting the profile does not have", { name: "bp", profile: "bright-pattern", vendor: { tenant: "x.example.com", region: "eu" } }, /vendor\.region: not a setting of the bright-pattern profile/],
     ["CData with an unknown AuthScheme", { name: "cd", profile: "cdata", vendor: { authScheme: "OAuth" } }, /vendor\.authScheme: must be AzureAD \(delegated\) or AzureServicePrincipal/],
-    ["CData service principal without roles", { name: "cd", profile: "cdata", vendor: { authScheme: "AzureServicePrincipal" } }, /dataverse\.securityRoles: AuthScheme=AzureServicePrincipal needs security roles/],
+    ["CData service principal without roles", { name: "cd", profile: "cdata", vendor: { authScheme: "AzureServicePrincipal" } }, /dataverse\.securityRoles: AuthScheme=AzureServicePrincipal needs a role for the application user/],
     ["CData with a non-loopback http callback", { name: "cd", profile: "cdata", vendor: { authScheme: "AzureAD", callbackUrl: "http://gathr.example.com/cb" } }, /vendor\.callbackUrl: must use https/],
     ["Raynet with a Dataverse part", { name: "ra", profile: "raynet", dataverse: { securityRoles: ["Basic User"] } }, /integrations\[0\]\.dataverse: Raynet syncs Outlook through Microsoft Graph/],
     ["a Key Vault with a bad name", { name: "ra", profile: "raynet" }, /crm-sync:keyVault\.vaultName: must be a Key Vault name/, { keyVault: { resourceGroupName: "rg", vaultName: "kv_bad" } }],

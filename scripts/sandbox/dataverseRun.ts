@@ -1,7 +1,8 @@
 import { isWrite, roundTrips } from "../../emulator/requestLog";
 import { addBusinessUnit } from "../../emulator/seed";
 import { startEmulator, type Emulator } from "../../emulator/server";
-import { DYNAMIC_PREFIX } from "../../components/resourceTypes";
+import { DYNAMIC_PREFIX, TYPES } from "../../components/resourceTypes";
+import { fakeGuid } from "./fakeIds";
 import type { PlannedResource } from "./mockCloud";
 import { DIFF_NONE, startProviderHost, urnFor } from "./providerHost";
 
@@ -71,19 +72,26 @@ const counts = (emulators: Emulator[], from: number[]) => {
  * `pulumi up` would (read, check, diff) and reports whether anything would change.
  */
 export async function runDataverseResources(resources: PlannedResource[], env: SandboxEnvironments, log: (line: string) => void = () => {}): Promise<DataverseRun> {
-  const dynamic = dynamicResources(resources);
+  const dynamic = [...dynamicResources(resources)];
   const emulators = [...env.emulators.values()];
   const marks = () => emulators.map((e) => e.log.length);
   const host = await startProviderHost({ DATAVERSE_ACCESS_TOKEN: env.token, DATAVERSE_REPLICATION_WAIT_MS: "60000" });
   try {
     const start1 = marks();
     const created: DynamicOutcome[] = [];
-    for (const r of dynamic) {
+    // Placeholder ids the mock runtime gave (a generated role's id) become the real ones as resources are created.
+    const realIds = new Map<string, string>();
+    const withRealIds = (value: unknown): unknown => (typeof value === "string" ? realIds.get(value) ?? value
+      : Array.isArray(value) ? value.map(withRealIds)
+        : value && typeof value === "object" ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withRealIds(v)])) : value);
+    for (const [i, r] of dynamic.entries()) {
       const urn = urnFor(r.type, r.name);
       log(`creating ${r.type.slice(DYNAMIC_PREFIX.length)} "${r.name}" ...`);
-      const { inputs, failures } = await host.check(urn, {}, r.inputs);
+      dynamic[i] = { ...r, inputs: withRealIds(r.inputs) as Record<string, unknown> };
+      const { inputs, failures } = await host.check(urn, {}, dynamic[i].inputs);
       if (failures.length) throw new Error(`${r.name}: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
       const result = await host.create(urn, inputs);
+      if (r.type === TYPES.securityRole) realIds.set(fakeGuid(`securityrole:${r.name}`), result.id);
       created.push({ type: r.type, name: r.name, id: result.id, outs: result.props });
     }
     const first = counts(emulators, start1);

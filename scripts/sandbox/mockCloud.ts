@@ -47,6 +47,10 @@ const CLOUD_STATE: Record<string, StateMaker> = {
     const uri = `https://${inputs.vaultName}.vault.azure.net/secrets/${inputs.secretName}`;
     return { properties: { ...(unwrapWire(inputs.properties) as State), secretUri: uri, secretUriWithVersion: `${uri}/0123456789abcdef` } };
   },
+  [TYPES.securityRole]: (name, inputs) => ({
+    id: fakeGuid(`securityrole:${name}`), roleId: fakeGuid(`securityrole:${name}`),
+    businessUnitId: fakeGuid(`root-business-unit:${inputs.environmentUrl}`), heldPrivileges: inputs.privileges,
+  }),
   [TYPES.changeTracking]: (_name, inputs) => ({
     id: `${inputs.environmentUrl}|changetracking`, enabledEntities: inputs.entities, retainedEntities: [],
   }),

@@ -1,6 +1,7 @@
 import { permissionById, permissionLabel } from "../../components/entra/permissions";
 import { owningIntegration, TYPES } from "../../components/resourceTypes";
 import { PROFILES } from "../../components/sync/profiles";
+import { privilegesByDepth, type HeldPrivilege } from "../../components/dataverse/securityRolePlan";
 import type { PlannedResource } from "./mockCloud";
 import type { Plan } from "./evaluate";
 import { Secret } from "./resolve";
@@ -72,6 +73,11 @@ const describers: Record<string, Describe> = {
       `expires: ${typeof attributes.expires === "number" ? new Date(attributes.expires * 1000).toISOString() : "(with the client secret)"}`,
     ];
   },
+  [TYPES.securityRole]: (i) => [
+    `role: ${i.roleName} (custom, root business unit; assigned to the application user)`,
+    "privileges, broadest first:",
+    ...privilegesByDepth((i.privileges as HeldPrivilege[]) ?? []).map((line) => `  ${line}`),
+  ],
   [TYPES.changeTracking]: (i) => [
     `environment: ${i.environmentUrl}`,
     `change tracking on: ${list(i.entities)}`,
@@ -121,6 +127,7 @@ const TYPE_ORDER: string[] = [
   TYPES.password,
   TYPES.appRoleAssignment,
   TYPES.delegatedGrant,
+  TYPES.securityRole,
   TYPES.applicationUser,
   TYPES.changeTracking,
   TYPES.keyVaultSecret,

@@ -8,7 +8,9 @@ export function renderDataverseRun(run: DataverseRun): string {
     const o = r.outs;
     const what = r.type.endsWith(":ApplicationUser")
       ? `application user ${o.systemUserId} ${o.adopted ? "(adopted)" : "(created)"} in business unit ${o.businessUnitId}, roles: ${((o.securityRoles as string[]) ?? []).join(", ") || "none"}`
-      : `change tracking on: ${((o.enabledEntities as string[]) ?? []).join(", ")}`;
+      : r.type.endsWith(":SecurityRole")
+        ? `role "${o.roleName}" ${o.roleId} with ${((o.heldPrivileges as unknown[]) ?? []).length} privileges`
+        : `change tracking on: ${((o.enabledEntities as string[]) ?? []).join(", ")}`;
     lines.push(`  + ${shortType(r.type)} "${r.name}": ${what}`);
   }
   if (!run.created.length) lines.push("  (this stack has no Dataverse resources)");

@@ -51,8 +51,8 @@ export const cdata: VendorProfile<Settings> = {
       dataverse: { applicationUser: true },
     },
   problems: (integration, s) => [
-    ...(s.authScheme === "AzureServicePrincipal" && (integration.dataverse?.securityRoles.length ?? 0) === 0
-      ? [{ path: ["dataverse", "securityRoles"], message: "AuthScheme=AzureServicePrincipal needs security roles for the application user: list at least one" }]
+    ...(s.authScheme === "AzureServicePrincipal" && (integration.dataverse?.securityRoles.length ?? 0) === 0 && !integration.dataverse?.access
+      ? [{ path: ["dataverse", "securityRoles"], message: "AuthScheme=AzureServicePrincipal needs a role for the application user: declare dataverse.access for a generated least-privilege role, or list a role" }]
       : []),
     ...(s.authScheme === "AzureServicePrincipal" && s.callbackUrl !== undefined
       ? [{ path: ["vendor", "callbackUrl"], message: "AuthScheme=AzureServicePrincipal signs in with client credentials and uses no callback: remove callbackUrl" }]

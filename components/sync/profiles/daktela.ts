@@ -20,8 +20,8 @@ export const daktela: VendorProfile<Record<string, never>> = {
     dataverse: { applicationUser: true },
   }),
   problems: (integration) =>
-    (integration.dataverse?.securityRoles.length ?? 0) === 0
-      ? [{ path: ["dataverse", "securityRoles"], message: "Daktela's application user needs a security role (setup step \"Manage Roles\"): list at least one" }]
+    (integration.dataverse?.securityRoles.length ?? 0) === 0 && !integration.dataverse?.access
+      ? [{ path: ["dataverse", "securityRoles"], message: "Daktela's application user needs a security role (setup step \"Manage Roles\"): declare dataverse.access for a generated least-privilege role, or list a role" }]
       : [],
   fields: (ctx) => ({
     "Instance URI": ctx.endpoints.organizationUrl!,

@@ -34,7 +34,13 @@ export const syncari: VendorProfile<z.output<typeof settings>> = {
     permissions: ["Dynamics CRM: user_impersonation (delegated)", "Microsoft Graph: User.Read (delegated)", "Microsoft Graph: offline_access (delegated)"],
     grantAdminConsent: true,
     redirectUris: { web: s.oauthRedirectUrl ? [s.oauthRedirectUrl] : [] },
-    dataverse: { applicationUser: true, changeTracking: ["account", "contact", "lead"] },
+    // Syncari reads and writes the synced tables (it replicates and maps both ways); change-tracked tables need
+    // organization-wide read for RetrieveEntityChanges (REFERENCE.md 3.5), which the generated role adds anyway.
+    dataverse: {
+      applicationUser: true,
+      changeTracking: ["account", "contact", "lead"],
+      access: Object.fromEntries(["account", "contact", "lead"].map((t) => [t, { operations: ["read", "create", "write", "append", "appendTo"], depth: "organization" }])),
+    },
   }),
   fields: (ctx) => ({
     "Dynamics CRM Organization URL": ctx.endpoints.organizationUrl!,
