@@ -29,3 +29,13 @@ export async function naiveApplicationUser(client: DataverseClient, applicationI
     await client.request("POST", `/systemusers(${id})/systemuserroles_association/$ref`, { "@odata.id": `${client.apiRoot}/roles(${role.roleid})` });
   }
 }
+
+/** A naive role script: the root unit, one privilege lookup and one AddPrivilegesRole per privilege, one after the other. */
+export async function naiveSecurityRole(client: DataverseClient, name: string, privileges: { name: string; depth: string }[]): Promise<void> {
+  const root = (await client.get<{ value: { businessunitid: string }[] }>("/businessunits?$select=businessunitid&$filter=_parentbusinessunitid_value eq null")).value[0].businessunitid;
+  const role = await client.request<{ roleid: string }>("POST", "/roles?$select=roleid", { name, "businessunitid@odata.bind": `/businessunits(${root})` }, { Prefer: "return=representation" });
+  for (const p of privileges) {
+    const row = (await client.get<{ value: { privilegeid: string }[] }>(`/privileges?$select=privilegeid&$filter=name eq '${p.name}'`)).value[0];
+    await client.request("POST", `/roles(${role.data.roleid})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, { Privileges: [{ PrivilegeId: row.privilegeid, Depth: p.depth, BusinessUnitId: root }] });
+  }
+}

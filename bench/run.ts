@@ -9,7 +9,8 @@ import { settingsFromEnv } from "../components/dataverse/settings";
 import { countStages, isWrite, roundTrips } from "../emulator/requestLog";
 import { ROLE_TEMPLATES } from "../emulator/seed";
 import { startEmulator, type Emulator } from "../emulator/server";
-import { naiveApplicationUser, naiveChangeTracking } from "./naive";
+import { naiveApplicationUser, naiveChangeTracking, naiveSecurityRole } from "./naive";
+import { makeSecurityRoleProvider } from "../components/dataverse/securityRole";
 
 const LATENCIES = [0, 50, 100];
 const TABLE_COUNTS = [1, 10, 50];
@@ -18,7 +19,9 @@ const ROLE_COUNTS = [1, 5];
  * Sequential round trips of the ideal plan: change tracking = state query | definitions | writes | publish;
  * application user = lookups | create + role query | assignments.
  */
-const FLOOR_STAGES = { tracking: 4, user: 3 };
+const FLOOR_STAGES = { tracking: 4, user: 3, role: 3 };
+/** 40 privileges: the eight table operations on five tables, organization-wide. */
+const FORTY = ["account", "contact", "lead", "opportunity", "incident"].flatMap((t) => ["Create", "Read", "Write", "Delete", "Append", "AppendTo", "Assign", "Share"].map((op) => ({ name: `prv${op}${t}`, depth: "Global" as const })));
 const ROLES = [...Object.keys(ROLE_TEMPLATES), "CRM Sync Integration"];
 
 interface Measured { requests: number; writes: number; stages: number; wallMs: number }
@@ -75,6 +78,19 @@ async function main(): Promise<void> {
       const naive = await measure(latency, 0, (_e, client) => naiveApplicationUser(client(), randomUUID(), roles));
       rows.push({ case: `application user, R=${r}`, latency, ours, naive, floorMs: FLOOR_STAGES.user * latency, noOpWrites });
     }
+    let roleNoOpWrites = 0;
+    const roleOurs = await measure(latency, 0, async (emulator, client) => {
+      const provider = makeSecurityRoleProvider({ clientFactory: client, log: () => {} });
+      const inputs = { environmentUrl: emulator.url, roleName: "bench role", privileges: FORTY };
+      const { id, outs } = await provider.create!(inputs);
+      const before = emulator.log.length;
+      const read = await provider.read!(id, outs);
+      if ((await provider.diff!(id, read.props, inputs)).changes) await provider.update!(id, read.props, inputs);
+      roleNoOpWrites = emulator.log.slice(before).filter(isWrite).length;
+      emulator.log.splice(before);
+    });
+    const roleNaive = await measure(latency, 0, (_e, client) => naiveSecurityRole(client(), "bench role", FORTY));
+    rows.push({ case: "security role, 40 privileges", latency, ours: roleOurs, naive: roleNaive, floorMs: FLOOR_STAGES.role * latency, noOpWrites: roleNoOpWrites });
   }
   const table = render(rows);
   console.log(table);
@@ -91,7 +107,7 @@ function render(rows: Row[]): string {
   const head = "| case | latency | requests (ours / naive) | stages (ours / naive / floor) | wall ms (ours / naive) | faster than naive | vs floor | no-op writes |";
   const lines = [head, "|---|---|---|---|---|---|---|---|"];
   for (const r of rows) {
-    const floorStages = r.case.startsWith("change") ? FLOOR_STAGES.tracking : FLOOR_STAGES.user;
+    const floorStages = r.case.startsWith("change") ? FLOOR_STAGES.tracking : r.case.startsWith("security") ? FLOOR_STAGES.role : FLOOR_STAGES.user;
     lines.push(`| ${r.case} | ${r.latency} ms | ${r.ours.requests} / ${r.naive.requests} | ${r.ours.stages} / ${r.naive.stages} / ${floorStages} | ` +
       `${r.ours.wallMs.toFixed(0)} / ${r.naive.wallMs.toFixed(0)} | ${ratio(r.naive.wallMs, r.ours.wallMs)} | ${r.latency ? ratio(r.ours.wallMs, r.floorMs) : "-"} | ${r.noOpWrites} |`);
   }

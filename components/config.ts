@@ -319,6 +319,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_type" && input === undefined) {
     return `${formatPath(issue.path)}: is required${generic ? ` (${issue.expected})` : `: ${issue.message}`}`;
   }
+  if (issue.code === "invalid_key") {
+    return `${formatPath(issue.path)}: is not a valid key here${issue.path.at(-2) === "access" ? ": must be a table logical name (lowercase letters, digits and _, e.g. account)" : ""}`;
+  }
   if (generic) {
     const expected = issue.code === "invalid_type" ? issue.expected : "another value";
     return `${formatPath(issue.path)}: must be ${expected}, got ${kindOf(input)}`;

@@ -4,6 +4,7 @@ import { formatViolation, validateResource } from "../components/validation/prov
 import { redirectUriFindings, type Platform } from "../components/validation/uriRules";
 import { addMonthsUtc } from "../components/entra/secretExpiry";
 import { TYPES } from "../components/resourceTypes";
+import { parsePrivilegeName } from "../components/dataverse/securityRolePlan";
 
 const SYSTEM_ADMINISTRATOR_TEMPLATE = "627090ff-40a3-4053-8790-584edc5be201";
 /** Application input blocks that hold redirect URIs, and the platform their rules are named after. */
@@ -95,6 +96,28 @@ export const dataverseSystemAdministrator: ResourceValidationPolicy = {
   },
 };
 
+const DEPTH_ORDER = ["user", "businessUnit", "parentChild", "organization"];
+const API_DEPTH_WORD: Record<string, string> = { Basic: "user", Local: "businessUnit", Deep: "parentChild", Global: "organization" };
+
+export const dataversePrivilegeDepth: ResourceValidationPolicy = {
+  name: "crm-sync-dataverse-privilege-depth",
+  description: "Generated Dataverse roles grant each operation at most the depth policy config allows (e.g. no organization-wide delete).",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { maxDepth: { type: "object", default: { delete: "businessUnit", assign: "businessUnit", share: "businessUnit" } } } },
+  validateResource: (args, report) => {
+    if (args.type !== TYPES.securityRole) return;
+    const caps = args.getConfig<{ maxDepth: Record<string, string> }>().maxDepth ?? {};
+    for (const p of (args.props.privileges as { name: string; depth: string }[] | undefined) ?? []) {
+      const parsed = parsePrivilegeName(p.name);
+      const cap = parsed && caps[parsed.operation];
+      const depth = API_DEPTH_WORD[p.depth];
+      if (cap && DEPTH_ORDER.indexOf(depth) > DEPTH_ORDER.indexOf(cap)) {
+        report(`${parsed!.operation} on ${parsed!.table} at ${depth} depth exceeds the allowed ${cap} (policy config maxDepth.${parsed!.operation})`);
+      }
+    }
+  },
+};
+
 export const expiryWarningWindow: StackValidationPolicy = {
   name: "crm-sync-expiry-warning-window",
   description: "Every integration warns before its active client secret expires (at least `minimumDays`, default 7).",
@@ -109,5 +132,5 @@ export const expiryWarningWindow: StackValidationPolicy = {
   },
 };
 
-export const resourcePolicies = [providerRules, redirectUrisHttps, noWildcardRedirectUris, secretLifetime, applicationPermissionAllowList, dataverseSystemAdministrator];
+export const resourcePolicies = [providerRules, redirectUrisHttps, noWildcardRedirectUris, secretLifetime, applicationPermissionAllowList, dataverseSystemAdministrator, dataversePrivilegeDepth];
 export const stackPolicies = [expiryWarningWindow];

@@ -99,6 +99,34 @@ describe("audit-report command", () => {
   });
 });
 
+describe("audit report: a generated security role", () => {
+  it("lists its privileges by table and depth, broadest first, and ranks them in what a change grants", () => {
+    const r = (type: string, name: string, inputs: Record<string, unknown>, custom = true, op: "create" | "current" = "create") => ({
+      urn: `urn:pulumi:prod::crm-sync::${type}::${name}`, type, name, custom, op, new: { inputs, outputs: {} }, ...(op === "current" ? { old: { inputs, outputs: {} } } : {}),
+    });
+    const input = {
+      source: "preview" as const, stack: "prod",
+      resources: [
+        r("crm-sync:sync:Integration", "crm", {}, false, "current"),
+        r("pulumi-nodejs:dynamic/dataverse:SecurityRole", "crm-role", { roleName: "CRM sync crm (prod)", environmentUrl: "https://x.crm.dynamics.com", privileges: [
+          { name: "prvReadUser", depth: "Basic" }, { name: "prvReadaccount", depth: "Global" }, { name: "prvWriteaccount", depth: "Local" },
+        ] }),
+      ],
+    };
+    const report = buildReport(input as never, new Date("2026-06-01T00:00:00Z"));
+    const md = renderMarkdown(report);
+    expect(md).toContain('### Generated security role "CRM sync crm (prod)"');
+    expect(md.indexOf("organization: account (read)")).toBeLessThan(md.indexOf("business unit: account (write)"));
+    expect(md.indexOf("business unit: account (write)")).toBeLessThan(md.indexOf("user: (base) (prvReadUser)"));
+    const grants = report.changes![0].grants.map((g) => g.text);
+    expect(grants.slice(0, 3)).toEqual([
+      'Dataverse privilege read account at organization depth (role "CRM sync crm (prod)")',
+      'Dataverse privilege write account at business unit depth (role "CRM sync crm (prod)")',
+      'Dataverse privilege prvReadUser (base) at user depth (role "CRM sync crm (prod)")',
+    ]);
+  });
+});
+
 describe("audit report: the secret the vendor holds", () => {
   const res = (type: string, name: string, inputs: Record<string, unknown>, custom = true) => ({
     urn: `urn:pulumi:prod::crm-sync::${type}::${name}`, type, name, custom, op: "current" as const, new: { inputs, outputs: {} }, old: { inputs, outputs: {} },

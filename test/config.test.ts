@@ -117,3 +117,21 @@ describe("redirect URIs in the stack config", () => {
     expect(problems).toEqual([expect.stringMatching(/^crm-sync:keyVault\.subscriptionId: is required/)]);
   });
 });
+
+describe("dataverse.access", () => {
+  it.each([
+    [{ account: { operations: ["read", "erase"], depth: "organization" } }, /dataverse\.access\.account\.operations\[1\]: must be one of: read, create, write/],
+    [{ account: { operations: ["read"], depth: "global" } }, /dataverse\.access\.account\.depth: must be one of: user, businessUnit, parentChild, organization/],
+    [{ account: { operations: [], depth: "user" } }, /dataverse\.access\.account\.operations: lists no operation/],
+    [{ Account: { operations: ["read"], depth: "user" } }, /dataverse\.access\.Account: is not a valid key here: must be a table logical name/],
+    [{ account: { operations: ["read", "read"], depth: "user" } }, /operations\[1\]: duplicate operation "read"/],
+  ])("refuses %j naming the path", (access, expected) => {
+    const problems = problemsOf((c) => { c.integrations[0].dataverse.access = access; });
+    expect(problems.join("\n")).toMatch(expected);
+  });
+
+  it("needs the application user the role is for", () => {
+    const problems = problemsOf((c) => { c.integrations[0].dataverse = { applicationUser: false, access: { account: { operations: ["read"], depth: "user" } } }; });
+    expect(problems.join("\n")).toMatch(/dataverse\.access: gives the application user a generated role, but dataverse\.applicationUser is false/);
+  });
+});

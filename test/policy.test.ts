@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import {
-  applicationPermissionAllowList, dataverseSystemAdministrator, expiryWarningWindow, noWildcardRedirectUris, redirectUrisHttps, secretLifetime,
+  applicationPermissionAllowList, dataversePrivilegeDepth, dataverseSystemAdministrator, expiryWarningWindow, noWildcardRedirectUris, redirectUrisHttps, secretLifetime,
 } from "../policy/policies";
 
 const GRAPH = "00000003-0000-0000-c000-000000000000";
@@ -65,6 +65,15 @@ describe("policy pack", () => {
     expect(await violations(dataverseSystemAdministrator, type, { securityRoles: ["System Administrator"] }, { allowSystemAdministrator: true })).toEqual([]);
   });
 
+  it("caps the depth of generated role privileges per operation (default: no organization-wide delete, assign, share)", async () => {
+    const type = "pulumi-nodejs:dynamic/dataverse:SecurityRole";
+    const role = (privileges: { name: string; depth: string }[]) => ({ roleName: "r", environmentUrl: "https://x.crm.dynamics.com", privileges });
+    expect(await violations(dataversePrivilegeDepth, type, role([{ name: "prvReadaccount", depth: "Global" }, { name: "prvDeleteaccount", depth: "Local" }]))).toEqual([]);
+    expect(await violations(dataversePrivilegeDepth, type, role([{ name: "prvDeleteaccount", depth: "Global" }])))
+      .toEqual(["delete on account at organization depth exceeds the allowed businessUnit (policy config maxDepth.delete)"]);
+    expect(await violations(dataversePrivilegeDepth, type, role([{ name: "prvWriteaccount", depth: "Global" }]), { maxDepth: { write: "user" } })).toHaveLength(1);
+  });
+
   it("every integration has an expiry warning window", async () => {
     const run = async (props: Record<string, unknown>) => {
       const found: string[] = [];
@@ -84,7 +93,7 @@ describe("policy pack on the example stacks", () => {
     const { evaluateStack } = loadBuilt<typeof import("../scripts/sandbox/evaluate")>("scripts/sandbox/evaluate.js");
     const { listStacks } = loadBuilt<typeof import("../scripts/sandbox/stackFiles")>("scripts/sandbox/stackFiles.js");
     const config = JSON.parse(await import("node:fs").then((fs) => fs.readFileSync(`${__dirname}/../policy/config.example.json`, "utf8")));
-    const policies = [redirectUrisHttps, noWildcardRedirectUris, secretLifetime, applicationPermissionAllowList, dataverseSystemAdministrator];
+    const policies = [redirectUrisHttps, noWildcardRedirectUris, secretLifetime, applicationPermissionAllowList, dataverseSystemAdministrator, dataversePrivilegeDepth];
     const found: string[] = [];
     for (const stack of listStacks()) {
       const plan = await evaluateStack(stack);

@@ -11,6 +11,7 @@ import type * as ChangeTrackingModule from "../components/dataverse/changeTracki
 
 const { applicationUserProvider } = loadBuilt<typeof AppUserModule>("components/dataverse/applicationUser.js");
 const { changeTrackingProvider } = loadBuilt<typeof ChangeTrackingModule>("components/dataverse/changeTracking.js");
+const { securityRoleProvider } = loadBuilt<typeof import("../components/dataverse/securityRole")>("components/dataverse/securityRole.js");
 
 const TOKEN_MARKER = "tok-MARKER-7f3e9a";
 let emulator: Emulator;
@@ -22,6 +23,7 @@ beforeAll(async () => {
   process.env.DATAVERSE_ACCESS_TOKEN = TOKEN_MARKER;
   serialized.user = (await pulumi.runtime.serializeFunction(() => applicationUserProvider)).text;
   serialized.tracking = (await pulumi.runtime.serializeFunction(() => changeTrackingProvider)).text;
+  serialized.role = (await pulumi.runtime.serializeFunction(() => securityRoleProvider)).text;
   delete process.env.DATAVERSE_ACCESS_TOKEN;
   emulator = await startEmulator({ token: TOKEN_MARKER });
   host = await startProviderHost({
@@ -152,5 +154,35 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
     emulator.faults.add({ method: "POST", path: /systemuserroles_association/, times: 1, action: { kind: "status", status: 400, code: "0x80060888", message: "refused" } });
     await expect(host.create(USER_URN, inputs)).rejects.toThrow(/refused/);
     expect([...emulator.data.users.values()].filter((u) => u.applicationid === applicationId)).toEqual([]);
+  });
+
+  it("runs the SecurityRole lifecycle: create, drift found by read, repair, update, delete", async () => {
+    const ROLE_URN = urnFor("pulumi-nodejs:dynamic/dataverse:SecurityRole", "crm-role");
+    const declared = [{ name: "prvReadUser", depth: "Basic" }, { name: "prvReadaccount", depth: "Global" }, { name: "prvWriteaccount", depth: "Local" }];
+    const inputs = (await host.check(ROLE_URN, {}, { __provider: serialized.role, environmentUrl: emulator.url, roleName: "CRM sync crm (test)", privileges: declared })).inputs;
+    const created = await host.create(ROLE_URN, inputs);
+    const held = () => [...emulator.data.rolePrivileges.get(created.id)!].map(([id, d]) => `${emulator.data.privileges.find((p) => p.privilegeid === id)!.name}:${d}`).sort();
+    expect(held()).toEqual(["prvReadAccount:Global", "prvReadUser:Basic", "prvWriteAccount:Local"]);
+
+    // In the portal: a privilege added and one widened.
+    const set = emulator.data.rolePrivileges.get(created.id)!;
+    set.set(emulator.data.privileges.find((p) => p.name === "prvDeleteAccount")!.privilegeid, "Global");
+    set.set(emulator.data.privileges.find((p) => p.name === "prvWriteAccount")!.privilegeid, "Global");
+    const read = await host.read(ROLE_URN, created.id, created.props);
+    expect((await host.diff(ROLE_URN, created.id, read.props, inputs)).changes).toBe(DIFF_SOME);
+    const repaired = await host.update(ROLE_URN, created.id, read.props, inputs);
+    expect(held()).toEqual(["prvReadAccount:Global", "prvReadUser:Basic", "prvWriteAccount:Local"]);
+    const clean = await host.read(ROLE_URN, created.id, repaired);
+    expect((await host.diff(ROLE_URN, created.id, clean.props, inputs)).changes).toBe(DIFF_NONE);
+
+    const narrower = (await host.check(ROLE_URN, inputs, { ...inputs, __provider: serialized.role, privileges: declared.slice(0, 2) })).inputs;
+    await host.update(ROLE_URN, created.id, clean.props, narrower);
+    expect(held()).toEqual(["prvReadAccount:Global", "prvReadUser:Basic"]);
+
+    const user = addApplicationUser(emulator.data, { applicationid: randomUUID(), _businessunitid_value: rootBu(emulator) });
+    user.roles.add(created.id);
+    await host.delete(ROLE_URN, created.id, clean.props);
+    expect(emulator.data.roles.some((r) => r.roleid === created.id)).toBe(false);
+    expect(user.roles.has(created.id)).toBe(false);
   });
 });

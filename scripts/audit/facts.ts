@@ -2,6 +2,7 @@ import { DYNAMICS_CRM, MICROSOFT_GRAPH } from "../../components/entra/permission
 import { permissionById, permissionLabel } from "../../components/entra/permissions";
 import { owningIntegration, TYPES } from "../../components/resourceTypes";
 import type { ResourceChange, ResourceState } from "./readState";
+import { parsePrivilegeName, type HeldPrivilege } from "../../components/dataverse/securityRolePlan";
 
 export interface PermissionFact { label: string; kind: string; consented: boolean }
 export interface IntegrationFacts {
@@ -10,6 +11,8 @@ export interface IntegrationFacts {
   permissions: PermissionFact[];
   redirectUris: { platform: string; uri: string }[];
   appUser?: { environmentUrl: string; businessUnit: string; roles: string[] };
+  /** The generated least-privilege role: its name and exactly the privileges it is declared with. */
+  role?: { name: string; environmentUrl: string; privileges: HeldPrivilege[] };
   tables: string[];
   /** Client secrets: `slot` is the resource suffix (a rotation number, or a/b for stacks of earlier versions). */
   secrets: { slot: string; rotation: string; endDate: string; active?: boolean; heldByVendor?: boolean }[];
@@ -69,6 +72,10 @@ export function integrationFacts(resources: ResourceChange[], name: string, pick
       roles: (user.inputs.securityRoles as string[]) ?? [],
     };
   }
+  const role = of(TYPES.securityRole)[0]?.s;
+  if (role) {
+    facts.role = { name: String(role.inputs.roleName), environmentUrl: String(role.inputs.environmentUrl), privileges: (role.inputs.privileges as HeldPrivilege[]) ?? [] };
+  }
   facts.tables = of(TYPES.changeTracking).flatMap((x) => (x.s!.inputs.entities as string[]) ?? []);
   const stack = resources.find((r) => r.type === TYPES.stack);
   const generic = (pick(stack ?? ({} as ResourceChange))?.outputs?.integrations as Record<string, { generic?: { activeSecretSlot?: string } }> | undefined)?.[name]?.generic;
@@ -100,7 +107,18 @@ export function privileges(f: IntegrationFacts): Privilege[] {
     if (p.consented) out.push({ rank: p.kind === "application" ? 0 : 1, text: `admin consent, ${p.kind} permission ${p.label}` });
     else out.push({ rank: 3, text: `${p.kind} permission ${p.label} (declared, no consent)` });
   }
-  for (const role of f.appUser?.roles ?? []) out.push({ rank: 2, text: `Dataverse security role "${role}" in ${f.appUser!.environmentUrl}` });
+  for (const role of f.appUser?.roles ?? []) {
+    // A generated role is listed by its privileges below, not by an id.
+    if (f.role && /^[0-9a-f-]{36}$/i.test(role)) continue;
+    out.push({ rank: 2, text: `Dataverse security role "${role}" in ${f.appUser!.environmentUrl}` });
+  }
+  const DEPTH_RANK: Record<string, number> = { Global: 0, Deep: 0.1, Local: 0.2, Basic: 0.3 };
+  const DEPTH_WORD: Record<string, string> = { Global: "organization", Deep: "parent: child business units", Local: "business unit", Basic: "user" };
+  for (const p of f.role?.privileges ?? []) {
+    const parsed = parsePrivilegeName(p.name);
+    const what = parsed ? `${parsed.operation} ${parsed.table}` : `${p.name} (base)`;
+    out.push({ rank: 2 + DEPTH_RANK[p.depth], text: `Dataverse privilege ${what} at ${DEPTH_WORD[p.depth]} depth (role "${f.role!.name}")` });
+  }
   for (const r of f.redirectUris) out.push({ rank: 4, text: `redirect URI (${r.platform}) ${r.uri}` });
   for (const t of f.tables) out.push({ rank: 5, text: `change tracking on ${t}` });
   for (const s of f.secrets) {
