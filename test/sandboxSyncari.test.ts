@@ -1,0 +1,16 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+
+describe("npm start -- --stack syncari", () => {
+  it("creates the generated role for real against the emulator, assigns it, and the rerun writes nothing", () => {
+    const run = spawnSync(process.execPath, [path.resolve(__dirname, "../dist/scripts/plan.js"), "--stack", "syncari"], { encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    const role = /\+ dataverse:SecurityRole "syncari-role": role "CRM sync syncari \(syncari\)" ([0-9a-f-]{36}) with (\d+) privileges/.exec(run.stdout);
+    expect(role).not.toBeNull();
+    expect(Number(role![2])).toBe(18);
+    expect(run.stdout).toMatch(new RegExp(`dataverse:ApplicationUser "syncari-app-user": application user \\S+ \\(created\\) .* roles: ${role![1]}`));
+    expect(run.stdout).toMatch(/Second run of the same stack: no changes \(\d+ requests, 0 writes\)/);
+    expect(run.stdout).toMatch(/organization: \(base\) \(prvReadOrganization\); account \(read, create, write, append, appendTo\)/);
+  }, 60_000);
+});
