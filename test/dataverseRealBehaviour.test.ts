@@ -189,16 +189,35 @@ describe("publishing", () => {
       .rejects.toThrow(/PublishXml of new_table003 in .* did not finish: another publish kept running\. Change tracking is on/);
   });
 
-  it("two ChangeTracking resources of one environment never publish at the same time", async () => {
+  it("ChangeTracking resources of one environment that run together share one wave: one publish for all their tables", async () => {
     emulator.faults.publishMs = 150;
     await Promise.all([
       tracking.create!({ environmentUrl: emulator.url, entities: [table(4), table(5)] }),
-      tracking.create!({ environmentUrl: emulator.url, entities: [table(6)] }),
+      tracking.create!({ environmentUrl: emulator.url, entities: [table(6), table(5)] }),
     ]);
     const publishes = emulator.log.filter((r) => r.path === "/PublishXml");
+    expect(publishes).toHaveLength(1);
+    expect((publishes[0].body as { ParameterXml: string }).ParameterXml).toBe(`<importexportxml><entities><entity>${table(4)}</entity><entity>${table(5)}</entity><entity>${table(6)}</entity></entities></importexportxml>`);
+    expect(emulator.log.filter((r) => r.method === "PUT")).toHaveLength(3);
+  });
+
+  it("a resource arriving while a wave publishes joins the next wave, which publishes only after", async () => {
+    emulator.faults.publishMs = 200;
+    const first = tracking.create!({ environmentUrl: emulator.url, entities: [table(7)] });
+    await new Promise((r) => setTimeout(r, 120)); // the first wave is publishing now
+    await Promise.all([first, tracking.create!({ environmentUrl: emulator.url, entities: [table(8)] })]);
+    const publishes = emulator.log.filter((r) => r.path === "/PublishXml").sort((a, b) => a.startedAt - b.startedAt);
     expect(publishes.map((r) => r.status)).toEqual([204, 204]);
-    const [a, b] = publishes.sort((x, y) => x.startedAt - y.startedAt);
-    expect(b.startedAt).toBeGreaterThanOrEqual(a.endedAt - 1);
+    expect(publishes[1].startedAt).toBeGreaterThanOrEqual(publishes[0].endedAt - 1);
+  });
+
+  it("one resource's missing table fails that resource, not the others in its wave", async () => {
+    const results = await Promise.allSettled([
+      tracking.create!({ environmentUrl: emulator.url, entities: [table(9)] }),
+      tracking.create!({ environmentUrl: emulator.url, entities: ["nosuchtable"] }),
+    ]);
+    expect(results[0].status).toBe("fulfilled");
+    expect(results[1]).toMatchObject({ status: "rejected", reason: { message: expect.stringMatching(/no such table: nosuchtable/) } });
   });
 
   it("recognizes the 'another publish running' answer loosely (its exact wording is unconfirmed)", () => {
@@ -213,7 +232,7 @@ describe("$batch and metadata writes", () => {
 
   it("each PUT part refused on its own: every table still ends tracked, one extra request per refused table", async () => {
     emulator.faults.metadataInBatch = "refusedPerPart";
-    const names = [table(7), table(8), table(9)];
+    const names = [table(10), table(11), table(12)];
     await tracking.create!({ environmentUrl: emulator.url, entities: names });
     expect(names.map((n) => emulator.data.entities.get(n)!.ChangeTrackingEnabled)).toEqual([true, true, true]);
     const trips = roundTrips(emulator.log).map((r) => `${r.method} ${r.path}`);
@@ -224,7 +243,7 @@ describe("$batch and metadata writes", () => {
 
   it("the whole batch refused: one request per table, every table tracked", async () => {
     emulator.faults.metadataInBatch = "refusedWhole";
-    const names = [table(10), table(11)];
+    const names = ["opportunity", "incident"];
     await tracking.create!({ environmentUrl: emulator.url, entities: names });
     expect(names.map((n) => emulator.data.entities.get(n)!.ChangeTrackingEnabled)).toEqual([true, true]);
   });

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-  addRole, businessUnits, createUser, findRoles, getUser, isLive, purgeUser, removeRole,
-  roleNames, updateUser, usersByApplicationId, type SystemUserRow,
+  addRole, businessUnits, createUser, getUser, isLive, purgeUser, removeRole,
+  rolesOfBusinessUnit, updateUser, usersByApplicationId, type SystemUserRow,
 } from "./applicationUserApi";
 import { isDataverseError } from "./errors";
 import {
@@ -13,13 +13,17 @@ import { looksLikeReplicationLag, replicationDelayMs, sleep } from "./replicatio
 
 const roleIdsOf = (user: SystemUserRow) => (user.systemuserroles_association ?? []).map((r) => r.roleid);
 
+/**
+ * Resolves role names and template ids against the unit's roles, read once per environment and unit in this
+ * provider process; a reference not found reads them again (a role created since), then fails with the closest names.
+ */
 async function resolveInBusinessUnit(client: DataverseClient, businessUnitId: string, refs: string[]): Promise<string[]> {
-  const rows = await findRoles(client, businessUnitId, refs);
+  if (refs.length === 0) return [];
   try {
-    return resolveRoles(refs, rows, businessUnitId);
+    return resolveRoles(refs, await rolesOfBusinessUnit(client, businessUnitId), businessUnitId);
   } catch {
-    // Only on failure: list the unit's roles so the error can suggest the closest names.
-    return resolveRoles(refs, rows, businessUnitId, await roleNames(client, businessUnitId));
+    const rows = await rolesOfBusinessUnit(client, businessUnitId, true);
+    return resolveRoles(refs, rows, businessUnitId, rows.map((r) => r.name));
   }
 }
 

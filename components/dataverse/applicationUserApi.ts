@@ -40,6 +40,37 @@ const ONLY_IF_EXISTS = { "If-Match": "*" };
  * once, naming it, instead of surfacing later as a role-resolution or create error.
  */
 export async function businessUnits(client: DataverseClient, wanted?: string): Promise<{ root: string }> {
+  // Cached per environment in the provider process: every application user of a `pulumi up` asks the same.
+  const cache = environmentCache(client.environmentUrl);
+  if (cache.root && (!wanted || cache.businessUnits.has(wanted.toLowerCase()))) return { root: await cache.root };
+  const lookup = lookupBusinessUnits(client, wanted);
+  if (!wanted) cache.root = lookup.then((r) => r.root);
+  const { root } = await lookup.catch((err) => { if (!wanted) cache.root = undefined; throw err; });
+  cache.root ??= Promise.resolve(root);
+  if (wanted) cache.businessUnits.add(wanted.toLowerCase());
+  return { root };
+}
+
+interface EnvironmentCache {
+  root?: Promise<string>;
+  /** Business units seen to exist. */
+  businessUnits: Set<string>;
+  /** Role rows per business unit, single flight; refreshed when a reference is not found (a role created meanwhile). */
+  roles: Map<string, Promise<RoleRow[]>>;
+}
+
+/** Per environment, in this provider process (on globalThis: deserialized providers share nothing else). */
+export function environmentCache(environmentUrl: string): EnvironmentCache {
+  const all = ((globalThis as Record<string, unknown>).__crmSyncEnvironmentCache ??= new Map()) as Map<string, EnvironmentCache>;
+  let cache = all.get(environmentUrl);
+  if (!cache) {
+    cache = { businessUnits: new Set(), roles: new Map() };
+    all.set(environmentUrl, cache);
+  }
+  return cache;
+}
+
+async function lookupBusinessUnits(client: DataverseClient, wanted?: string): Promise<{ root: string }> {
   const rows = await client.getAll<{ businessunitid: string; _parentbusinessunitid_value: string | null }>(withQuery("/businessunits", {
     $select: "businessunitid,name,_parentbusinessunitid_value",
     $filter: wanted ? `_parentbusinessunitid_value eq null or businessunitid eq ${wanted}` : "_parentbusinessunitid_value eq null",
@@ -128,6 +159,21 @@ export async function purgeUser(client: DataverseClient, systemUserId: string): 
     if (isNotFound(err)) return "already gone";
     throw err;
   }
+}
+
+/**
+ * The roles of a business unit, one query per environment and unit in this provider process (single flight);
+ * `fresh` reads them again (a role created since, such as a generated one).
+ */
+export async function rolesOfBusinessUnit(client: DataverseClient, businessUnitId: string, fresh = false): Promise<RoleRow[]> {
+  const cache = environmentCache(client.environmentUrl).roles;
+  const key = businessUnitId.toLowerCase();
+  if (fresh || !cache.has(key)) {
+    const query = client.getAll<RoleRow>(withQuery("/roles", { $select: ROLE_SELECT, $filter: `_businessunitid_value eq ${businessUnitId}` }));
+    cache.set(key, query);
+    query.catch(() => cache.delete(key));
+  }
+  return cache.get(key)!;
 }
 
 /** All roles of one business unit matching any of the names or template ids, in one query. */

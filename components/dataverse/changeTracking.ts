@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { getDefinitions, publishTables, putAllWithChangeTracking, trackingStates } from "./changeTrackingApi";
-import { checkChangeTracking, classifyTables, diffChangeTracking, type ChangeTrackingInputs, type ChangeTrackingState } from "./changeTrackingPlan";
+import { trackingStates } from "./changeTrackingApi";
+import { checkChangeTracking, diffChangeTracking, type ChangeTrackingInputs, type ChangeTrackingState } from "./changeTrackingPlan";
+import { enableInWave } from "./changeTrackingWave";
 import { DataverseClient, type ProviderOptions } from "./client";
 
 const IRREVERSIBLE = "Dataverse cannot turn change tracking off";
@@ -12,15 +13,11 @@ export function makeChangeTrackingProvider(options: ProviderOptions = {}): pulum
 
   /**
    * One filtered GET; for the tables still off, one $batch reading their full definitions and one writing them back
-   * with change tracking on; then ONE PublishXml. Four round trips for any number of tables; none written when all are on.
+   * with change tracking on; then ONE PublishXml. Four round trips for any number of tables; none written when all
+   * are on. Resources of one environment that run at the same time share these (see enableInWave).
    */
   async function enable(inputs: ChangeTrackingInputs, retained: string[]): Promise<ChangeTrackingState> {
-    const client = clientFor(inputs.environmentUrl);
-    const { toEnable } = classifyTables(inputs.entities, await trackingStates(client, inputs.entities));
-    if (toEnable.length) {
-      await putAllWithChangeTracking(client, toEnable, await getDefinitions(client, toEnable));
-      await publishTables(client, toEnable, log);
-    }
+    await enableInWave(clientFor(inputs.environmentUrl), inputs.entities, log);
     return { ...inputs, enabledEntities: [...inputs.entities], retainedEntities: retained };
   }
 

@@ -157,12 +157,15 @@ export class DataverseClient {
       { maxAttempts: this.settings.maxAttempts - 1, backoff: new DelegateBackoff(() => nextDelay) },
     );
     return policy
-      .execute(() => this.cap.execute(() => { attempts += 1; return this.send<T>(method, path, body, headers, options.timeoutMs); }))
+      // The token is fetched before a concurrency slot is taken: a slow token source must not hold request slots.
+      .execute(async () => {
+        const token = await this.tokenSource();
+        return this.cap.execute(() => { attempts += 1; return this.send<T>(token, method, path, body, headers, options.timeoutMs); });
+      })
       .catch((err) => { throw isDataverseError(err) && attempts > 1 ? err.withAttempts(attempts) : err; });
   }
 
-  private async send<T>(method: Method, path: string, body: unknown, headers: Record<string, string> = {}, timeoutMs?: number): Promise<DataverseResponse<T>> {
-    const token = await this.tokenSource();
+  private async send<T>(token: string, method: Method, path: string, body: unknown, headers: Record<string, string> = {}, timeoutMs?: number): Promise<DataverseResponse<T>> {
     let res: AxiosResponse;
     try {
       res = await this.http.request({

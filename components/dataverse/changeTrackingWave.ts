@@ -1,0 +1,78 @@
+import { getDefinitions, publishTables, putAllWithChangeTracking, trackingStates } from "./changeTrackingApi";
+import { classifyTables } from "./changeTrackingPlan";
+import type { DataverseClient } from "./client";
+
+interface Member {
+  tables: string[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface Wave {
+  members: Member[];
+}
+
+interface Coordinator {
+  /** The wave still gathering members (it starts when the one before it has finished). */
+  next?: Wave;
+  /** The wave being worked on. */
+  running: Promise<void>;
+}
+
+/** How long a wave waits for other resources of the same `pulumi up` to join before it starts. */
+const GATHER_MS = 25;
+
+const coordinators = () => ((globalThis as Record<string, unknown>).__crmSyncChangeTrackingWaves ??= new Map()) as Map<string, Coordinator>;
+
+/**
+ * Turns change tracking on for `tables`, together with every other ChangeTracking resource of the same environment
+ * in this provider process: the resources that arrive together form one wave, and the wave reads each table's
+ * state once, reads and writes each table that is off once, and publishes once. A resource arriving while a wave
+ * runs joins the next one. Each resource gets its own outcome: a table of one resource that does not exist fails
+ * that resource, not the others. (Module state is not shared between deserialized providers; globalThis is.)
+ */
+export function enableInWave(client: DataverseClient, tables: string[], log: (line: string) => void): Promise<void> {
+  const all = coordinators();
+  const key = client.environmentUrl;
+  const coordinator = all.get(key) ?? { running: Promise.resolve() };
+  all.set(key, coordinator);
+  return new Promise<void>((resolve, reject) => {
+    if (!coordinator.next) {
+      const wave: Wave = { members: [] };
+      coordinator.next = wave;
+      coordinator.running = coordinator.running
+        .then(() => new Promise((r) => setTimeout(r, GATHER_MS)))
+        .then(() => {
+          if (coordinator.next === wave) coordinator.next = undefined;
+          return runWave(client, wave, log);
+        });
+    }
+    coordinator.next.members.push({ tables, resolve, reject });
+  });
+}
+
+async function runWave(client: DataverseClient, wave: Wave, log: (line: string) => void): Promise<void> {
+  const union = [...new Set(wave.members.flatMap((m) => m.tables))];
+  try {
+    const rows = await trackingStates(client, union);
+    const toEnable = new Set<string>();
+    const ready: Member[] = [];
+    for (const member of wave.members) {
+      try {
+        classifyTables(member.tables, rows).toEnable.forEach((t) => toEnable.add(t));
+        ready.push(member);
+      } catch (err) {
+        member.reject(err);
+      }
+    }
+    const tables = [...toEnable];
+    if (tables.length) {
+      if (wave.members.length > 1) log(`change tracking in ${client.environmentUrl}: ${wave.members.length} resources in one wave, ${tables.length} tables to enable`);
+      await putAllWithChangeTracking(client, tables, await getDefinitions(client, tables));
+      await publishTables(client, tables, log);
+    }
+    ready.forEach((m) => m.resolve());
+  } catch (err) {
+    wave.members.forEach((m) => m.reject(err));
+  }
+}
