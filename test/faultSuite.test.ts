@@ -69,7 +69,7 @@ describe("fault suite, through the dynamic-provider host", () => {
     const bu = emulator.log.filter((r) => r.path === "/businessunits");
     expect(bu[0].status).toBe(429);
     expect(bu[1].startedAt - bu[0].endedAt).toBeGreaterThanOrEqual(1000);
-    expect(h.stderr()).toMatch(/retry 1 of 5/);
+    expect(await h.waitForStderr(/retry 1 of 5/)).toMatch(/retry 1 of 5/);
   });
 
   it("a create whose answer never arrives still ends with exactly one application user", async () => {

@@ -102,7 +102,7 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
     expect(emulator.log.slice(before).every((r) => r.method === "GET")).toBe(true);
     await host.delete(TRACKING_URN, created.id, read.props);
     expect(emulator.data.entities.get("account")!.ChangeTrackingEnabled).toBe(true);
-    expect(host.stderr()).toMatch(/cannot turn change tracking off/);
+    expect(await host.waitForStderr(/cannot turn change tracking off/)).toMatch(/cannot turn change tracking off/);
   });
 
   it("surfaces Dataverse errors through gRPC without the token", async () => {

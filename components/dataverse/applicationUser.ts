@@ -56,11 +56,11 @@ async function createWithReplicationRetry(client: DataverseClient, applicationId
         continue;
       }
       if (!looksLikeReplicationLag(err, applicationId)) throw err;
-      const delay = replicationDelayMs(attempt);
+      const delay = replicationDelayMs(attempt, client.settings.retryBaseMs);
       if (Date.now() + delay > deadline) {
         throw new Error(`the application user for ${applicationId} could not be created within ${Math.round(waitMs / 1000)} s: the app's service principal has not reached ${client.environmentUrl} yet (raise DATAVERSE_REPLICATION_WAIT_MS to wait longer). Last answer: ${(err as Error).message}`);
       }
-      log(`service principal of ${applicationId} not in ${client.environmentUrl} yet; retrying in ${Math.round(delay / 1000)} s (attempt ${attempt})`);
+      log(`service principal of ${applicationId} not in ${client.environmentUrl} yet; retrying in ${delay < 1000 ? `${delay} ms` : `${Math.round(delay / 1000)} s`} (attempt ${attempt})`);
       await sleep(delay);
     }
   }

@@ -14,9 +14,9 @@ export function looksLikeReplicationLag(err: unknown, applicationId: string): bo
   return text.includes(applicationId.toLowerCase()) || /application.*(not (be )?found|does not exist|not registered)/.test(text);
 }
 
-/** Waits between replication checks: 2 s doubling to 30 s. */
-export function replicationDelayMs(attempt: number): number {
-  return Math.min(30_000, 2_000 * 2 ** (attempt - 1));
+/** Waits between replication checks: 4 x DATAVERSE_RETRY_BASE_MS (2 s by default) doubling, at most 30 s. */
+export function replicationDelayMs(attempt: number, retryBaseMs = 500): number {
+  return Math.min(30_000, retryBaseMs * 4 * 2 ** (attempt - 1));
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

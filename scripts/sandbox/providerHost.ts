@@ -15,6 +15,8 @@ export interface ProviderHost {
   process: ChildProcess;
   /** Everything the host wrote to stderr (the provider's log lines). */
   stderr: () => string;
+  /** Waits (up to `ms`) until stderr matches: log lines arrive on their own pipe, after the call that wrote them returned. */
+  waitForStderr(pattern: RegExp, ms?: number): Promise<string>;
   check(urn: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }>;
   diff(urn: string, id: string, olds: Props, news: Props): Promise<{ changes: number; replaces: string[] }>;
   create(urn: string, props: Props): Promise<{ id: string; props: Props }>;
@@ -57,6 +59,11 @@ export async function startProviderHost(env: Record<string, string>, cwd = proce
   return {
     process: child,
     stderr: () => stderr,
+    async waitForStderr(pattern, ms = 5_000) {
+      const deadline = Date.now() + ms;
+      while (!pattern.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      return stderr;
+    },
     async check(urn, olds, news) {
       const req = new provproto.CheckRequest();
       req.setUrn(urn); req.setOlds(struct(olds)); req.setNews(struct(news));
