@@ -22,11 +22,17 @@ export const TYPES = {
 export const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic/";
 
 /**
- * The integration a resource belongs to: our components name every resource `<integration>` or
- * `<integration>-...`; the longest matching name wins (integration `crm` vs `crm-eu`).
+ * The integration a resource belongs to: our components name every resource `<integration>` or `<integration>-...`,
+ * and the longest matching name wins (integration `crm` vs `crm-eu`). Built once for many resources: each name is matched against its own dash-separated prefixes (longest
+ * first) in a set of integration names, so grouping N resources of M integrations costs O(N), not O(N x M).
  */
-export function owningIntegration(resourceName: string, integrationNames: string[]): string | undefined {
-  return integrationNames
-    .filter((n) => resourceName === n || resourceName.startsWith(`${n}-`))
-    .sort((a, b) => b.length - a.length)[0];
+export function integrationIndex(integrationNames: string[]): (resourceName: string) => string | undefined {
+  const names = new Set(integrationNames);
+  return (resourceName) => {
+    for (let end = resourceName.length; end > 0; end = resourceName.lastIndexOf("-", end - 1)) {
+      const prefix = resourceName.slice(0, end);
+      if (names.has(prefix)) return prefix;
+    }
+    return undefined;
+  };
 }

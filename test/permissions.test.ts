@@ -97,3 +97,11 @@ describe("secret expiry", () => {
     expect(addMonthsUtc(new Date("2027-08-31T00:00:00Z"), 6).toISOString()).toBe("2028-02-29T00:00:00.000Z");
   });
 });
+
+describe("resource ownership", () => {
+  it("finds the longest integration name a resource name starts with, in one lookup per resource", async () => {
+    const { integrationIndex } = await import("../components/resourceTypes");
+    const owner = integrationIndex(["crm", "crm-eu", "sync"]);
+    expect(["crm-app", "crm-eu-app", "crm-eu", "sync-secret-1-created", "crmx-app", "other"].map(owner)).toEqual(["crm", "crm-eu", "crm-eu", "sync", undefined, undefined]);
+  });
+});

@@ -1,6 +1,6 @@
 import { DYNAMICS_CRM, MICROSOFT_GRAPH } from "../../components/entra/permissionCatalog";
 import { permissionById, permissionLabel } from "../../components/entra/permissions";
-import { owningIntegration, TYPES } from "../../components/resourceTypes";
+import { integrationIndex, TYPES } from "../../components/resourceTypes";
 import type { ResourceChange, ResourceState } from "./readState";
 import { parsePrivilegeName, type HeldPrivilege } from "../../components/dataverse/securityRolePlan";
 
@@ -30,13 +30,35 @@ export function integrationNames(resources: ResourceChange[]): string[] {
   return resources.filter((r) => r.type === TYPES.integration).map((r) => r.name);
 }
 
-function ownedBy(resources: ResourceChange[], name: string, all: string[]): ResourceChange[] {
-  return resources.filter((r) => r.custom && owningIntegration(r.name, all) === name);
+interface Grouped { owned: Map<string, ResourceChange[]>; apps: Map<string, ResourceChange>; stack?: ResourceChange }
+const groupedCache = new WeakMap<ResourceChange[], Grouped>();
+
+/** Resources by owning integration, integration components by name, and the stack, computed once per input in O(N). */
+function grouped(resources: ResourceChange[]): Grouped {
+  let g = groupedCache.get(resources);
+  if (g) return g;
+  const owner = integrationIndex(integrationNames(resources));
+  g = { owned: new Map(), apps: new Map() };
+  for (const r of resources) {
+    if (r.type === TYPES.stack) g.stack = r;
+    if (r.type === TYPES.integrationApp) g.apps.set(r.name, r);
+    const o = r.custom ? owner(r.name) : undefined;
+    if (o === undefined) continue;
+    const list = g.owned.get(o);
+    if (list) list.push(r);
+    else g.owned.set(o, [r]);
+  }
+  groupedCache.set(resources, g);
+  return g;
+}
+
+function ownedBy(resources: ResourceChange[], name: string): ResourceChange[] {
+  return grouped(resources).owned.get(name) ?? [];
 }
 
 /** What one integration grants, read from the old or the new state of its resources. */
 export function integrationFacts(resources: ResourceChange[], name: string, pick: Pick): IntegrationFacts {
-  const mine = ownedBy(resources, name, integrationNames(resources)).map((r) => ({ r, s: pick(r) })).filter((x) => x.s);
+  const mine = ownedBy(resources, name).map((r) => ({ r, s: pick(r) })).filter((x) => x.s);
   const of = (type: string) => mine.filter((x) => x.r.type === type);
   const facts: IntegrationFacts = { name, permissions: [], redirectUris: [], tables: [], secrets: [] };
   const consentedRoles = new Set(of(TYPES.appRoleAssignment).map((x) => String(x.s!.inputs.appRoleId)));
@@ -77,9 +99,9 @@ export function integrationFacts(resources: ResourceChange[], name: string, pick
     facts.role = { name: String(role.inputs.roleName), environmentUrl: String(role.inputs.environmentUrl), privileges: (role.inputs.privileges as HeldPrivilege[]) ?? [] };
   }
   facts.tables = of(TYPES.changeTracking).flatMap((x) => (x.s!.inputs.entities as string[]) ?? []);
-  const stack = resources.find((r) => r.type === TYPES.stack);
+  const stack = grouped(resources).stack;
   const generic = (pick(stack ?? ({} as ResourceChange))?.outputs?.integrations as Record<string, { generic?: { activeSecretSlot?: string } }> | undefined)?.[name]?.generic;
-  const component = resources.find((r) => r.type === TYPES.integrationApp && r.name === name);
+  const component = grouped(resources).apps.get(name);
   const appInputs = component && pick(component)?.inputs;
   if (appInputs && typeof appInputs.heldRotation === "number" && typeof appInputs.heldEndsAt === "string") {
     facts.held = { rotation: appInputs.heldRotation, endsAt: appInputs.heldEndsAt, warningDays: Number(appInputs.expiryWarningDays ?? 30) };

@@ -1,5 +1,5 @@
 import { permissionById, permissionLabel } from "../../components/entra/permissions";
-import { owningIntegration, TYPES } from "../../components/resourceTypes";
+import { integrationIndex, TYPES } from "../../components/resourceTypes";
 import { PROFILES } from "../../components/sync/profiles";
 import { privilegesByDepth, type HeldPrivilege } from "../../components/dataverse/securityRolePlan";
 import type { PlannedResource } from "./mockCloud";
@@ -140,11 +140,16 @@ function byReadingOrder(a: PlannedResource, b: PlannedResource): number {
 
 /** Cloud resources grouped under the integration whose name prefixes theirs, in reading order. */
 export function groupByIntegration(resources: PlannedResource[]): { integration?: string; resources: PlannedResource[] }[] {
-  const custom = resources.filter((r) => !r.component);
   const names = resources.filter((r) => r.type === TYPES.integration).map((r) => r.name);
-  const owner = (r: PlannedResource) => owningIntegration(r.name, names);
-  const groups = names.map((integration) => ({ integration, resources: custom.filter((r) => owner(r) === integration).sort(byReadingOrder) }));
-  const rest = custom.filter((r) => owner(r) === undefined);
+  const owner = integrationIndex(names);
+  const byOwner = new Map<string | undefined, PlannedResource[]>(names.map((n) => [n, []]));
+  const rest: PlannedResource[] = [];
+  for (const r of resources) {
+    if (r.component) continue;
+    const o = owner(r.name);
+    (o === undefined ? rest : byOwner.get(o)!).push(r);
+  }
+  const groups = names.map((integration) => ({ integration, resources: byOwner.get(integration)!.sort(byReadingOrder) }));
   return rest.length ? [...groups, { resources: rest }] : groups;
 }
 
