@@ -13,6 +13,16 @@ export interface KeyVaultDeliveryArgs {
   settingsJson: pulumi.Output<string>;
 }
 
+/** The part of `@pulumi/azure-native/keyvault` this component uses (its Secret resource). */
+interface KeyVaultModule {
+  Secret: new (name: string, args: {
+    resourceGroupName: pulumi.Input<string>;
+    vaultName: pulumi.Input<string>;
+    secretName: pulumi.Input<string>;
+    properties: pulumi.Input<{ value: pulumi.Input<string>; contentType: pulumi.Input<string>; attributes: pulumi.Input<{ enabled: boolean; expires: pulumi.Input<number> }> }>;
+  }, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource & { properties: pulumi.Output<{ secretUri: string }> };
+}
+
 /** Seconds since the epoch, as Key Vault's `expires` attribute wants. */
 export const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
@@ -26,8 +36,9 @@ export class KeyVaultDelivery extends pulumi.ComponentResource {
 
   constructor(name: string, args: KeyVaultDeliveryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("crm-sync:sync:KeyVaultDelivery", name, {}, opts);
-    // Loaded only when a vault is configured: the Key Vault submodule alone, not the ~136 MB package.
-    const keyvault: typeof import("@pulumi/azure-native/keyvault") = require("@pulumi/azure-native/keyvault");
+    // Loaded only when a vault is configured: the Key Vault submodule alone, not the ~136 MB package. Typed by the
+    // small local interface below: `typeof import(...)` would pull azure-native's 17 MB of declarations into every build.
+    const keyvault: KeyVaultModule = require("@pulumi/azure-native/keyvault");
     const expires = args.secretExpiresAt.apply(epochSeconds);
     const common = { resourceGroupName: args.resourceGroupName, vaultName: args.vaultName };
     const clientSecret = new keyvault.Secret(`${name}-client-secret`, {
