@@ -55,55 +55,67 @@ export interface DynamicOutcome {
 
 export interface DataverseRun {
   created: DynamicOutcome[];
-  first: { requests: number; writes: number };
-  second: { requests: number; writes: number; changed: string[] };
+  first: RunCounts;
+  second: RunCounts & { changed: string[] };
   /** What the provider host wrote to stderr (the providers' log lines). */
   hostLog: string;
 }
 
-const counts = (emulators: Emulator[], from: number[]) => {
-  const fresh = emulators.flatMap((e, i) => e.log.slice(from[i]));
-  return { requests: roundTrips(fresh).length, writes: fresh.filter(isWrite).length };
+export interface RunCounts { requests: number; writes: number; publishes: number }
+
+const counts = (emulators: Emulator[], from: { log: number; publishes: number }[]): RunCounts => {
+  const fresh = emulators.flatMap((e, i) => e.log.slice(from[i].log));
+  return {
+    requests: roundTrips(fresh).length,
+    writes: fresh.filter(isWrite).length,
+    publishes: emulators.reduce((n, e, i) => n + e.data.publishes - from[i].publishes, 0),
+  };
 };
 
 /**
  * Executes the stack's Dataverse dynamic resources for real: their serialized providers run in the SDK's
- * dynamic-provider host (as under `pulumi up`), against the emulators. Then runs them again the way a second
- * `pulumi up` would (read, check, diff) and reports whether anything would change.
+ * dynamic-provider host (as under `pulumi up`), against the emulators, all at once as the engine runs independent
+ * resources (its parallelism is unbounded by default), waiting only where one resource needs another's output (an
+ * application user needs its generated role's id). Then runs them again the way a second `pulumi up` would (read,
+ * check, diff) and reports whether anything would change.
  */
 export async function runDataverseResources(resources: PlannedResource[], env: SandboxEnvironments, log: (line: string) => void = () => {}): Promise<DataverseRun> {
   const dynamic = [...dynamicResources(resources)];
   const emulators = [...env.emulators.values()];
-  const marks = () => emulators.map((e) => e.log.length);
+  const marks = () => emulators.map((e) => ({ log: e.log.length, publishes: e.data.publishes }));
   const host = await startProviderHost({ DATAVERSE_ACCESS_TOKEN: env.token, DATAVERSE_REPLICATION_WAIT_MS: "60000" });
   try {
     const start1 = marks();
-    const created: DynamicOutcome[] = [];
+    const created: DynamicOutcome[] = new Array(dynamic.length);
     // Placeholder ids the mock runtime gave (a generated role's id) become the real ones as resources are created.
     const realIds = new Map<string, string>();
     const withRealIds = (value: unknown): unknown => (typeof value === "string" ? realIds.get(value) ?? value
       : Array.isArray(value) ? value.map(withRealIds)
         : value && typeof value === "object" ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withRealIds(v)])) : value);
-    for (const [i, r] of dynamic.entries()) {
+    const createOne = async (i: number) => {
+      const r = { ...dynamic[i], inputs: withRealIds(dynamic[i].inputs) as Record<string, unknown> };
+      dynamic[i] = r;
       const urn = urnFor(r.type, r.name);
       log(`creating ${r.type.slice(DYNAMIC_PREFIX.length)} "${r.name}" ...`);
-      dynamic[i] = { ...r, inputs: withRealIds(r.inputs) as Record<string, unknown> };
-      const { inputs, failures } = await host.check(urn, {}, dynamic[i].inputs);
+      const { inputs, failures } = await host.check(urn, {}, r.inputs);
       if (failures.length) throw new Error(`${r.name}: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
       const result = await host.create(urn, inputs);
       if (r.type === TYPES.securityRole) realIds.set(fakeGuid(`securityrole:${r.name}`), result.id);
-      created.push({ type: r.type, name: r.name, id: result.id, outs: result.props });
-    }
+      created[i] = { type: r.type, name: r.name, id: result.id, outs: result.props };
+    };
+    const indexes = dynamic.map((_, i) => i);
+    const isRole = (i: number) => dynamic[i].type === TYPES.securityRole;
+    await Promise.all(indexes.filter(isRole).map(createOne));
+    await Promise.all(indexes.filter((i) => !isRole(i)).map(createOne));
     const first = counts(emulators, start1);
     const start2 = marks();
-    const changed: string[] = [];
-    for (const [i, r] of dynamic.entries()) {
+    const changed = (await Promise.all(dynamic.map(async (r, i) => {
       const urn = urnFor(r.type, r.name);
       const read = await host.read(urn, created[i].id, created[i].outs);
       const { inputs } = await host.check(urn, read.props, r.inputs);
       const diff = await host.diff(urn, created[i].id, read.props, inputs);
-      if (diff.changes !== DIFF_NONE) changed.push(r.name);
-    }
+      return diff.changes !== DIFF_NONE ? r.name : undefined;
+    }))).filter((n): n is string => n !== undefined);
     return { created, first, second: { ...counts(emulators, start2), changed }, hostLog: host.stderr() };
   } finally {
     await host.close();

@@ -14,7 +14,7 @@ export function renderDataverseRun(run: DataverseRun): string {
     lines.push(`  + ${shortType(r.type)} "${r.name}": ${what}`);
   }
   if (!run.created.length) lines.push("  (this stack has no Dataverse resources)");
-  lines.push(`  first run: ${run.first.requests} HTTP round trips, ${run.first.writes} writes`);
+  lines.push(`  first run (all resources at once, as pulumi up runs them): ${run.first.requests} HTTP round trips, ${run.first.writes} writes, ${run.first.publishes} PublishXml`);
   lines.push(run.second.changed.length
     ? `Second run of the same stack: CHANGES in ${run.second.changed.join(", ")} (${run.second.writes} writes)`
     : `Second run of the same stack: no changes (${run.second.requests} requests, ${run.second.writes} writes)`);
