@@ -91,8 +91,8 @@ export class DataverseClient {
   constructor(readonly environmentUrl: string, options: DataverseClientOptions = {}) {
     this.apiRoot = `${environmentUrl}${API_PATH}`;
     this.settings = options.settings ?? settingsFromEnv();
-    this.tokenSource = options.tokenSource ?? defaultTokenSource(environmentUrl);
     this.log = options.log ?? ((line) => process.stderr.write(`[dataverse] ${line}\n`));
+    this.tokenSource = options.tokenSource ?? defaultTokenSource(environmentUrl, process.env, this.log);
     this.cap = sharedBulkhead(environmentUrl, this.settings.maxConcurrency);
     this.http = axios.create({
       baseURL: this.apiRoot,

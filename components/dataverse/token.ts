@@ -26,34 +26,69 @@ export function tokenCache(): TokenCache {
  * Tokens from an @azure/identity credential for `<environmentUrl>/.default`: one credential per process, one token
  * per scope, cached until shortly before expiry, fetched once however many requests ask at the same moment.
  */
-export function credentialTokenSource(environmentUrl: string, credential?: TokenCredential): TokenSource {
+export function credentialTokenSource(environmentUrl: string, credential?: TokenCredential, log: (line: string) => void = () => undefined): TokenSource {
   const scope = `${environmentUrl}/.default`;
+  return cachedTokenSource(credential ? `${scope}#own` : scope, () => {
+    // Created on first use, inside the provider process: credentials must never be captured by closure serialization.
+    const cache = tokenCache();
+    const source = credential ?? (cache.credential ??= new DefaultAzureCredential());
+    return source.getToken(scope).then((token) => {
+      if (!token) throw new Error(`the Azure credential returned no token for ${scope}`);
+      return token;
+    }, (err: Error) => {
+      throw new Error(`could not get a Dataverse token for ${scope} (az login, workload identity or AZURE_* variables): ${err.message}`);
+    });
+  }, log);
+}
+
+/** A token kept per key in the process-wide cache until shortly before it expires; one fetch at a time per key. */
+function cachedTokenSource(key: string, fetch: () => Promise<AccessToken>, log: (line: string) => void): TokenSource {
   return async () => {
     const cache = tokenCache();
-    // A credential passed in (verify-connection's client secret) gets its own entry, never the shared one.
-    const key = credential ? `${scope}#own` : scope;
     const entry = cache.tokens.get(key) ?? {};
     cache.tokens.set(key, entry);
     if (entry.token && entry.token.expiresOnTimestamp - Date.now() > REFRESH_MARGIN_MS) return entry.token.token;
     if (!entry.pending) {
-      // Created on first use, inside the provider process: credentials must never be captured by closure serialization.
-      const source = credential ?? (cache.credential ??= new DefaultAzureCredential());
       cache.fetches += 1;
-      entry.pending = source.getToken(scope).then((token) => {
-        if (!token) throw new Error(`the Azure credential returned no token for ${scope}`);
-        entry.token = token;
-        return token;
-      }, (err: Error) => {
-        throw new Error(`could not get a Dataverse token for ${scope} (az login, workload identity or AZURE_* variables): ${err.message}`);
-      }).finally(() => { entry.pending = undefined; });
+      log(`token for ${key}: fetched (${cache.fetches} in this process)`);
+      entry.pending = fetch().then((token) => { entry.token = token; return token; }).finally(() => { entry.pending = undefined; });
     }
     return (await entry.pending).token;
   };
 }
 
-/** `DATAVERSE_ACCESS_TOKEN` when set, else DefaultAzureCredential (az login, service principal env vars, workload or managed identity). */
-export function defaultTokenSource(environmentUrl: string, env: Record<string, string | undefined> = process.env): TokenSource {
+/** The `exp` of a JWT, in ms; undefined when the text is not a JWT with one. */
+function jwtExpiry(token: string): number | undefined {
+  try {
+    const exp = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")).exp;
+    return typeof exp === "number" ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A token another step of the pipeline wrote to a file (DATAVERSE_TOKEN_FILE), read again shortly before it
+ * expires (its JWT `exp`, or after 5 minutes when it has none). Cached and shared like credential tokens.
+ */
+export function fileTokenSource(environmentUrl: string, file: string, log: (line: string) => void = () => undefined): TokenSource {
+  return cachedTokenSource(`${environmentUrl}/.default#file`, async () => {
+    const { readFile } = await import("node:fs/promises");
+    const token = (await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`DATAVERSE_TOKEN_FILE ${file} cannot be read (${err.code ?? "error"})`);
+    })).trim();
+    if (!token) throw new Error(`DATAVERSE_TOKEN_FILE ${file} is empty`);
+    return { token, expiresOnTimestamp: jwtExpiry(token) ?? Date.now() + REFRESH_MARGIN_MS + 5 * 60_000 };
+  }, log);
+}
+
+/**
+ * `DATAVERSE_ACCESS_TOKEN` when set, else a token file (`DATAVERSE_TOKEN_FILE`), else DefaultAzureCredential
+ * (az login, service principal env vars, workload or managed identity).
+ */
+export function defaultTokenSource(environmentUrl: string, env: Record<string, string | undefined> = process.env, log?: (line: string) => void): TokenSource {
   const fixed = env.DATAVERSE_ACCESS_TOKEN;
   if (fixed) return async () => fixed;
-  return credentialTokenSource(environmentUrl);
+  if (env.DATAVERSE_TOKEN_FILE) return fileTokenSource(environmentUrl, env.DATAVERSE_TOKEN_FILE, log);
+  return credentialTokenSource(environmentUrl, undefined, log);
 }
