@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { providerStub } from "./providerStub";
 import {
   addRole, businessUnits, createUser, getUser, isLive, purgeUser, removeRole,
   rolesOfBusinessUnit, updateUser, usersByApplicationId, type SystemUserRow,
@@ -171,8 +172,11 @@ export function makeApplicationUserProvider(options: ProviderOptions = {}): pulu
   };
 }
 
-/** The provider Pulumi serializes into state; reads token and settings from the provider process's environment. */
-export const applicationUserProvider = makeApplicationUserProvider();
+/** The implementation, as the provider host loads it (reads token and settings from that process's environment). */
+export const applicationUserImplementation = makeApplicationUserProvider();
+
+/** The provider Pulumi serializes into state: a small stub that loads applicationUserImplementation in the provider host. */
+export const applicationUserProvider = providerStub("applicationUser");
 
 export interface ApplicationUserArgs {
   /** Dataverse environment root, e.g. `https://contoso.crm4.dynamics.com`. */

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { providerStub } from "./providerStub";
 import { trackingStates } from "./changeTrackingApi";
 import { checkChangeTracking, diffChangeTracking, type ChangeTrackingInputs, type ChangeTrackingState } from "./changeTrackingPlan";
 import { enableInWave } from "./changeTrackingWave";
@@ -54,8 +55,11 @@ export function makeChangeTrackingProvider(options: ProviderOptions = {}): pulum
   };
 }
 
-/** The provider Pulumi serializes into state; reads token and settings from the provider process's environment. */
-export const changeTrackingProvider = makeChangeTrackingProvider();
+/** The implementation, as the provider host loads it (reads token and settings from that process's environment). */
+export const changeTrackingImplementation = makeChangeTrackingProvider();
+
+/** The provider Pulumi serializes into state: a small stub that loads changeTrackingImplementation in the provider host. */
+export const changeTrackingProvider = providerStub("changeTracking");
 
 export interface ChangeTrackingArgs {
   /** Dataverse environment root, e.g. `https://contoso.crm4.dynamics.com`. */

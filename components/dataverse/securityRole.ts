@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { providerStub } from "./providerStub";
 import { DataverseClient, type ProviderOptions } from "./client";
 import {
   createRole, privilegeRows, readRole, renameRole, replacePrivileges, resolvePrivileges, rootAndPrivileges, unassignAndDeleteRole,
@@ -60,8 +61,11 @@ export function makeSecurityRoleProvider(options: ProviderOptions = {}): pulumi.
   };
 }
 
-/** The provider Pulumi serializes into state; reads token and settings from the provider process's environment. */
-export const securityRoleProvider = makeSecurityRoleProvider();
+/** The implementation, as the provider host loads it (reads token and settings from that process's environment). */
+export const securityRoleImplementation = makeSecurityRoleProvider();
+
+/** The provider Pulumi serializes into state: a small stub that loads securityRoleImplementation in the provider host. */
+export const securityRoleProvider = providerStub("securityRole");
 
 export interface SecurityRoleArgs {
   /** Dataverse environment root, e.g. `https://contoso.crm4.dynamics.com`. */
