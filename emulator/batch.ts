@@ -28,7 +28,14 @@ export function handleBatch(ctx: RouteContext, route: (c: RouteContext) => Route
     throw new HttpError(400, "0x80060888", "Metadata operations are not supported in a $batch request.");
   }
   const boundary = `batchresponse_${Math.random().toString(36).slice(2)}`;
-  const answers = parts.map((p) => {
+  // Without `Prefer: odata.continue-on-error` the service stops at the first failed part and answers the parts run so
+  // far (the last of them the failure): real-api-fixtures/powerapps-docs/batch_response_400_without_continue.txt and
+  // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api
+  // (Handling errors); the Python SDK documents the same default (BatchRequest.execute, continue_on_error).
+  const continueOnError = /odata\.continue-on-error/i.test(String(ctx.headers.prefer ?? ""));
+  let stopped = false;
+  const answers = parts.flatMap((p) => {
+    if (stopped) return [];
     const path = decodeURIComponent(p.url.pathname.replace(/^\/api\/data\/v9\.2/, ""));
     const started = performance.now();
     let result: RouteResult;
@@ -46,12 +53,13 @@ export function handleBatch(ctx: RouteContext, route: (c: RouteContext) => Route
       headers: { prefer: p.headers.prefer, mergeLabels: p.headers["mscrm.mergelabels"], ifMatch: p.headers["if-match"] },
       body: p.body ? JSON.parse(p.body) : undefined, batched: true, startedAt: started, endedAt: performance.now(),
     });
-    return [
+    if (result.status >= 400 && !continueOnError) stopped = true;
+    return [[
       `--${boundary}`, "Content-Type: application/http", "Content-Transfer-Encoding: binary", "",
       `HTTP/1.1 ${result.status} ${STATUS_TEXT[result.status] ?? ""}`,
       "Content-Type: application/json; odata.metadata=minimal", "OData-Version: 4.0", "",
       result.body === undefined ? "" : JSON.stringify(result.body),
-    ].join("\r\n");
+    ].join("\r\n")];
   });
-  return { status: 200, raw: `${answers.join("\r\n")}\r\n--${boundary}--\r\n`, headers: { "Content-Type": `multipart/mixed; boundary=${boundary}` } };
+  return { status: 200, operations: answers.length, raw: `${answers.join("\r\n")}\r\n--${boundary}--\r\n`, headers: { "Content-Type": `multipart/mixed; boundary=${boundary}` } };
 }

@@ -21,6 +21,13 @@ export class Faults {
   /** Added to every answer, to emulate network distance. */
   latencyMs = 0;
   /**
+   * Server work per operation: a request alone costs it once, a $batch once per part, one part after the other
+   * ("Dataverse performs these operations sequentially in the order you specify":
+   * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api).
+   * So batching saves round trips, not the server's work. 0 by default; the bench sets it.
+   */
+  operationCostMs = 0;
+  /**
    * How long a PublishXml runs before it answers. Publishing can take minutes on a real environment
    * (REFERENCE.md 3.3); a client whose request timeout is shorter gives up while the publish goes on.
    */
@@ -60,6 +67,7 @@ export class Faults {
   clear(): void {
     this.rules = [];
     this.latencyMs = 0;
+    this.operationCostMs = 0;
     this.publishMs = 0;
     this.metadataInBatch = "accepted";
     this.replicationReadyAt.clear();

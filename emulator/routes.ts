@@ -31,6 +31,8 @@ export interface RouteResult {
   body?: unknown;
   /** A body sent as is (multipart), instead of `body` as JSON. */
   raw?: string;
+  /** Operations the answer did (a $batch: its parts run), for the per-operation server cost; 1 when omitted. */
+  operations?: number;
   headers?: Record<string, string>;
 }
 

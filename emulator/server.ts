@@ -92,7 +92,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         pageSize: options.pageSize ?? 5000, logPart: (part) => log.push(part),
       };
       const result = route(ctx);
-      if (result.waitMs) await sleep(result.waitMs);
+      const work = (result.waitMs ?? 0) + faults.operationCostMs * (result.operations ?? 1);
+      if (work) await sleep(work);
       finish(result.status);
       if (result.raw !== undefined) {
         res.writeHead(result.status, { "OData-Version": "4.0", ...result.headers });

@@ -20,7 +20,36 @@ async function newUser(bu = rootBu(emulator)): Promise<string> {
   return /\(([0-9a-f-]{36})\)$/.exec(res.headers["odata-entityid"])![1];
 }
 
+async function rawBatch(parts: string[], prefer?: string): Promise<{ statuses: number[]; elapsedMs: number }> {
+  const boundary = "batch_test";
+  const body = parts.map((p) => `--${boundary}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nGET ${client.apiRoot}${p} HTTP/1.1\r\nAccept: application/json\r\n\r\n`).join("\r\n") + `\r\n--${boundary}--\r\n`;
+  const started = Date.now();
+  const res = await fetch(`${client.apiRoot}/$batch`, {
+    method: "POST", body,
+    headers: { Authorization: `Bearer ${emulator.token}`, "Content-Type": `multipart/mixed; boundary=${boundary}`, ...(prefer ? { Prefer: prefer } : {}) },
+  });
+  const text = await res.text();
+  return { statuses: [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1])), elapsedMs: Date.now() - started };
+}
+
 describe("Dataverse Web API emulator", () => {
+  it("stops a $batch at the first failed part unless odata.continue-on-error is preferred, like Dataverse", async () => {
+    const parts = ["/EntityDefinitions(LogicalName='account')", "/EntityDefinitions(LogicalName='no_such_table')", "/EntityDefinitions(LogicalName='contact')"];
+    expect((await rawBatch(parts)).statuses).toEqual([200, 404]);
+    expect((await rawBatch(parts, "odata.continue-on-error")).statuses).toEqual([200, 404, 200]);
+  });
+
+  it("charges its per-operation server cost once per $batch part, one part after the other", async () => {
+    emulator.faults.operationCostMs = 40;
+    try {
+      const { statuses, elapsedMs } = await rawBatch(Array(5).fill("/EntityDefinitions(LogicalName='account')"));
+      expect(statuses).toHaveLength(5);
+      expect(elapsedMs).toBeGreaterThanOrEqual(5 * 40);
+    } finally {
+      emulator.faults.operationCostMs = 0;
+    }
+  });
+
   it("rejects a duplicate role association and a role from another business unit, like Dataverse", async () => {
     const id = await newUser();
     const ref = (role: string) => ({ "@odata.id": `${client.apiRoot}/roles(${role})` });
