@@ -20,13 +20,14 @@ afterEach(() => { emulator.faults.clear(); emulator.log.length = 0; lines.length
 const tracked = (name: string) => emulator.data.entities.get(name)!.ChangeTrackingEnabled;
 
 describe("ChangeTracking", () => {
-  it("enables tables with one filtered GET, GET+PUT per table, and ONE PublishXml", async () => {
+  it("enables tables with one GET of each full definition, a PUT per table still off, and ONE PublishXml", async () => {
     const entities = ["new_table001", "new_table002", "new_table003", "annotation"];
+    expect(tracked("annotation")).toBe(true);
     const { outs } = await provider.create!({ environmentUrl: emulator.url, entities });
     expect(["new_table001", "new_table002", "new_table003"].map(tracked)).toEqual([true, true, true]);
-    const filtered = emulator.log.filter((r) => r.path === "/EntityDefinitions");
-    expect(filtered.length).toBeGreaterThanOrEqual(1); // pages of 2 in tests
-    expect(filtered[0].query).toContain("LogicalName eq 'new_table001' or LogicalName eq 'new_table002'");
+    const reads = emulator.log.filter((r) => r.method === "GET" && r.batched);
+    expect(reads.map((r) => `${r.path}?${r.query}`)).toEqual(entities.map((n) => `/EntityDefinitions(LogicalName='${n}')?`));
+    expect(emulator.log.filter((r) => r.path === "/EntityDefinitions")).toHaveLength(0);
     const puts = emulator.log.filter((r) => r.method === "PUT");
     expect(puts.map((r) => r.path).sort()).toEqual(["new_table001", "new_table002", "new_table003"].map((n) => `/EntityDefinitions(LogicalName='${n}')`));
     expect(puts.every((r) => r.headers.mergeLabels === "true" && (r.body as Record<string, unknown>).ChangeTrackingEnabled === true)).toBe(true);
@@ -104,16 +105,16 @@ describe("ChangeTracking", () => {
     expect(lines.join("\n")).toMatch(/cannot turn change tracking off/);
   });
 
-  it("needs 4 round trips for any number of tables, whatever the concurrency cap", async () => {
+  it("needs 3 round trips for any number of tables, whatever the concurrency cap", async () => {
     const wide = await startEmulator({ extraTables: 30, pageSize: 5000 });
     try {
       wide.faults.latencyMs = 80; // well above the per-request CPU cost on a 2-core machine, so stages are not blurred
       const p = makeChangeTrackingProvider({ clientFactory: clientFactory(wide, { pageSize: 5000, maxConcurrency: 2 }), log: () => {} });
       await p.create!({ environmentUrl: wide.url, entities: Array.from({ length: 30 }, (_, i) => `new_table${String(i + 1).padStart(3, "0")}`) });
-      expect(roundTrips(wide.log).map((r) => `${r.method} ${r.path}`)).toEqual(["GET /EntityDefinitions", "POST /$batch", "POST /$batch", "POST /PublishXml"]);
+      expect(roundTrips(wide.log).map((r) => `${r.method} ${r.path}`)).toEqual(["POST /$batch", "POST /$batch", "POST /PublishXml"]);
       expect(wide.log.filter((r) => r.batched && r.method === "GET")).toHaveLength(30);
       expect(wide.log.filter((r) => r.batched && r.method === "PUT")).toHaveLength(30);
-      expect(countStages(wide.log)).toBe(4);
+      expect(countStages(wide.log)).toBe(3);
     } finally {
       await wide.close();
     }

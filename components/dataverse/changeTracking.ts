@@ -13,9 +13,9 @@ export function makeChangeTrackingProvider(options: ProviderOptions = {}): pulum
   const warn = (line: string) => log(`warning: ${line}`);
 
   /**
-   * One filtered GET; for the tables still off, one $batch reading their full definitions and one writing them back
-   * with change tracking on; then ONE PublishXml. Four round trips for any number of tables; none written when all
-   * are on. Resources of one environment that run at the same time share these (see enableInWave).
+   * One $batch reading the tables' full definitions (they carry the tracking flags), one writing back those still
+   * off with change tracking on, then ONE PublishXml: three round trips for any number of tables; one, and nothing
+   * written, when all are on. Resources of one environment that run at the same time share these (see enableInWave).
    */
   async function enable(inputs: ChangeTrackingInputs, retained: string[]): Promise<ChangeTrackingState> {
     await enableInWave(clientFor(inputs.environmentUrl), inputs.entities, log);

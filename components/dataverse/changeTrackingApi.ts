@@ -34,12 +34,14 @@ function putOperation(logicalName: string, definition: Record<string, unknown>):
  * So: a batch refused as a whole is done again one request per table; a part that failed (transiently, or refused
  * on its own) is sent again on its own; a part that fails on its own too fails the step, naming its table.
  */
-async function batchPerTable(client: DataverseClient, names: string[], operations: BatchOperation[]): Promise<unknown[]> {
+async function batchPerTable(client: DataverseClient, names: string[], operations: BatchOperation[], options: { missingAsNull?: boolean } = {}): Promise<unknown[]> {
+  const missing = (status: number | undefined) => options.missingAsNull === true && status === 404;
   const single = async (i: number) => {
     const op = operations[i];
     try {
       return (await client.request(op.method, op.path, op.body, op.headers)).data;
     } catch (err) {
+      if (isDataverseError(err) && missing(err.status)) return null;
       if (isDataverseError(err)) throw new DataverseError(err.method, err.path, err.status, err.code, `${err.detail} (table ${names[i]})`, err.attempts, err.retryAfterMs);
       throw err;
     }
@@ -51,12 +53,20 @@ async function batchPerTable(client: DataverseClient, names: string[], operation
     if (!isDataverseError(err) || isTransient(err) || err.status === 401 || err.status === 403) throw err;
     return Promise.all(operations.map((_op, i) => single(i)));
   }
-  return Promise.all(parts.map(async (part, i) => (part.status < 400 ? part.body : single(i))));
+  return Promise.all(parts.map(async (part, i) => (part.status < 400 ? part.body : missing(part.status) ? null : single(i))));
 }
 
-/** Full definitions of the tables in one round trip: PUT must send every property back. */
-export async function getDefinitions(client: DataverseClient, logicalNames: string[]): Promise<Record<string, unknown>[]> {
-  return (await batchPerTable(client, logicalNames, logicalNames.map((n) => ({ method: "GET", path: definitionPath(n) })))) as Record<string, unknown>[];
+/**
+ * Full definitions of the tables, by logical name, in one round trip; a table that does not exist (404) is absent.
+ * PUT must send every property back, and a full definition carries the tracking flags too (ChangeTrackingEnabled,
+ * CanChangeTrackingBeEnabled: real-api-fixtures/tf-power-platform/entitydefinition_contact.json), so enabling
+ * needs no separate state query: read, write, publish.
+ */
+export async function definitionsByName(client: DataverseClient, logicalNames: string[]): Promise<Map<string, EntityTrackingRow & Record<string, unknown>>> {
+  const bodies = await batchPerTable(client, logicalNames, logicalNames.map((n) => ({ method: "GET", path: definitionPath(n) })), { missingAsNull: true });
+  const found = new Map<string, EntityTrackingRow & Record<string, unknown>>();
+  bodies.forEach((body, i) => { if (body) found.set(logicalNames[i], body as EntityTrackingRow & Record<string, unknown>); });
+  return found;
 }
 
 /** Writes every definition back with change tracking on, in one round trip. */

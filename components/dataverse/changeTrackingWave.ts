@@ -1,4 +1,4 @@
-import { getDefinitions, publishTables, putAllWithChangeTracking, trackingStates } from "./changeTrackingApi";
+import { definitionsByName, publishTables, putAllWithChangeTracking } from "./changeTrackingApi";
 import { classifyTables } from "./changeTrackingPlan";
 import type { DataverseClient } from "./client";
 
@@ -27,7 +27,7 @@ const coordinators = () => ((globalThis as Record<string, unknown>).__crmSyncCha
 /**
  * Turns change tracking on for `tables`, together with every other ChangeTracking resource of the same environment
  * in this provider process: the resources that arrive together form one wave, and the wave reads each table's
- * state once, reads and writes each table that is off once, and publishes once. A resource arriving while a wave
+ * full definition once (one $batch), writes back each table that is off (one $batch), and publishes once. A resource arriving while a wave
  * runs joins the next one. Each resource gets its own outcome: a table of one resource that does not exist fails
  * that resource, not the others. (Module state is not shared between deserialized providers; globalThis is.)
  */
@@ -54,7 +54,8 @@ export function enableInWave(client: DataverseClient, tables: string[], log: (li
 async function runWave(client: DataverseClient, wave: Wave, log: (line: string) => void): Promise<void> {
   const union = [...new Set(wave.members.flatMap((m) => m.tables))];
   try {
-    const rows = await trackingStates(client, union);
+    const definitions = await definitionsByName(client, union);
+    const rows = [...definitions.values()];
     const toEnable = new Set<string>();
     const ready: Member[] = [];
     for (const member of wave.members) {
@@ -68,7 +69,7 @@ async function runWave(client: DataverseClient, wave: Wave, log: (line: string) 
     const tables = [...toEnable];
     if (tables.length) {
       if (wave.members.length > 1) log(`change tracking in ${client.environmentUrl}: ${wave.members.length} resources in one wave, ${tables.length} tables to enable`);
-      await putAllWithChangeTracking(client, tables, await getDefinitions(client, tables));
+      await putAllWithChangeTracking(client, tables, tables.map((t) => definitions.get(t)!));
       await publishTables(client, tables, log);
     }
     ready.forEach((m) => m.resolve());
