@@ -27,8 +27,8 @@ const coordinators = () => ((globalThis as Record<string, unknown>).__crmSyncCha
 /**
  * Turns change tracking on for `tables`, together with every other ChangeTracking resource of the same environment
  * in this provider process: the resources that arrive together form one wave, and the wave reads each table's
- * full definition once (one $batch), writes back each table that is off (one $batch), and publishes once. A resource arriving while a wave
- * runs joins the next one. Each resource gets its own outcome: a table of one resource that does not exist fails
+ * full definition once (one $batch), writes back each table that is off (one $batch), and publishes once. A
+ * resource arriving while a wave runs joins the next one. Each resource gets its own outcome: a table of one resource that does not exist fails
  * that resource, not the others. (Module state is not shared between deserialized providers; globalThis is.)
  */
 export function enableInWave(client: DataverseClient, tables: string[], log: (line: string) => void): Promise<void> {
