@@ -9,7 +9,7 @@ import {
   checkApplicationUser, diffApplicationUser, resolveRoles, roleChanges,
   type ApplicationUserInputs, type ApplicationUserState,
 } from "./applicationUserPlan";
-import { DataverseClient, type ProviderOptions } from "./client";
+import { providerContext, type DataverseClient, type ProviderOptions } from "./client";
 import { looksLikeReplicationLag, replicationDelayMs, sleep } from "./replication";
 
 const roleIdsOf = (user: SystemUserRow) => (user.systemuserroles_association ?? []).map((r) => r.roleid);
@@ -68,8 +68,7 @@ async function createWithReplicationRetry(client: DataverseClient, applicationId
 }
 
 export function makeApplicationUserProvider(options: ProviderOptions = {}): pulumi.dynamic.ResourceProvider {
-  const log = options.log ?? ((line: string) => process.stderr.write(`[dataverse] ${line}\n`));
-  const clientFor = (url: string) => (options.clientFactory ? options.clientFactory(url) : new DataverseClient(url, { log }));
+  const { log, clientFor } = providerContext(options);
 
   /**
    * Brings an existing user to the inputs: enabled, in the wanted business unit, with the desired roles.

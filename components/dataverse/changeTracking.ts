@@ -3,13 +3,12 @@ import { providerStub } from "./providerStub";
 import { trackingStates } from "./changeTrackingApi";
 import { checkChangeTracking, diffChangeTracking, type ChangeTrackingInputs, type ChangeTrackingState } from "./changeTrackingPlan";
 import { enableInWave } from "./changeTrackingWave";
-import { DataverseClient, type ProviderOptions } from "./client";
+import { providerContext, type ProviderOptions } from "./client";
 
 const IRREVERSIBLE = "Dataverse cannot turn change tracking off";
 
 export function makeChangeTrackingProvider(options: ProviderOptions = {}): pulumi.dynamic.ResourceProvider {
-  const log = options.log ?? ((line: string) => process.stderr.write(`[dataverse] ${line}\n`));
-  const clientFor = (url: string) => (options.clientFactory ? options.clientFactory(url) : new DataverseClient(url, { log }));
+  const { log, clientFor } = providerContext(options);
   const warn = (line: string) => log(`warning: ${line}`);
 
   /**

@@ -38,6 +38,14 @@ export interface ProviderOptions {
   log?: (line: string) => void;
 }
 
+const stderrLog = (line: string) => { process.stderr.write(`[dataverse] ${line}\n`); };
+
+/** A provider's progress log and its client per environment, from its options (defaults: stderr, a real client). */
+export function providerContext(options: ProviderOptions): { log: (line: string) => void; clientFor: (environmentUrl: string) => DataverseClient } {
+  const log = options.log ?? stderrLog;
+  return { log, clientFor: (url) => (options.clientFactory ? options.clientFactory(url) : new DataverseClient(url, { log })) };
+}
+
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 const ODATA_HEADERS = {
@@ -91,7 +99,7 @@ export class DataverseClient {
   constructor(readonly environmentUrl: string, options: DataverseClientOptions = {}) {
     this.apiRoot = `${environmentUrl}${API_PATH}`;
     this.settings = options.settings ?? settingsFromEnv();
-    this.log = options.log ?? ((line) => process.stderr.write(`[dataverse] ${line}\n`));
+    this.log = options.log ?? stderrLog;
     this.tokenSource = options.tokenSource ?? defaultTokenSource(environmentUrl, process.env, this.log);
     this.cap = sharedBulkhead(environmentUrl, this.settings.maxConcurrency);
     this.http = axios.create({

@@ -1,14 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerStub } from "./providerStub";
-import { DataverseClient, type ProviderOptions } from "./client";
+import { providerContext, type ProviderOptions } from "./client";
 import {
   createRole, privilegeRows, readRole, renameRole, replacePrivileges, resolvePrivileges, rootAndPrivileges, unassignAndDeleteRole,
 } from "./securityRoleApi";
 import { checkSecurityRole, diffSecurityRole, type HeldPrivilege, type SecurityRoleInputs, type SecurityRoleState } from "./securityRolePlan";
 
 export function makeSecurityRoleProvider(options: ProviderOptions = {}): pulumi.dynamic.ResourceProvider {
-  const log = options.log ?? ((line: string) => process.stderr.write(`[dataverse] ${line}\n`));
-  const clientFor = (url: string) => (options.clientFactory ? options.clientFactory(url) : new DataverseClient(url, { log }));
+  const { log, clientFor } = providerContext(options);
   const held = (list: { name: string; depth: HeldPrivilege["depth"] }[]) => list.map((p) => ({ name: p.name, depth: p.depth }));
 
   return {
