@@ -1,11 +1,11 @@
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, parseStackConfig, rawConfigFrom } from "../components/config";
 import { recordHandover } from "./rotation/rotateConfig";
 import { secretsOf } from "./rotation/secretOutputs";
-import { listStacks, stackConfigFromText, stacksDir } from "./sandbox/stackFiles";
+import { stackConfigFromText, stackFile } from "./sandbox/stackFiles";
 import { parseStackOutputs, pickIntegration, readInput } from "./sync/stackOutputs";
+import { saveStackFile } from "./cli/saveStackFile";
 
 const USAGE = `usage: pulumi stack output -s <stack> --json | npm run -s record-handover -- --stack <stack> --integration <name> [--rotation <n>] [--dry-run]
 
@@ -31,8 +31,7 @@ async function main(): Promise<number> {
     return 2;
   }
   try {
-    const file = path.join(stacksDir(), `Pulumi.${values.stack}.yaml`);
-    if (!fs.existsSync(file)) throw new Error(`no stack "${values.stack}" (stacks: ${listStacks().join(", ")})`);
+    const file = stackFile(values.stack!);
     const [name, out] = pickIntegration(parseStackOutputs(await readInput(values.input, "`pulumi stack output --json`")), values.integration);
     const secrets = secretsOf(name, out);
     const wanted = values.rotation === undefined ? secrets[secrets.length - 1] : secrets.find((s) => s.rotation === Number(values.rotation));
@@ -45,12 +44,7 @@ async function main(): Promise<number> {
     // The edited text is validated exactly as a preview would, before it is written.
     parseStackConfig(rawConfigFrom(stackConfigFromText(edited, file)));
     console.log(`${name}: the vendor holds rotation ${wanted.rotation} (created ${wanted.createdAt}, ends ${wanted.endDate}); the next \`pulumi up -s ${values.stack}\` removes ${secrets.filter((s) => s.rotation !== wanted.rotation).map((s) => `rotation ${s.rotation}`).join(", ") || "nothing"}`);
-    if (values["dry-run"]) {
-      console.log("dry run: the stack file was not changed");
-    } else {
-      fs.writeFileSync(file, edited);
-      console.log(`updated ${path.relative(process.cwd(), file)}; commit it with the deployment`);
-    }
+    saveStackFile(file, edited, values["dry-run"]);
     return 0;
   } catch (err) {
     console.error(`record-handover: ${err instanceof ConfigError ? err.message : (err as Error).message}`);

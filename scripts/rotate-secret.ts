@@ -1,10 +1,10 @@
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, parseStackConfig, rawConfigFrom } from "../components/config";
 import { endDateOf } from "../components/entra/secretSchedule";
 import { bumpGenerations } from "./rotation/rotateConfig";
-import { listStacks, stackConfigFromText, stacksDir } from "./sandbox/stackFiles";
+import { stackConfigFromText, stackFile } from "./sandbox/stackFiles";
+import { saveStackFile } from "./cli/saveStackFile";
 
 const USAGE = `usage: npm run -s rotate-secret -- --stack <name> (--integration <name>... | --all) [--dry-run]
 
@@ -30,8 +30,7 @@ function main(): number {
     return 2;
   }
   try {
-    const file = path.join(stacksDir(), `Pulumi.${values.stack}.yaml`);
-    if (!fs.existsSync(file)) throw new Error(`no stack "${values.stack}" (stacks: ${listStacks().join(", ")})`);
+    const file = stackFile(values.stack!);
     const { text, changes } = bumpGenerations(fs.readFileSync(file, "utf8"), values.all ? undefined : values.integration);
     // The edited text is validated exactly as a preview would, before it is written.
     const after = parseStackConfig(rawConfigFrom(stackConfigFromText(text, file)));
@@ -41,12 +40,7 @@ function main(): number {
       console.log(`${change.integration}: generation ${change.from} -> ${change.to}; the next \`pulumi up -s ${values.stack}\` creates rotation ${h.rotation + 1} ` +
         `beside rotation ${h.rotation}, which the vendor holds and which stays valid until ${endDateOf(h.createdAt, held.lifetimeMonths)} or until the handover is recorded`);
     }
-    if (values["dry-run"]) {
-      console.log("dry run: the stack file was not changed");
-    } else {
-      fs.writeFileSync(file, text);
-      console.log(`updated ${path.relative(process.cwd(), file)}; commit it with the deployment`);
-    }
+    saveStackFile(file, text, values["dry-run"]);
     return 0;
   } catch (err) {
     console.error(`rotate-secret: ${err instanceof ConfigError ? err.message : (err as Error).message}`);

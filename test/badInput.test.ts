@@ -202,6 +202,8 @@ describe.concurrent("the other commands check their flags and input", () => {
     ["verify-connection.js", [], "not json", 1, /the input is not JSON/],
     ["rotate-secret.js", ["--all"], undefined, 2, /give --stack and either --integration or --all/],
     ["rotate-secret.js", ["--stack", "nope", "--all"], undefined, 1, /no stack "nope"/],
+    ["rotate-secret.js", ["--stack", "../../etc/x", "--all"], undefined, 1, /"\.\.\/\.\.\/etc\/x" is not a stack name/],
+    ["record-handover.js", ["--stack", "../prod", "--integration", "crm"], OUTPUT({ crm: GOOD_OUT }), 1, /"\.\.\/prod" is not a stack name/],
     ["record-handover.js", ["--stack", "prod", "--rotation", "first"], "{}", 2, /--rotation must be a rotation number/],
     ["record-handover.js", ["--stack", "nope", "--integration", "crm"], OUTPUT({ crm: GOOD_OUT }), 1, /no stack "nope"/],
     ["secret-status.js", ["--stack", "prod", "--fail-within-days", "9999"], "{}", 2, /--fail-within-days must be a whole number of days from 0 to 730/],

@@ -97,7 +97,7 @@ describe("the commands", () => {
     const run = (...args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: "utf8", env });
     const badStack = run("--stack", "nope", "--all");
     expect(badStack.status).toBe(1);
-    expect(badStack.stderr).toMatch(/no stack "nope" \(stacks: prod\)/);
+    expect(badStack.stderr).toMatch(/no stack "nope": .* does not exist \(stacks here: prod\)/);
     expect(run("--stack", "prod", "--integration", "nope").status).toBe(1);
     expect(run("--stack", "prod").status).toBe(2);
     const noHandover = run("--stack", "prod", "--integration", "raynet");

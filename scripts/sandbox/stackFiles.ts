@@ -32,6 +32,12 @@ export function listStacks(dir = stacksDir()): string[] {
  * (objects as JSON, as the CLI passes them). Encrypted `secure:` values cannot be read offline and are refused.
  */
 export function loadStackConfig(stack: string, dir = stacksDir()): Record<string, string> {
+  const file = stackFile(stack, dir);
+  return stackConfigFromText(fs.readFileSync(file, "utf8"), file);
+}
+
+/** The path of an existing `Pulumi.<stack>.yaml`; refuses a name that is not a stack name or names no file. */
+export function stackFile(stack: string, dir = stacksDir()): string {
   // Pulumi stack names: letters, digits, "-", "_", "."; never a path.
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(stack) || stack.includes("..")) {
     throw new Error(`"${stack}" is not a stack name (letters, digits, -, _ and .; stacks here: ${listStacks(dir).join(", ") || "none"})`);
@@ -40,7 +46,7 @@ export function loadStackConfig(stack: string, dir = stacksDir()): Record<string
   if (!fs.existsSync(file)) {
     throw new Error(`no stack "${stack}": ${file} does not exist (stacks here: ${listStacks(dir).join(", ") || "none"})`);
   }
-  return stackConfigFromText(fs.readFileSync(file, "utf8"), file);
+  return file;
 }
 
 /** Top-level keys Pulumi itself writes into a stack file; anything else there is a mistake. */
