@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { makeApplicationUserProvider } from "../components/dataverse/applicationUser";
 import { makeSecurityRoleProvider } from "../components/dataverse/securityRole";
 import { broadestFirst, declaredPrivileges, privilegeDrift, type SecurityRoleState } from "../components/dataverse/securityRolePlan";
 import { startEmulator, type Emulator } from "../emulator/server";
@@ -104,5 +106,21 @@ describe("SecurityRole", () => {
       .rejects.toThrow(/cannot be granted at depth Local/);
     await expect(client.request("POST", `/roles(${id})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, { Privileges: [{ PrivilegeId: crypto.randomUUID(), Depth: "Global" }] }))
       .rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe("SecurityRole and ApplicationUser in one environment", () => {
+  it("the role's lookup of the root business unit serves the application users too: they do not ask again", async () => {
+    const fresh = await startEmulator();
+    try {
+      const factory = clientFactory(fresh, { pageSize: 5000 });
+      await makeSecurityRoleProvider({ clientFactory: factory, log: () => {} }).create!({ environmentUrl: fresh.url, roleName: "CRM sync", privileges: syncAccess.map((p) => ({ name: p.name, depth: p.depth })) });
+      const before = fresh.log.length;
+      const user = await makeApplicationUserProvider({ clientFactory: factory, log: () => {} }).create!({ environmentUrl: fresh.url, applicationId: randomUUID(), securityRoles: ["Basic User"] });
+      expect(user.outs).toMatchObject({ businessUnitId: rootBu(fresh) });
+      expect(fresh.log.slice(before).filter((r) => r.path === "/businessunits")).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
   });
 });

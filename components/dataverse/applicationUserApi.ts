@@ -2,6 +2,7 @@ import type { DataverseClient } from "./client";
 import { isDataverseError } from "./errors";
 import { quote, withQuery } from "./odata";
 import { isGuid } from "./inputs";
+import { environmentCache } from "./environmentCache";
 
 /** A security role row as the Web API returns it. */
 export interface RoleRow {
@@ -49,25 +50,6 @@ export async function businessUnits(client: DataverseClient, wanted?: string): P
   cache.root ??= Promise.resolve(root);
   if (wanted) cache.businessUnits.add(wanted.toLowerCase());
   return { root };
-}
-
-interface EnvironmentCache {
-  root?: Promise<string>;
-  /** Business units seen to exist. */
-  businessUnits: Set<string>;
-  /** Role rows per business unit, single flight; refreshed when a reference is not found (a role created meanwhile). */
-  roles: Map<string, Promise<RoleRow[]>>;
-}
-
-/** Per environment, in this provider process (on globalThis: deserialized providers share nothing else). */
-export function environmentCache(environmentUrl: string): EnvironmentCache {
-  const all = ((globalThis as Record<string, unknown>).__crmSyncEnvironmentCache ??= new Map()) as Map<string, EnvironmentCache>;
-  let cache = all.get(environmentUrl);
-  if (!cache) {
-    cache = { businessUnits: new Set(), roles: new Map() };
-    all.set(environmentUrl, cache);
-  }
-  return cache;
 }
 
 async function lookupBusinessUnits(client: DataverseClient, wanted?: string): Promise<{ root: string }> {

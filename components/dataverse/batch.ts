@@ -1,3 +1,5 @@
+import { DataverseError } from "./errors";
+
 /** One operation inside a Web API `$batch` request. */
 export interface BatchOperation {
   method: "GET" | "PUT" | "PATCH" | "POST" | "DELETE";
@@ -50,4 +52,11 @@ export function parseBatchResponse(contentType: string, text: string): BatchPart
       try { body = raw ? JSON.parse(raw) : undefined; } catch { /* keep text */ }
       return { status: Number(status), body };
     });
+}
+
+/** A failed part as the error its request alone would have raised (Dataverse's code and message, when it sent them). */
+export function throwIfPartFailed(part: BatchPartResponse, method: string, path: string, what: string): void {
+  if (part.status < 400) return;
+  const error = (part.body as { error?: { code?: string; message?: string } } | undefined)?.error;
+  throw new DataverseError(method, path, part.status, error?.code ?? "", error?.message ?? `could not read the ${what}`);
 }

@@ -1,5 +1,7 @@
 import type { DataverseClient } from "./client";
-import { DataverseError, isDataverseError } from "./errors";
+import { throwIfPartFailed } from "./batch";
+import { environmentCache } from "./environmentCache";
+import { isDataverseError } from "./errors";
 import { quote, withQuery } from "./odata";
 import type { HeldPrivilege, PrivilegeDepth } from "./securityRolePlan";
 
@@ -47,14 +49,12 @@ export async function rootAndPrivileges(client: DataverseClient, names: string[]
     { method: "GET", path: withQuery("/businessunits", { $select: "businessunitid", $filter: "_parentbusinessunitid_value eq null" }) },
     { method: "GET", path: privilegeQuery(names) },
   ]);
-  for (const [part, what] of [[bu, "root business unit"], [privileges, "privileges"]] as const) {
-    if (part.status >= 400) {
-      const error = (part.body as { error?: { code?: string; message?: string } })?.error;
-      throw new DataverseError("GET", what === "privileges" ? "/privileges" : "/businessunits", part.status, error?.code ?? "", error?.message ?? `could not read the ${what}`);
-    }
-  }
+  throwIfPartFailed(bu, "GET", "/businessunits", "root business unit");
+  throwIfPartFailed(privileges, "GET", "/privileges", "privileges");
   const roots = (bu.body as { value: { businessunitid: string }[] }).value;
   if (roots.length !== 1) throw new Error(`expected one root business unit in ${client.environmentUrl}, found ${roots.length}`);
+  // The application users of this environment need the same root: they need not ask again.
+  environmentCache(client.environmentUrl).root ??= Promise.resolve(roots[0].businessunitid);
   return { root: roots[0].businessunitid, rows: (privileges.body as { value: PrivilegeRow[] }).value };
 }
 
@@ -95,12 +95,7 @@ export async function readRole(client: DataverseClient, roleId: string): Promise
     { method: "GET", path: `/RetrieveRolePrivilegesRole(RoleId=${roleId})` },
   ]);
   if (role.status === 404) return undefined;
-  for (const part of [role, held]) {
-    if (part.status >= 400) {
-      const error = (part.body as { error?: { code?: string; message?: string } })?.error;
-      throw new DataverseError("GET", `/roles(${roleId})`, part.status, error?.code ?? "", error?.message ?? "could not read the role");
-    }
-  }
+  for (const part of [role, held]) throwIfPartFailed(part, "GET", `/roles(${roleId})`, "role");
   const r = role.body as { name: string; _businessunitid_value: string };
   const list = (held.body as { RolePrivileges?: { PrivilegeName: string; Depth: PrivilegeDepth }[] }).RolePrivileges ?? [];
   return { name: r.name, businessUnitId: r._businessunitid_value, privileges: list.map((p) => ({ name: p.PrivilegeName, depth: p.Depth })) };
