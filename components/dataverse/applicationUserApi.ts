@@ -1,5 +1,5 @@
 import type { DataverseClient } from "./client";
-import { isDataverseError } from "./errors";
+import { isDataverseError, isNotFound } from "./errors";
 import { quote, withQuery } from "./odata";
 import { isGuid } from "./inputs";
 import { environmentCache } from "./environmentCache";
@@ -30,7 +30,6 @@ const EXPAND_ROLES = `systemuserroles_association($select=${ROLE_SELECT})`;
 /** Dataverse's DuplicateRecord code, answered when a role is associated twice. */
 const DUPLICATE_RECORD = "0x80040237";
 
-const isNotFound = (err: unknown) => isDataverseError(err) && err.status === 404;
 /** A soft-deleted row is there, but for every purpose of this resource it is gone. */
 export const isLive = (row: SystemUserRow) => (row.deletedstate ?? 0) === 0;
 /** Every PATCH of an existing row: without it Dataverse treats a PATCH of a missing row as an upsert (a create). */

@@ -38,3 +38,6 @@ export function isDataverseError(err: unknown): err is DataverseError {
 
 /** Dataverse's generic "An unexpected error occurred." */
 export const GENERIC_ERROR_CODE = "0x80040216";
+
+/** The row (or table, or role) is not there. */
+export const isNotFound = (err: unknown): boolean => isDataverseError(err) && err.status === 404;

@@ -1,7 +1,7 @@
 import type { DataverseClient } from "./client";
 import { throwIfPartFailed } from "./batch";
 import { environmentCache } from "./environmentCache";
-import { isDataverseError } from "./errors";
+import { isNotFound } from "./errors";
 import { quote, withQuery } from "./odata";
 import type { HeldPrivilege, PrivilegeDepth } from "./securityRolePlan";
 
@@ -16,7 +16,6 @@ export interface PrivilegeRow {
 }
 
 const PRIVILEGE_SELECT = "privilegeid,name,canbebasic,canbelocal,canbedeep,canbeglobal";
-const isNotFound = (err: unknown) => isDataverseError(err) && err.status === 404;
 
 const privilegeQuery = (names: string[]) => withQuery("/privileges", {
   $select: PRIVILEGE_SELECT,
