@@ -74,13 +74,13 @@ const tableName = z
   .regex(TABLE_NAME, { error: "must be a table logical name: lowercase letters, digits and _, e.g. account or new_project" });
 
 const redirectUriKeys = z.strictObject({
-    /** Web platform redirect URIs (authorization code flow with a client secret). */
-    web: redirectUriList("web").default([]),
-    /** Mobile and desktop (public client) redirect URIs, e.g. the loopback address of a desktop connector. */
-    publicClient: redirectUriList("publicClient").default([]),
-    /** Single-page application redirect URIs (auth code with PKCE). */
-    spa: redirectUriList("spa").default([]),
-  });
+  /** Web platform redirect URIs (authorization code flow with a client secret). */
+  web: redirectUriList("web").default([]),
+  /** Mobile and desktop (public client) redirect URIs, e.g. the loopback address of a desktop connector. */
+  publicClient: redirectUriList("publicClient").default([]),
+  /** Single-page application redirect URIs (auth code with PKCE). */
+  spa: redirectUriList("spa").default([]),
+});
 
 const redirectUris = redirectUriKeys
   .default({ web: [], publicClient: [], spa: [] })
@@ -91,32 +91,35 @@ const redirectUris = redirectUriKeys
 const isoInstant = z.string({ error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z" })
   .refine((v) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(v) && !Number.isNaN(Date.parse(v)), { error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z" });
 
+/** An on-demand rotation count: 0 until scripts/rotate-secret asks for the first. */
+const generationNumber = z.number({ error: "must be a whole number" }).int({ error: "must be a whole number" }).min(0, { error: "must not be negative" }).default(0);
+
 const handedOver = z.strictObject({
   /** Rotation number of the secret now in the vendor's settings (stack output `generic.secrets[].rotation`). */
   rotation: z.number({ error: "must be a rotation number" }).int({ error: "must be a whole number" }).min(1, { error: "must be 1 or more" }),
   /** When that secret was created (stack output `generic.secrets[].createdAt`). */
   createdAt: isoInstant,
   /** The on-demand generation this secret served; `secret.generation` above it asks for a new one. */
-  generation: z.number({ error: "must be a whole number" }).int({ error: "must be a whole number" }).min(0, { error: "must not be negative" }).default(0),
+  generation: generationNumber,
 });
 
 const secretKeys = z.strictObject({
-    /** Lifetime of each client secret, in months, from the moment it is created. */
-    lifetimeMonths: z
-      .number({ error: "must be a number of months" })
-      .int({ error: "must be a whole number of months" })
-      .min(1, { error: "must be at least 1 month" })
-      .max(MAX_SECRET_LIFETIME_MONTHS, { error: `must be at most ${MAX_SECRET_LIFETIME_MONTHS} months` })
-      .default(MAX_SECRET_LIFETIME_MONTHS),
-    /** Days after the held secret's creation when the next one is created for handover; default half the lifetime. */
-    rotateEveryDays: z.number({ error: "must be a number of days" }).int({ error: "must be a whole number of days" }).min(1, { error: "must be at least 1 day" }).optional(),
-    /** On-demand rotations asked for so far; scripts/rotate-secret bumps it. */
-    generation: z.number({ error: "must be a whole number" }).int({ error: "must be a whole number" }).min(0, { error: "must not be negative" }).default(0),
-    /** Warn, and let CI fail, when the secret the vendor holds ends within this many days. */
-    expiryWarningDays: z.number({ error: "must be a number of days" }).int({ error: "must be a whole number of days" }).min(1, { error: "must be at least 1 day" }).default(DEFAULT_EXPIRY_WARNING_DAYS),
-    /** Which secret the vendor holds; written by scripts/record-handover after the secret is pasted. */
-    handedOver: handedOver.optional(),
-  });
+  /** Lifetime of each client secret, in months, from the moment it is created. */
+  lifetimeMonths: z
+    .number({ error: "must be a number of months" })
+    .int({ error: "must be a whole number of months" })
+    .min(1, { error: "must be at least 1 month" })
+    .max(MAX_SECRET_LIFETIME_MONTHS, { error: `must be at most ${MAX_SECRET_LIFETIME_MONTHS} months` })
+    .default(MAX_SECRET_LIFETIME_MONTHS),
+  /** Days after the held secret's creation when the next one is created for handover; default half the lifetime. */
+  rotateEveryDays: z.number({ error: "must be a number of days" }).int({ error: "must be a whole number of days" }).min(1, { error: "must be at least 1 day" }).optional(),
+  /** On-demand rotations asked for so far; scripts/rotate-secret bumps it. */
+  generation: generationNumber,
+  /** Warn, and let CI fail, when the secret the vendor holds ends within this many days. */
+  expiryWarningDays: z.number({ error: "must be a number of days" }).int({ error: "must be a whole number of days" }).min(1, { error: "must be at least 1 day" }).default(DEFAULT_EXPIRY_WARNING_DAYS),
+  /** Which secret the vendor holds; written by scripts/record-handover after the secret is pasted. */
+  handedOver: handedOver.optional(),
+});
 
 const secretPolicy = secretKeys
   .default({ lifetimeMonths: MAX_SECRET_LIFETIME_MONTHS, generation: 0, expiryWarningDays: DEFAULT_EXPIRY_WARNING_DAYS })
