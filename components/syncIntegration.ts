@@ -88,7 +88,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
           environmentUrl: afterTenantCheck(this.dataverseUrl),
           applicationId: this.app.clientId,
           businessUnitId: dataverse.businessUnitId,
-          securityRoles: this.securityRole ? pulumi.all([this.securityRole.roleId]).apply(([id]) => [...dataverse.securityRoles, id]) : dataverse.securityRoles,
+          securityRoles: this.securityRole ? this.securityRole.roleId.apply((id) => [...dataverse.securityRoles, id]) : dataverse.securityRoles,
         }, { parent: this, dependsOn: [...this.app.readyResources, ...(this.securityRole ? [this.securityRole] : [])] });
       }
       if (dataverse.changeTracking) {

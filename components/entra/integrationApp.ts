@@ -111,7 +111,6 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
   constructor(name: string, args: EntraIntegrationAppArgs, opts?: pulumi.ComponentResourceOptions) {
     checkArgs(name, args);
     const policy = policyOf(args);
-    // Visible to policy packs (stack validation): the rotation and warning settings of this integration.
     const now = (args.now ?? (() => new Date()))();
     const plan = secretPlan(policy, args.secret?.handedOver, now);
     // Visible to policy packs and audit reports (stack validation, stack export): rotation, warning window, and
