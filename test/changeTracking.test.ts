@@ -105,13 +105,15 @@ describe("ChangeTracking", () => {
     expect(lines.join("\n")).toMatch(/cannot turn change tracking off/);
   });
 
-  it("needs 3 round trips for any number of tables, whatever the concurrency cap", async () => {
+  it("needs 3 sequential stages for any number of tables: reads spread over as many batches as the cap, one write batch, one publish", async () => {
     const wide = await startEmulator({ extraTables: 30, pageSize: 5000 });
     try {
       wide.faults.latencyMs = 80; // well above the per-request CPU cost on a 2-core machine, so stages are not blurred
       const p = makeChangeTrackingProvider({ clientFactory: clientFactory(wide, { pageSize: 5000, maxConcurrency: 2 }), log: () => {} });
       await p.create!({ environmentUrl: wide.url, entities: Array.from({ length: 30 }, (_, i) => `new_table${String(i + 1).padStart(3, "0")}`) });
-      expect(roundTrips(wide.log).map((r) => `${r.method} ${r.path}`)).toEqual(["POST /$batch", "POST /$batch", "POST /PublishXml"]);
+      expect(roundTrips(wide.log).map((r) => `${r.method} ${r.path}`)).toEqual(["POST /$batch", "POST /$batch", "POST /$batch", "POST /PublishXml"]);
+      const [reads1, reads2] = roundTrips(wide.log);
+      expect(reads2.startedAt).toBeLessThan(reads1.endedAt); // the two read batches (15 parts each, cap 2) ran together
       expect(wide.log.filter((r) => r.batched && r.method === "GET")).toHaveLength(30);
       expect(wide.log.filter((r) => r.batched && r.method === "PUT")).toHaveLength(30);
       expect(countStages(wide.log)).toBe(3);

@@ -18,6 +18,18 @@ afterAll(() => emulator.close());
 afterEach(() => { emulator.faults.clear(); emulator.log.length = 0; lines.length = 0; });
 
 describe("Dataverse client", () => {
+  it("spreads a batch over at most maxConcurrency batches of at least 5 parts, answering in order; a short list stays one batch", async () => {
+    const names = ["account", "contact", "lead", "opportunity", "incident", "annotation", ...Array.from({ length: 7 }, (_, i) => `new_table${String(i + 1).padStart(3, "0")}`)];
+    const ops = names.map((n) => ({ method: "GET" as const, path: `/EntityDefinitions(LogicalName='${n}')?$select=LogicalName` }));
+    const parts = await client({ maxConcurrency: 4 }).batch(ops, { spread: true });
+    expect(parts.map((p) => (p.body as { LogicalName: string }).LogicalName)).toEqual(names);
+    const batches = emulator.log.filter((r) => r.path === "/$batch" && !r.batched);
+    expect(batches).toHaveLength(3); // 13 parts, cap 4: ceil(13 / 4) = 4 is under 5, so batches of 5, 5, 3
+    emulator.log.length = 0;
+    await client({ maxConcurrency: 4 }).batch(ops.slice(0, 5), { spread: true });
+    expect(emulator.log.filter((r) => r.path === "/$batch" && !r.batched)).toHaveLength(1);
+  });
+
   it("sends OData headers and the bearer token, and follows nextLink to the end", async () => {
     const rows = await client().getAll<{ LogicalName: string }>("/EntityDefinitions?$select=LogicalName");
     expect(rows).toHaveLength(15);

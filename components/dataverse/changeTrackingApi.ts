@@ -34,7 +34,7 @@ function putOperation(logicalName: string, definition: Record<string, unknown>):
  * So: a batch refused as a whole is done again one request per table; a part that failed (transiently, or refused
  * on its own) is sent again on its own; a part that fails on its own too fails the step, naming its table.
  */
-async function batchPerTable(client: DataverseClient, names: string[], operations: BatchOperation[], options: { missingAsNull?: boolean } = {}): Promise<unknown[]> {
+async function batchPerTable(client: DataverseClient, names: string[], operations: BatchOperation[], options: { missingAsNull?: boolean; spread?: boolean } = {}): Promise<unknown[]> {
   const missing = (status: number | undefined) => options.missingAsNull === true && status === 404;
   const single = async (i: number) => {
     const op = operations[i];
@@ -48,7 +48,7 @@ async function batchPerTable(client: DataverseClient, names: string[], operation
   };
   let parts;
   try {
-    parts = await client.batch(operations);
+    parts = await client.batch(operations, { spread: options.spread });
   } catch (err) {
     if (!isDataverseError(err) || isTransient(err) || err.status === 401 || err.status === 403) throw err;
     return Promise.all(operations.map((_op, i) => single(i)));
@@ -60,10 +60,12 @@ async function batchPerTable(client: DataverseClient, names: string[], operation
  * Full definitions of the tables, by logical name, in one round trip; a table that does not exist (404) is absent.
  * PUT must send every property back, and a full definition carries the tracking flags too (ChangeTrackingEnabled,
  * CanChangeTrackingBeEnabled: real-api-fixtures/tf-power-platform/entitydefinition_contact.json), so enabling
- * needs no separate state query: read, write, publish.
+ * needs no separate state query: read, write, publish. The reads are spread over parallel batches; the writes stay
+ * in one batch, one table after the other, since whether concurrent metadata writes to one environment conflict is
+ * UNCONFIRMED.
  */
 export async function definitionsByName(client: DataverseClient, logicalNames: string[]): Promise<Map<string, EntityTrackingRow & Record<string, unknown>>> {
-  const bodies = await batchPerTable(client, logicalNames, logicalNames.map((n) => ({ method: "GET", path: definitionPath(n) })), { missingAsNull: true });
+  const bodies = await batchPerTable(client, logicalNames, logicalNames.map((n) => ({ method: "GET", path: definitionPath(n) })), { missingAsNull: true, spread: true });
   const found = new Map<string, EntityTrackingRow & Record<string, unknown>>();
   bodies.forEach((body, i) => { if (body) found.set(logicalNames[i], body as EntityTrackingRow & Record<string, unknown>); });
   return found;

@@ -48,6 +48,13 @@ export function providerContext(options: ProviderOptions): { log: (line: string)
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
+/**
+ * The fewest parts a spread batch holds: below it one more request (a concurrency slot, a service-protection count)
+ * costs more than the server work it would share out. A judgement, not a measured figure: the real per-part cost of
+ * a metadata read is UNCONFIRMED (see README "Benchmarks").
+ */
+const MIN_SPREAD_PARTS = 5;
+
 const ODATA_HEADERS = {
   Accept: "application/json",
   "OData-MaxVersion": "4.0",
@@ -131,9 +138,16 @@ export class DataverseClient {
   /**
    * Sends the operations as `$batch` requests (one round trip per 1000 operations) and answers each part's
    * status and body, in order. Parts fail alone (`odata.continue-on-error`); the batch itself is retried like any
-   * request when the whole of it fails transiently.
+   * request when the whole of it fails transiently. Dataverse runs a batch's parts one after the other
+   * (execute-batch-operations-using-web-api), so with `spread` the operations go as up to `maxConcurrency` batches
+   * at once, none smaller than MIN_SPREAD_PARTS: the server's work is shared out and the round trips stay one stage.
    */
-  async batch(operations: BatchOperation[]): Promise<BatchPartResponse[]> {
+  async batch(operations: BatchOperation[], options: { spread?: boolean } = {}): Promise<BatchPartResponse[]> {
+    if (options.spread && operations.length > MIN_SPREAD_PARTS) {
+      const size = Math.min(1000, Math.max(MIN_SPREAD_PARTS, Math.ceil(operations.length / this.settings.maxConcurrency)));
+      const chunks = Array.from({ length: Math.ceil(operations.length / size) }, (_, i) => operations.slice(i * size, (i + 1) * size));
+      return (await Promise.all(chunks.map((chunk) => this.batch(chunk)))).flat();
+    }
     const results: BatchPartResponse[] = [];
     for (let i = 0; i < operations.length; i += 1000) {
       const chunk = operations.slice(i, i + 1000);
