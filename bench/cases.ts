@@ -29,6 +29,19 @@ export interface BenchCase {
 const tableNames = (n: number) => Array.from({ length: n }, (_, i) => `new_table${String(i + 1).padStart(3, "0")}`);
 const silent = () => undefined;
 
+/** Our run creates; the rerun refreshes the created resource and updates it only if the diff says so, as `pulumi up` does. */
+function createThenRerun(provider: (client: () => DataverseClient) => pulumi.dynamic.ResourceProvider, inputs: (e: Emulator) => Record<string, unknown>): Pick<BenchCase, "ours" | "rerun"> {
+  let created: pulumi.dynamic.CreateResult | undefined;
+  return {
+    ours: async (e, client) => { created = await provider(client).create!(inputs(e)); },
+    rerun: async (e, client) => {
+      const p = provider(client);
+      const read = await p.read!(created!.id, created!.outs);
+      if ((await p.diff!(created!.id, read.props, inputs(e))).changes) await p.update!(created!.id, read.props, inputs(e));
+    },
+  };
+}
+
 const CHANGE_TRACKING_FLOOR = {
   stages: 3,
   assumptions: "a PUT must send the whole definition back, so each table is read first; PublishXml comes after the writes and is not combined with them in one request (whether Dataverse accepts metadata writes in $batch is UNCONFIRMED)",
@@ -41,27 +54,8 @@ export function changeTrackingCase(n: number): BenchCase {
     name: `change tracking, ${n} table${n > 1 ? "s" : ""}`,
     tables: n,
     floor: CHANGE_TRACKING_FLOOR,
-    ours: async (e, client) => { await provider(client).create!(inputs(e)); },
-    rerun: async (e, client) => {
-      const p = provider(client);
-      const { id, outs } = await p.create!(inputs(e));
-      const read = await p.read!(id, outs);
-      if ((await p.diff!(id, read.props, inputs(e))).changes) await p.update!(id, read.props, inputs(e));
-    },
+    ...createThenRerun(provider, inputs),
     naive: (flavour) => (_e, client) => naiveChangeTracking(client(), tableNames(n), flavour),
-  };
-}
-
-/** Our run creates; the rerun refreshes the created resource and updates it only if the diff says so, as `pulumi up` does. */
-function createThenRerun(provider: (client: () => DataverseClient) => pulumi.dynamic.ResourceProvider, inputs: (e: Emulator) => Record<string, unknown>): Pick<BenchCase, "ours" | "rerun"> {
-  let created: pulumi.dynamic.CreateResult | undefined;
-  return {
-    ours: async (e, client) => { created = await provider(client).create!(inputs(e)); },
-    rerun: async (e, client) => {
-      const p = provider(client);
-      const read = await p.read!(created!.id, created!.outs);
-      if ((await p.diff!(created!.id, read.props, inputs(e))).changes) await p.update!(created!.id, read.props, inputs(e));
-    },
   };
 }
 

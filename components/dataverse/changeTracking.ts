@@ -12,8 +12,8 @@ export function makeChangeTrackingProvider(options: ProviderOptions = {}): pulum
   const warn = (line: string) => log(`warning: ${line}`);
 
   /**
-   * One $batch reading the tables' full definitions (they carry the tracking flags), one writing back those still
-   * off with change tracking on, then ONE PublishXml: three round trips for any number of tables; one, and nothing
+   * Reads the tables' full definitions (they carry the tracking flags) in parallel batches, writes back those still
+   * off in one batch, then ONE PublishXml: three sequential stages for any number of tables; one, and nothing
    * written, when all are on. Resources of one environment that run at the same time share these (see enableInWave).
    */
   async function enable(inputs: ChangeTrackingInputs, retained: string[]): Promise<ChangeTrackingState> {
