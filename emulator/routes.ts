@@ -41,7 +41,7 @@ const DUPLICATE = "0x80040237";
 /** UNCONFIRMED code for "another publish is running" (see publishXml). */
 export const PUBLISH_RUNNING = "0x80071151";
 
-/** A systemuser row in the shape of the recorded ones (shared/real-api-fixtures/tf-power-platform/systemusers_*.json). */
+/** A systemuser row in the shape of the recorded ones (recorded/tf-power-platform/systemusers_*.json). */
 function userRow(ctx: RouteContext, u: User): Record<string, unknown> {
   return {
     "@odata.etag": `W/"${u.versionnumber}"`,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import recordedDefinition from "./recorded/entitydefinition_contact.json";
+import recordedDefinition from "./recorded/tf-power-platform/entitydefinition_contact.json";
 
 export interface BusinessUnit { businessunitid: string; name: string; _parentbusinessunitid_value: string | null }
 export interface Role { roleid: string; name: string; _businessunitid_value: string; _roletemplateid_value: string | null }
@@ -42,9 +42,9 @@ export const ROLE_TEMPLATES: Record<string, string> = {
 
 /**
  * A whole table definition as a GET of EntityDefinitions(LogicalName='contact') returns it, recorded from a real
- * environment (shared/real-api-fixtures/tf-power-platform/entitydefinition_contact.json, copied here; a test keeps
- * the copy identical). Every emulated table is this body with its own names and ids, so PUT must send back ~110
- * properties, as the real service requires.
+ * environment (recorded/tf-power-platform/entitydefinition_contact.json; provenance in recorded/README.md). Every
+ * emulated table is this body with its own names and ids, so PUT must send back ~110 properties, as the real service
+ * requires.
  */
 const RECORDED = recordedDefinition as Record<string, unknown>;
 

@@ -35,7 +35,7 @@ export const redirectUrisHttps: ResourceValidationPolicy = {
 
 export const providerRules: ResourceValidationPolicy = {
   name: "crm-sync-provider-rules",
-  description: "Inputs the real azuread and azure-native providers accept: schema, required inputs, UUIDs, allowed values, item limits, dates (the rules of shared/provider-schema).",
+  description: "Inputs the real azuread and azure-native providers accept: schema, required inputs, UUIDs, allowed values, item limits, dates (the rules of components/validation/providerSchema.json).",
   enforcementLevel: "mandatory",
   // Values not known during preview reach policies as absent, so required inputs are not enforced here.
   validateResource: (args, report) => {

@@ -1,6 +1,7 @@
 /**
  * Well-known resource APIs and the permissions our integrations ask for, keyed by name.
- * Ids come from Microsoft's generated permission table; see ../shared/REFERENCE.md §6.
+ * Ids come from Microsoft's generated permission table
+ * (Microsoft Graph permissions reference: https://learn.microsoft.com/en-us/graph/permissions-reference).
  * At deploy time every id is checked against the tenant's own service principal of the resource.
  */
 

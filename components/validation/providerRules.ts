@@ -1,7 +1,7 @@
 /**
  * Validates resource inputs the way the real providers do at `pulumi preview`: the published input schema
  * (names, required inputs, types) and the validation rules the provider binaries apply, from
- * `shared/provider-schema/schema-extract.json` (copied here as providerSchema.json; a test keeps them equal).
+ * providerSchema.json (each rule names its source repository, commit and line).
  * One function serves the config check, the policy pack, the sandbox and the tests.
  */
 import extract from "./providerSchema.json";
@@ -136,7 +136,7 @@ export function validateResource(resource: ResourceInputs, options: ValidateOpti
   if (!VALIDATED_PACKAGES.includes(type.split(":")[0])) return out;
   const schema = RESOURCES[type];
   if (!schema) {
-    report("(type)", "noSchema", "this resource type is not in the provider extract: add its schema and rules before using it", "shared/provider-schema/schema-extract.json");
+    report("(type)", "noSchema", "this resource type is not in the provider extract: add its schema and rules before using it", "components/validation/providerSchema.json");
     return out;
   }
   checkObject(inputs, schema.inputProperties, options.partial ? [] : schema.requiredInputs, "", report, schemaSource(type), !!options.partial);

@@ -1,7 +1,7 @@
 import { addMonthsUtc } from "../entra/secretExpiry";
 import { entraRedirectUriFindings, providerRedirectUriFindings, type Platform } from "./uriRules";
 
-/** One rule of the provider extract (`shared/provider-schema/schema-extract.json`, copied to providerSchema.json). */
+/** One rule of the provider extract (providerSchema.json; sources per rule inside it). */
 export interface ExtractRule {
   path: string;
   rule: string;

@@ -60,7 +60,7 @@ export async function evaluateStack(stack: string, options: EvaluateOptions = {}
 
 /**
  * Fails the run, as `pulumi preview` would, when a registered resource or a lookup has an input the real provider
- * rejects (the rules of shared/provider-schema; components/validation/providerRules.ts).
+ * rejects (the rules of components/validation/providerSchema.json and providerRules.ts).
  */
 export function assertProviderRules(plan: Pick<Plan, "resources" | "invokes">, now: Date): void {
   const resources = plan.resources.filter((r) => !r.component).map((r) => ({ type: r.type, name: r.name, inputs: revealSecrets(r.inputs) as Record<string, unknown> }));
