@@ -4,6 +4,8 @@ export type FaultAction =
   /** Answers with this body instead of the real one (e.g. a stale replica's empty collection). */
   | { kind: "respond"; status: number; body: unknown }
   | { kind: "drop" }
+  /** Does the work and applies it, then never answers: the caller times out on a write that succeeded. */
+  | { kind: "succeedSilently" }
   | { kind: "delay"; ms: number };
 
 export interface FaultRule {
@@ -11,6 +13,8 @@ export interface FaultRule {
   method?: string;
   /** Matched against the path below /api/data/v9.2 (query excluded); any when omitted. */
   path?: RegExp;
+  /** Matched against the request body text; any when omitted. */
+  body?: RegExp;
   /** How many matching requests it applies to. */
   times: number;
   action: FaultAction;
@@ -88,8 +92,8 @@ export class Faults {
   }
 
   /** The action for this request, consuming one use of the first matching rule. */
-  take(method: string, path: string): FaultAction | undefined {
-    const rule = this.rules.find((r) => r.times > 0 && (!r.method || r.method === method) && (!r.path || r.path.test(path)));
+  take(method: string, path: string, body = ""): FaultAction | undefined {
+    const rule = this.rules.find((r) => r.times > 0 && (!r.method || r.method === method) && (!r.path || r.path.test(path)) && (!r.body || r.body.test(body)));
     if (!rule) return undefined;
     rule.times -= 1;
     return rule.action;

@@ -79,7 +79,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const operation = customizationOperationOf(method, path, bodyText, faults.lock);
       leave = operation ? faults.lock.arrive() : undefined;
       if (faults.latencyMs) await sleep(faults.wallMs(faults.latencyMs));
-      const fault = faults.take(method, path);
+      const fault = faults.take(method, path, bodyText);
       if (fault?.kind === "drop") { finish(0); req.socket.destroy(); return; }
       if (fault?.kind === "delay") await sleep(fault.ms);
       if (fault?.kind === "respond") { finish(fault.status); send(res, fault.status, fault.body); return; }
@@ -104,6 +104,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (work) await sleep(faults.wallMs(work));
       result.apply?.();
       release?.();
+      if (fault?.kind === "succeedSilently") return; // the socket stays open until the caller gives up
       finish(result.status);
       if (result.raw !== undefined) {
         res.writeHead(result.status, { "OData-Version": "4.0", ...result.headers });

@@ -74,8 +74,8 @@ describe.each([429, 503] as const)("the customization lock answered as HTTP %i",
 
 describe("writes that may still be running", () => {
   it("a write that times out but succeeds server-side is read back, not sent again", async () => {
-    emulator.faults.metadataWriteMs = 250;
     const tables = fresh(2);
+    emulator.faults.add({ method: "PUT", path: new RegExp(tables[0]), times: 1, action: { kind: "succeedSilently" } });
     await provider({ metadataTimeoutMs: 150 }).create!({ environmentUrl: emulator.url, entities: tables });
     expect(tables.every(tracked)).toBe(true);
     expect(tables.map((t) => putsOf(t).length)).toEqual([1, 1]);
@@ -86,9 +86,11 @@ describe("writes that may still be running", () => {
   });
 
   it("a batch that times out is settled table by table: each table written once", async () => {
-    // The first write is quick, so the next batch is sized large; then the environment slows down.
-    emulator.faults.slowMetadataWrites = { fromWrite: 2, ms: 150 }; // 4 x 150 ms: past the 400 ms timeout
+    // The first write goes alone, the other four in one batch whose parts take 150 ms each and whose answer never
+    // comes: the client times out while the parts are still running and reads them back as they finish.
+    emulator.faults.slowMetadataWrites = { fromWrite: 2, ms: 150 };
     const tables = fresh(5);
+    emulator.faults.add({ method: "POST", path: /^\/\$batch$/, body: /^PUT /m, times: 1, action: { kind: "succeedSilently" } });
     await provider({ metadataTimeoutMs: 400 }).create!({ environmentUrl: emulator.url, entities: tables });
     expect(tables.every(tracked)).toBe(true);
     const batches = emulator.log.filter((r) => r.path === "/$batch" && !r.batched && r.status === 0);
