@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { makeChangeTrackingProvider } from "../components/dataverse/changeTracking";
-import { isCustomizationLock, isTransientMetadataError, runCustomization } from "../components/dataverse/customizationLock";
+import { customizationRequest, isCustomizationLock, isTransientMetadataError, runCustomization } from "../components/dataverse/customizationLock";
 import { ChangeTrackingProgress } from "../components/dataverse/changeTrackingProgress";
 import { DataverseError } from "../components/dataverse/errors";
 import type { DataverseSettings } from "../components/dataverse/settings";
@@ -139,6 +139,23 @@ describe("the per-environment customization queue", () => {
     await Promise.all([job("https://a.crm.dynamics.com", "a1"), job("https://a.crm.dynamics.com/", "a2"), job("https://b.crm.dynamics.com", "b1")]);
     expect(events.indexOf("end a1")).toBeLessThan(events.indexOf("start a2"));
     expect(events.indexOf("start b1")).toBeLessThan(events.indexOf("end a1"));
+  });
+
+  it("a role's privilege change sent through customizationRequest queues behind change tracking (with the emulator's role-takes-the-lock switch on)", async () => {
+    emulator.faults.lock.rolePrivilegesTakeLock = true;
+    emulator.faults.metadataWriteMs = 20;
+    const root = emulator.data.businessUnits[0].businessunitid;
+    const role = emulator.data.roles.find((r) => r._businessunitid_value === root)!;
+    const privilege = emulator.data.privileges.find((p) => (p as unknown as Record<string, unknown>).CanBeGlobal === true)!;
+    const client = clientFactory(emulator)(emulator.url);
+    const tracking = provider().create!({ environmentUrl: emulator.url, entities: fresh(3) });
+    await until(() => emulator.log.some((r) => r.method === "PUT"));
+    await customizationRequest(client, "security role privileges", "POST", `/roles(${role.roleid})/Microsoft.Dynamics.CRM.ReplacePrivilegesRole`,
+      { Privileges: [{ PrivilegeId: privilege.privilegeid, Depth: "Global", BusinessUnitId: root }] });
+    await tracking;
+    expect(emulator.faults.lock.held.map((h) => h.operation)).toContain("RolePrivileges");
+    expect(emulator.faults.lock.refusals).toBe(0);
+    expect(emulator.faults.lock.maxInFlight).toBe(1);
   });
 
   it("progress lines keep a steady pace: at most one per interval, plus the first and the last", () => {

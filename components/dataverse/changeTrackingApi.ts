@@ -96,6 +96,7 @@ export async function publishTables(client: DataverseClient, logicalNames: strin
         log(`change tracking in ${client.environmentUrl}: publishing ${logicalNames.length} table${logicalNames.length === 1 ? "" : "s"}, waiting for another operation to finish (${formatDuration(waitedMs)})`);
       },
     };
+    log(`change tracking in ${client.environmentUrl}: publishing ${logicalNames.length} table${logicalNames.length === 1 ? "" : "s"}`);
     const send = () => sendCustomization(client, what, (options) => client.request("POST", "/PublishXml", { ParameterXml: publishXml(logicalNames) }, undefined, options),
       { timeoutMs: publishTimeoutMs, listener });
     try {

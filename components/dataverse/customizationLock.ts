@@ -97,6 +97,17 @@ export class LockWait {
 }
 
 /**
+ * One customization request through the environment's queue, waiting out lock answers: the API for code outside
+ * change tracking whose writes take (or may take) the lock, e.g. a security role's ReplacePrivilegesRole (whether
+ * it does is UNCONFIRMED). Times out after DATAVERSE_METADATA_TIMEOUT_MS; a timeout is thrown, never re-sent.
+ */
+export function customizationRequest<T = unknown>(client: DataverseClient, what: string, method: Parameters<DataverseClient["request"]>[0], path: string,
+  body?: unknown, headers?: Record<string, string>, listener?: LockWaitListener): Promise<DataverseResponse<T> | undefined> {
+  return runCustomization(client.environmentUrl, () => sendCustomization<T>(client, what, (options) => client.request<T>(method, path, body, headers, options),
+    { timeoutMs: client.settings.metadataTimeoutMs, listener }));
+}
+
+/**
  * Sends one customization request, waiting out lock answers (bounded backoff, at most DATAVERSE_LOCK_WAIT_MS in all).
  * A refused request did not run, so sending it again is safe; a timed-out one may still run, so it is never
  * re-sent here: the timeout is thrown for the caller to settle (read the state back). With `stillNeeded`, each
