@@ -16,11 +16,20 @@ function userEnv(): NodeJS.ProcessEnv {
 
 async function npm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run("npm", args, { cwd: ROOT, env: userEnv(), encoding: "utf8", maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await run("npm", args, {
+      cwd: ROOT,
+      env: userEnv(),
+      encoding: "utf8",
+      maxBuffer: 64 << 20,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === "number" ? failed.code : -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
+    return {
+      code: typeof failed.code === "number" ? failed.code : -1,
+      stdout: failed.stdout ?? "",
+      stderr: failed.stderr ?? "",
+    };
   }
 }
 
