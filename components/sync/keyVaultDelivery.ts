@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 
 export interface KeyVaultDeliveryArgs {
   /** Resource group of the existing vault. */
-  resourceGroupName: string;
+  resourceGroupName: pulumi.Input<string>;
   /** Name of the existing vault. */
-  vaultName: string;
+  vaultName: pulumi.Input<string>;
   /** The client secret (a Pulumi secret). */
   clientSecret: pulumi.Output<string>;
   /** RFC 3339 end date of the client secret; the vault secret expires with it. */
