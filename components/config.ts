@@ -9,6 +9,7 @@ import { DEFAULT_EXPIRY_WARNING_DAYS, defaultRotateEveryDays, handoverProblem, l
 import { PROFILE_KEYS } from "./sync/profiles";
 import { DEPTHS, OPERATIONS } from "./dataverse/securityRolePlan";
 import { applyProfiles, profileProblems } from "./sync/applyProfiles";
+import { MERGED_FIELDS, type ProfileOrigins } from "./sync/profileMerge";
 
 /** Pulumi project name; stack config keys live under this namespace (`crm-sync:<key>`). */
 export const CONFIG_NAMESPACE = "crm-sync";
@@ -185,8 +186,10 @@ const integration = z.strictObject({
   signInAudience: z
     .enum(["AzureADMyOrg", "AzureADMultipleOrgs"], { error: "must be AzureADMyOrg (single tenant) or AzureADMultipleOrgs" })
     .default("AzureADMyOrg"),
-  /** API permissions by name, e.g. `Microsoft Graph: User.Read.All (application)`. */
+  /** API permissions by name, e.g. `Microsoft Graph: User.Read.All (application)`; added to the profile's. */
   permissions: z.array(permission).default([]),
+  /** Lists of the profile (permissions, redirect URIs, roles, access, tracked tables) the user's lists replace instead of adding to. */
+  replaceProfileDefaults: uniqueList(z.enum(MERGED_FIELDS, { error: `must be one of: ${MERGED_FIELDS.join(", ")}` }), "field").default([]),
   /** Grant tenant-wide admin consent as code; set false where a separate admin grants it. */
   grantAdminConsent: z.boolean({ error: "must be true or false" }).default(true),
   redirectUris,
@@ -258,8 +261,12 @@ const stackConfig = z
     });
   });
 
-export type StackConfig = z.output<typeof stackConfig>;
-export type IntegrationConfig = StackConfig["integrations"][number];
+/** A validated integration, with where each entry of its merged lists came from (profile or user). */
+export type IntegrationConfig = z.output<typeof integration> & { origins: ProfileOrigins };
+export type StackConfig = Omit<z.output<typeof stackConfig>, "integrations"> & { integrations: IntegrationConfig[] };
+
+/** Schemas of single fields, for values a component receives as Outputs and checks once they are known. */
+export const FIELD_SCHEMAS = { guid, environmentUrl, keyVault: keyVault.shape };
 export type DataverseConfig = NonNullable<IntegrationConfig["dataverse"]>;
 
 export class ConfigError extends Error {
@@ -341,16 +348,16 @@ export function parseStackConfig(raw: Record<string, unknown>, now: Date = new D
   const result = stackConfig.safeParse(profiled.config, { reportInput: true });
   const vendorProblems = profiled.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
   if (result.success) {
-    result.data.integrations.forEach((integ, i) => { integ.vendor = profiled.settings[i]; });
+    const data: StackConfig = { ...result.data, integrations: result.data.integrations.map((integ, i) => ({ ...integ, vendor: profiled.settings[i], origins: profiled.origins[i] ?? {} })) };
     const problems = [
       ...vendorProblems,
-      ...profileProblems(result.data.integrations).map((i) => `${formatPath(i.path)}: ${i.message}`),
-      ...result.data.integrations.flatMap((integ, i) => {
+      ...profileProblems(data.integrations).map((i) => `${formatPath(i.path)}: ${i.message}`),
+      ...data.integrations.flatMap((integ, i) => {
         const problem = integ.secret.handedOver && handoverProblem(integ.secret.handedOver, now);
         return problem ? [`${formatPath(["integrations", i, "secret", "handedOver", "createdAt"])}: ${problem}`] : [];
       }),
     ];
-    if (problems.length === 0) return result.data;
+    if (problems.length === 0) return data;
     throw new ConfigError(problems);
   }
   throw new ConfigError([...vendorProblems, ...result.error.issues.map(describeIssue)]);
