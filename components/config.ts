@@ -4,8 +4,8 @@ import { parsePermission, permissionLabel, type Permission } from "./entra/permi
 import { redirectUriProblem, registeredRedirectUri, type Platform } from "./entra/redirectUris";
 import { appRedirectUriFindings } from "./validation/uriRules";
 import { environmentUrlProblem, GUID_PATTERN, normalizeEnvironmentUrl } from "./dataverse/inputs";
-import { MAX_SECRET_LIFETIME_MONTHS } from "./entra/secretExpiry";
-import { DEFAULT_EXPIRY_WARNING_DAYS, defaultRotateEveryDays, handoverProblem, lifetimeDays } from "./entra/secretSchedule";
+import { instantProblem, MAX_SECRET_LIFETIME_MONTHS } from "./entra/secretExpiry";
+import { defaultExpiryWarningDays, defaultRotateEveryDays, handoverProblem, lifetimeDays } from "./entra/secretSchedule";
 import { PROFILE_KEYS } from "./sync/profiles";
 import { DEPTHS, OPERATIONS } from "./dataverse/securityRolePlan";
 import { applyProfiles, profileProblems } from "./sync/applyProfiles";
@@ -19,22 +19,34 @@ const DEFAULT_DATAVERSE_SUFFIX = ".dynamics.com";
  * sovereign cloud); the local emulator on loopback http is allowed for the sandbox and tests.
  */
 export function dataverseHostProblem(url: string, suffixes: string[]): string | undefined {
-  const { protocol, hostname } = new URL(url);
+  let parsed: URL;
+  try { parsed = new URL(url); } catch { return `"${url}" is not a URL`; }
+  const { protocol, hostname } = parsed;
   if (protocol === "http:") return undefined; // loopback only: environmentUrlProblem refused anything else
   if (suffixes.some((s) => hostname.endsWith(s.toLowerCase()) && hostname.length > s.length)) return undefined;
   return `${hostname} is not a Dataverse host (expected <org>.crm.dynamics.com or a regional crmN host; for a sovereign cloud add its suffix to crm-sync:dataverseHostSuffixes), got "${url}"`;
 }
+
+const ENVIRONMENT_KEY = /^[a-zA-Z][\w-]{0,63}$/;
+const ENVIRONMENT_KEY_RULE = "must be an environment key: a letter, then letters, digits, _ or - (at most 64), e.g. sales";
 
 const guid = z
   .string({ error: "must be a GUID" })
   .regex(GUID_PATTERN, { error: "must be a GUID like 00000000-0000-0000-0000-000000000000" })
   .transform((s) => s.toLowerCase());
 
+/** A URL typed without its scheme (`contoso.crm.dynamics.com`) gets a precise message, not the parser's "Invalid URL". */
+export function schemeProblem(value: unknown): string | undefined {
+  if (typeof value !== "string" || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return undefined;
+  const host = value.split("/")[0];
+  return `has no scheme: write https://${host || "<org>.crm.dynamics.com"} (the environment root, with https://), got "${value.slice(0, 80)}"`;
+}
+
 /** `https://org.crm.dynamics.com` (no trailing slash); loopback http allowed for the emulator. */
 export const environmentUrl = z
   .string({ error: "must be a URL string" })
   .superRefine((value, ctx) => {
-    const problem = environmentUrlProblem(value);
+    const problem = schemeProblem(value) ?? environmentUrlProblem(value);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   })
   .transform(normalizeEnvironmentUrl);
@@ -89,7 +101,10 @@ const redirectUris = redirectUriKeys
   });
 
 const isoInstant = z.string({ error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z" })
-  .refine((v) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(v) && !Number.isNaN(Date.parse(v)), { error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z" });
+  .superRefine((v, ctx) => {
+    const problem = instantProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: `${problem.replace(/ \(e\.g\. .*\)$/, "")}: must be an ISO 8601 time such as 2026-11-22T10:00:00Z` });
+  });
 
 /** An on-demand rotation count: 0 until scripts/rotate-secret asks for the first. */
 const generationNumber = z.number({ error: "must be a whole number" }).int({ error: "must be a whole number" }).min(0, { error: "must not be negative" }).default(0);
@@ -101,6 +116,11 @@ const handedOver = z.strictObject({
   createdAt: isoInstant,
   /** The on-demand generation this secret served; `secret.generation` above it asks for a new one. */
   generation: generationNumber,
+  /** Its end date, fixed when it was created (stack output `generic.secrets[].endDate`); a later lifetime does not move it. */
+  endDate: isoInstant.optional(),
+  /** Its key id and its app's client id: record-handover refuses outputs of another app or deployment. */
+  keyId: z.string({ error: "must be the key id the outputs list" }).regex(/^[\w-]{1,64}$/, { error: "must be the key id the outputs list (a GUID)" }).optional(),
+  clientId: guid.optional(),
 });
 
 const secretKeys = z.strictObject({
@@ -116,14 +136,17 @@ const secretKeys = z.strictObject({
   /** On-demand rotations asked for so far; scripts/rotate-secret bumps it. */
   generation: generationNumber,
   /** Warn, and let CI fail, when the secret the vendor holds ends within this many days. */
-  expiryWarningDays: z.number({ error: "must be a number of days" }).int({ error: "must be a whole number of days" }).min(1, { error: "must be at least 1 day" }).default(DEFAULT_EXPIRY_WARNING_DAYS),
+  /** Default: 30 days, or a third of a shorter lifetime (a 1-month secret warns 10 days ahead). */
+  expiryWarningDays: z.number({ error: "must be a number of days" }).int({ error: "must be a whole number of days" }).min(1, { error: "must be at least 1 day" }).optional(),
   /** Which secret the vendor holds; written by scripts/record-handover after the secret is pasted. */
   handedOver: handedOver.optional(),
 });
 
 const secretPolicy = secretKeys
-  .default({ lifetimeMonths: MAX_SECRET_LIFETIME_MONTHS, generation: 0, expiryWarningDays: DEFAULT_EXPIRY_WARNING_DAYS })
-  .transform((s, ctx) => {
+  .default({ lifetimeMonths: MAX_SECRET_LIFETIME_MONTHS, generation: 0 })
+  .transform((given, ctx) => {
+    // Defaults follow the user's own values: they never conflict with a lifetime the user chose.
+    const s = { ...given, expiryWarningDays: given.expiryWarningDays ?? defaultExpiryWarningDays(given.lifetimeMonths) };
     const rotateEveryDays = s.rotateEveryDays ?? defaultRotateEveryDays(s.lifetimeMonths);
     const days = lifetimeDays(s.lifetimeMonths);
     if (rotateEveryDays >= days) {
@@ -199,9 +222,9 @@ const keyVault = z.strictObject({
   /** Subscription of the vault; the azure-native provider is bound to it (and to tenantId). */
   subscriptionId: z.string({ error: "is required: the subscription id (GUID) of the vault's subscription" }).regex(GUID_PATTERN, { error: "must be a subscription id (GUID)" }).transform((s) => s.toLowerCase()),
   /** Resource group of an existing Key Vault. */
-  resourceGroupName: z.string({ error: "is required" }).regex(/^[\w.()-]{1,90}$/, { error: "must be a resource group name (1-90 letters, digits, . _ - ( ))" }),
+  resourceGroupName: z.string({ error: "must be the name of the vault's resource group" }).regex(/^[\w.()-]{1,90}$/, { error: "must be a resource group name (1-90 letters, digits, . _ - ( ))" }),
   /** Name of the existing Key Vault (3-24 letters, digits, dashes). */
-  vaultName: z.string({ error: "is required" }).regex(/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/, { error: "must be a Key Vault name: 3-24 letters, digits and dashes, starting with a letter" }),
+  vaultName: z.string({ error: "must be the name of an existing Key Vault" }).regex(/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/, { error: "must be a Key Vault name: 3-24 letters, digits and dashes, starting with a letter" }),
   /** false: stack outputs carry Key Vault secret URIs instead of secret values. Default true. */
   secretsInOutputs: z.boolean({ error: "must be true or false" }).default(true),
 });
@@ -217,7 +240,7 @@ const stackConfig = z
     dataverseHostSuffixes: z.array(z.string().regex(/^\.[a-z0-9.-]+[a-z]$/, { error: "must be a host suffix such as .crm.microsoftdynamics.us" }))
       .min(1, { error: "lists no suffix: remove the key for the default .dynamics.com" }).default([DEFAULT_DATAVERSE_SUFFIX]),
     /** Dataverse environments by a short key, e.g. `sales: https://contoso.crm4.dynamics.com`. */
-    dataverseEnvironments: z.record(z.string().regex(/^[a-zA-Z][\w-]*$/), environmentUrl).default({}),
+    dataverseEnvironments: z.record(z.string().regex(ENVIRONMENT_KEY, { error: ENVIRONMENT_KEY_RULE }), environmentUrl).default({}),
     /** The integrations of this stack, one app registration each. */
     integrations: z.array(integration).min(1, { error: "must list at least one integration" }),
     /** Optional: also deliver each integration's secret and settings to this Key Vault. */
@@ -320,10 +343,13 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   const input = (issue as { input?: unknown }).input;
   const generic = /received|^Invalid input/.test(issue.message);
   if (issue.code === "invalid_type" && input === undefined) {
+    if (/^is required/.test(issue.message)) return `${formatPath(issue.path)}: ${issue.message}`;
     return `${formatPath(issue.path)}: is required${generic ? ` (${issue.expected})` : `: ${issue.message}`}`;
   }
   if (issue.code === "invalid_key") {
-    return `${formatPath(issue.path)}: is not a valid key here${issue.path.at(-2) === "access" ? ": must be a table logical name (lowercase letters, digits and _, e.g. account)" : ""}`;
+    const rule = issue.path.at(-2) === "access" ? ": must be a table logical name (lowercase letters, digits and _, e.g. account)"
+      : issue.path.at(-2) === "dataverseEnvironments" ? `: ${ENVIRONMENT_KEY_RULE}` : "";
+    return `${formatPath(issue.path)}: is not a valid key here${rule}`;
   }
   if (generic) {
     const expected = issue.code === "invalid_type" ? issue.expected : "another value";
@@ -332,11 +358,38 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${formatPath(issue.path)}: ${issue.message}`;
 }
 
+/** Keys that would reach an object's prototype: refused wherever they appear, never read as settings. */
+const PROTOTYPE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+/** No setting nests deeper; deeper input is refused before validation walks it. */
+export const MAX_CONFIG_DEPTH = 32;
+
+/** Prototype keys and excessive nesting anywhere in the raw config, by path; walked without recursion. */
+function shapeProblems(raw: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: raw, path: [] }];
+  while (stack.length) {
+    const { value, path } = stack.pop()!;
+    if (!value || typeof value !== "object") continue;
+    if (path.length > MAX_CONFIG_DEPTH) {
+      problems.push(`${formatPath(path.slice(0, 1))}: nests more than ${MAX_CONFIG_DEPTH} levels deep; no setting needs that`);
+      continue;
+    }
+    const entries: [PropertyKey, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.keys(value).map((k) => [k, (value as Record<string, unknown>)[k]]);
+    for (const [key, child] of entries) {
+      if (typeof key === "string" && PROTOTYPE_KEYS.has(key)) problems.push(`${formatPath([...path, key])}: "${key}" is not a setting name (it would reach JavaScript's object prototype); remove it`);
+      else stack.push({ value: child, path: [...path, key] });
+    }
+  }
+  return [...new Set(problems)];
+}
+
 /**
  * Validates the raw config (the values of `crm-sync:*` keys, already parsed from YAML/JSON) as of `now`.
  * Throws ConfigError listing every problem with its exact config path.
  */
 export function parseStackConfig(raw: Record<string, unknown>, now: Date = new Date()): StackConfig {
+  const shape = shapeProblems(raw);
+  if (shape.length) throw new ConfigError(shape);
   const profiled = applyProfiles(raw);
   const result = stackConfig.safeParse(profiled.config, { reportInput: true });
   const vendorProblems = profiled.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
@@ -390,7 +443,8 @@ export function parseRuntimeConfig(flat: Record<string, string>, now: Date = new
 
 /** The `crm-sync:*` keys of the runtime's flat config (`namespace:key -> text`); object values arrive as JSON. */
 export function rawConfigFrom(flat: Record<string, string>): Record<string, unknown> {
-  const raw: Record<string, unknown> = {};
+  // No prototype: a key named __proto__ stays an own key, which parseStackConfig then refuses by name.
+  const raw: Record<string, unknown> = Object.create(null);
   for (const [key, text] of Object.entries(flat)) {
     const [namespace, name] = key.split(":");
     if (namespace !== CONFIG_NAMESPACE || !name) continue;
