@@ -31,7 +31,7 @@ export function selfLine(name: string): string {
 }
 
 /** Resolves once everything written to `stream` so far has been handed to the reader (or the reader is gone). */
-function drained(stream: NodeJS.WriteStream): Promise<void> {
+function drained(stream: NodeJS.WritableStream & { destroyed?: boolean; writable?: boolean }): Promise<void> {
   return new Promise((resolve) => {
     if (stream.destroyed || !stream.writable) return resolve();
     stream.write("", () => resolve());
@@ -39,9 +39,9 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
 }
 
 /** Exits with `code` only after stdout and stderr have drained: a slow pipe still gets the whole output. */
-export async function exitWhenDrained(code: number): Promise<never> {
-  await Promise.all([drained(process.stdout), drained(process.stderr)]);
-  process.exit(code);
+export async function exitWhenDrained(code: number, streams: NodeJS.WritableStream[] = [process.stdout, process.stderr], exit: (code: number) => void = process.exit): Promise<void> {
+  await Promise.all(streams.map(drained));
+  exit(code);
 }
 
 /** The message of an error for a person: first the reason, never a stack trace. */
@@ -72,7 +72,7 @@ export function runCommand<O extends Options>(spec: CommandSpec<O>): void {
   const fail = (e: unknown) => { err(`${spec.name}: ${errorText(e)}`); void exitWhenDrained(1); };
   process.on("uncaughtException", fail);
   process.on("unhandledRejection", fail);
-  void main(spec).then(exitWhenDrained, fail);
+  void main(spec).then((code) => exitWhenDrained(code), fail);
 }
 
 async function main<O extends Options>(spec: CommandSpec<O>): Promise<number> {
