@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
-import * as fs from "node:fs";
 import { parseRuntimeConfig } from "../components/config";
 import { instantProblem } from "../components/entra/secretExpiry";
 import { dynamicResources, runDataverseResources, startSandboxEnvironments } from "./sandbox/dataverseRun";
 import { evaluateStack } from "./sandbox/evaluate";
 import { planJson, renderPlanText } from "./sandbox/renderPlan";
 import { renderDataverseRun, withRealUrls } from "./sandbox/renderSandbox";
-import { listStacks, stackConfigFromText } from "./sandbox/stackFiles";
+import { listStacks, readStackText, stackConfigFromText } from "./sandbox/stackFiles";
 import { errorText, out, runCommand, UsageError } from "./cli/command";
 import { STACK_OPTIONS, stackTarget, type StackTarget } from "./cli/stackTarget";
 
@@ -58,7 +57,7 @@ Then it runs the Dataverse side again to show that nothing changes. Nothing leav
     const label = values["stack-file"] ?? values.stack ?? "dev";
     try {
       const target = stackTarget(values, "dev");
-      const config = stackConfigFromText(fs.readFileSync(target.file, "utf8"), target.file);
+      const config = stackConfigFromText(readStackText(target.file), target.file);
       out(values.json ? planJson(await evaluateStack(target.stack, { config, now })) : await sandbox(target, config, values["plan-only"]!, now));
     } catch (e) {
       if (e instanceof UsageError) throw e;

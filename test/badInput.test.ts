@@ -150,6 +150,7 @@ const NEW_STACK_CASES: [string, string, RegExp][] = [
   ["handover-year-9999", CUSTOM("      secret:\n        handedOver: { rotation: 1, createdAt: 9999-01-01T00:00:00Z }\n"), /handedOver\.createdAt: "9999-01-01T00:00:00Z" lies outside 2000-2199/],
   ["handover-end-never", CUSTOM("      secret:\n        handedOver: { rotation: 1, createdAt: 2026-01-01T00:00:00Z, endDate: never }\n"), /handedOver\.endDate: "never" is not an ISO 8601 time/],
   ["handover-hour-25", CUSTOM("      secret:\n        handedOver: { rotation: 1, createdAt: 2026-01-01T25:00:00Z }\n"), /handedOver\.createdAt: "2026-01-01T25:00:00Z" is not a time of day/],
+  ["alias-bomb", `config:\n  crm-sync:tenantId: ${TENANT}\n  crm-sync:x:\n    a: &a [x,x,x,x,x,x,x,x,x]\n    b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n    c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n    d: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n`, /its aliases \(\*name\) expand to too many nodes/],
   ["warning-set-too-long", CUSTOM("      secret:\n        lifetimeMonths: 1\n        expiryWarningDays: 30\n"), /secret\.expiryWarningDays: must be shorter than the secret's lifetime \(30 days for 1 months\)/],
 ];
 
@@ -557,6 +558,29 @@ describe.concurrent("verify-connection and export-sync-config check what arrives
       expect(r.stderr).toMatch(expected);
     }
     expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
+  }, T);
+
+  it("export-sync-config refuses an --out that is a symbolic link, and reads input with a byte-order mark", async () => {
+    const cwd = fs.mkdtempSync(path.join(scratch, "outlink-"));
+    fs.mkdirSync(path.join(cwd, "real"));
+    fs.symlinkSync(path.join(cwd, "real"), path.join(cwd, "link"));
+    const r = await run("export-sync-config.js", ["--out", path.join(cwd, "link")], OUTPUT({ crm: GOOD_OUT }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/link is a symbolic link to .*real; refusing to write through it/);
+    expect(fs.readdirSync(path.join(cwd, "real"))).toEqual([]);
+    const bom = await run("export-sync-config.js", ["--out", path.join(cwd, "real")], `\uFEFF${OUTPUT({ crm: GOOD_OUT })}`);
+    expect(bom.status, bom.stderr).toBe(0);
+  }, T);
+
+  it("a stack file that is a folder is named, not read", async () => {
+    const s = scratch1(HELD);
+    fs.mkdirSync(path.join(s.dir, "Pulumi.folder.yaml"));
+    const r = await run("rotate-secret.js", ["--stack", "folder", "--all"], undefined, s.env);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/stack "folder": .*Pulumi\.folder\.yaml is not a file/);
+    const f = await run("record-handover.js", ["--stack-file", path.join(s.dir, "Pulumi.folder.yaml")], handoverOutputs([S3]), s.env);
+    expect(f.status).toBe(1);
+    expect(f.stderr).toMatch(/Pulumi\.folder\.yaml is not a file/);
   }, T);
 
   it("export-sync-config writes --out relative to the caller's folder, mode 0600, nothing else left there", async () => {

@@ -30,8 +30,7 @@ export const secretKeys = z.strictObject({
   rotateEveryDays: z.number({ error: "must be a number of days" }).int({ error: "must be a whole number of days" }).min(1, { error: "must be at least 1 day" }).optional(),
   /** On-demand rotations asked for so far; scripts/rotate-secret bumps it. */
   generation: generationNumber,
-  /** Warn, and let CI fail, when the secret the vendor holds ends within this many days. */
-  /** Default: 30 days, or a third of a shorter lifetime (a 1-month secret warns 10 days ahead). */
+  /** Warn, and let CI fail, when the secret the vendor holds ends within this many days. Default: 30 days, or a third of a shorter lifetime (a 1-month secret warns 10 days ahead). */
   expiryWarningDays: z.number({ error: "must be a number of days" }).int({ error: "must be a whole number of days" }).min(1, { error: "must be at least 1 day" }).optional(),
   /** Which secret the vendor holds; written by scripts/record-handover after the secret is pasted. */
   handedOver: handedOver.optional(),

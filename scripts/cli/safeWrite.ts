@@ -113,7 +113,13 @@ export async function editFileLocked(file: string, edit: (text: string) => strin
     throw new Error(`cannot lock ${file} for editing (${(e as NodeJS.ErrnoException).code ?? "error"}); nothing was changed`);
   }
   try {
-    const next = edit(fs.readFileSync(file, "utf8"));
+    let text: string;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+      throw new Error(`${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}); nothing was changed`);
+    }
+    const next = edit(text);
     if (next === undefined) return false;
     writeFilesAtomically([{ path: file, content: next }]);
     return true;

@@ -26,6 +26,7 @@ export function writeAll(dir: string, files: OutputFile[], mode = 0o600): string
     if (problem) throw new Error(`refusing to write ${problem}`);
   }
   const root = path.resolve(dir);
+  if (fs.existsSync(root) && fs.lstatSync(root).isSymbolicLink()) throw new Error(`${dir} is a symbolic link to ${fs.realpathSync(root)}; refusing to write through it (pass the real path as --out)`);
   if (fs.existsSync(root) && !fs.statSync(root).isDirectory()) throw new Error(`${dir} exists and is not a folder`);
   // Checked before anything is written, so a target that cannot be replaced leaves nothing half done.
   for (const f of files) {

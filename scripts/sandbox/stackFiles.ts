@@ -34,7 +34,16 @@ export function listStacks(dir = stacksDir()): string[] {
  */
 export function loadStackConfig(stack: string, dir = stacksDir()): Record<string, string> {
   const file = stackFile(stack, dir);
-  return stackConfigFromText(fs.readFileSync(file, "utf8"), file);
+  return stackConfigFromText(readStackText(file), file);
+}
+
+/** A stack file's text; a file that cannot be read is named with the reason (EACCES, EISDIR, ...). */
+export function readStackText(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new Error(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  }
 }
 
 /** The path of an existing `Pulumi.<stack>.yaml`; refuses a name that is not a stack name or names no file. */
@@ -47,6 +56,7 @@ export function stackFile(stack: string, dir = stacksDir()): string {
   if (!fs.existsSync(file)) {
     throw new Error(`no stack "${stack}": ${file} does not exist (stacks here: ${listStacks(dir).join(", ") || "none"})`);
   }
+  if (!fs.statSync(file).isFile()) throw new Error(`stack "${stack}": ${file} is not a file`);
   return file;
 }
 
@@ -89,7 +99,9 @@ export function stackConfigFromText(text: string, label: string): Record<string,
     plain = parsed.errors.length ? undefined : parsed.toJS();
   } catch (err) {
     if (err instanceof RangeError) throw new Error(`${label}: nests too deeply to read (at most ${MAX_YAML_DEPTH} levels)`);
-    throw err;
+    // The YAML library refuses alias bombs (aliases expanding to millions of nodes) with its own words.
+    if (/alias/i.test((err as Error).message)) throw new Error(`${label}: its aliases (*name) expand to too many nodes; write the settings out instead`);
+    throw new Error(`${label}: cannot be read as YAML (${(err as Error).message})`);
   }
   const yamlError = parsed.errors[0];
   if (yamlError) {

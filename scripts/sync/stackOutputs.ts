@@ -14,11 +14,15 @@ export interface IntegrationOutput {
 
 /** Larger than any stack export or preview of a crm-sync stack: refused rather than held in memory. */
 const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+/** More integrations than one stack holds in practice; output stays bounded. */
+const MAX_INTEGRATIONS = 1000;
 const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
 const isMapping = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
 /** JSON text, refused with a clear message when it is not JSON or nests deeper than any stack output does. */
-export function parseJsonInput(text: string, expected: string, maxDepth = 64): unknown {
+export function parseJsonInput(raw: string, expected: string, maxDepth = 64): unknown {
+  // A byte-order mark (files saved by some Windows editors) is not part of the JSON.
+  const text = raw.replace(/^\uFEFF/, "");
   if (!text.trim()) throw new Error(`the input is empty: pipe in ${expected}`);
   let depth = 0;
   let deepest = 0;
@@ -50,6 +54,7 @@ export function parseStackOutputs(text: string): Record<string, IntegrationOutpu
     throw new Error(`the input has no \`integrations\` output (top-level keys: ${Object.keys(doc).join(", ") || "none"}): is this ${expected}?`);
   }
   if (Object.keys(integrations).length === 0) throw new Error("the input's `integrations` output is empty: the stack has no integration");
+  if (Object.keys(integrations).length > MAX_INTEGRATIONS) throw new Error(`the input lists ${Object.keys(integrations).length} integrations (at most ${MAX_INTEGRATIONS}): refusing the input`);
   for (const [name, value] of Object.entries(integrations)) {
     if (!NAME.test(name)) throw new Error(`integration name "${name}" is not one crm-sync creates (lowercase letters, digits, dashes): refusing the input`);
     if (!isMapping(value) || !isMapping(value.settings) || !Array.isArray(value.secretFields) || !value.secretFields.every((f) => typeof f === "string")) {
