@@ -2,6 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import * as http from "node:http";
 import { Writable } from "node:stream";
 import { exitWhenDrained } from "../scripts/cli/command";
+import { commandLine, invokedThroughBin } from "../components/commandLine";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -708,5 +709,17 @@ describe("every command exits only after its output has drained", () => {
     while (pending.length) pending.shift()!();
     await exiting;
     expect(exits).toEqual([3]);
+  });
+});
+
+describe("suggested commands are named from one place and pasted safely", () => {
+  it("names the command as the user runs it and quotes every argument", () => {
+    expect(commandLine("record-handover", ["--stack", "$(touch x)", "--integration", "crm"], false)).toBe("npm run -s record-handover -- --stack '$(touch x)' --integration crm");
+    expect(commandLine("record-handover", ["--stack", "it's"], true)).toBe(`crm-sync record-handover --stack "it's"`);
+    expect(commandLine("plan", [], false)).toBe("npm start");
+    expect(invokedThroughBin({}, "/usr/local/bin/crm-sync", "/repo/dist/components")).toBe(true);
+    expect(invokedThroughBin({ CRM_SYNC_BIN: "1" }, "/x/node", "/repo/dist/components")).toBe(true);
+    expect(invokedThroughBin({}, "/repo/dist/scripts/plan.js", "/app/node_modules/crm-sync-infra/dist/components")).toBe(true);
+    expect(invokedThroughBin({}, "/repo/dist/scripts/plan.js", "/repo/dist/components")).toBe(false);
   });
 });
