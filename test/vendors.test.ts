@@ -70,12 +70,16 @@ describe("Bright Pattern", () => {
     expect((err as Error).message).not.toContain("SECRETVALUE");
   });
 
-  it("lets the user override the reply URL", async () => {
-    const plan = await evaluateStack("bp-override", { now, config: flatConfig({
+  it("adds the user's reply URL to the profile's, and replaces it only when asked to", async () => {
+    const EU = "https://contoso-eu.brightpattern.com/admin/msdynamicscallback.html";
+    const config = (extra: Record<string, unknown>) => flatConfig({
       tenantId: TENANT, dataverseEnvironments: { crm: "https://contoso.crm.dynamics.com" },
-      integrations: [{ name: "bp", profile: "bright-pattern", vendor: { tenant: "contoso.brightpattern.com" }, redirectUris: { web: ["https://contoso-eu.brightpattern.com/admin/msdynamicscallback.html"] } }],
-    }) });
-    expect(ofType(plan, "Application")[0].inputs.web).toEqual({ redirectUris: ["https://contoso-eu.brightpattern.com/admin/msdynamicscallback.html"] });
+      integrations: [{ name: "bp", profile: "bright-pattern", vendor: { tenant: "contoso.brightpattern.com" }, redirectUris: { web: [EU] }, ...extra }],
+    });
+    const added = await evaluateStack("bp-added", { now, config: config({}) });
+    expect(ofType(added, "Application")[0].inputs.web).toEqual({ redirectUris: [EU, "https://contoso.brightpattern.com/admin/msdynamicscallback.html"] });
+    const replaced = await evaluateStack("bp-override", { now, config: config({ replaceProfileDefaults: ["redirectUris.web"] }) });
+    expect(ofType(replaced, "Application")[0].inputs.web).toEqual({ redirectUris: [EU] });
   });
 });
 

@@ -40,16 +40,16 @@ export function parseStackConfig(raw: Record<string, unknown>, now: Date = new D
   const result = stackConfig.safeParse(profiled.config, { reportInput: true });
   const vendorProblems = profiled.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
   if (result.success) {
-    result.data.integrations.forEach((integ, i) => { integ.vendor = profiled.settings[i]; });
+    const data: StackConfig = { ...result.data, integrations: result.data.integrations.map((integ, i) => ({ ...integ, vendor: profiled.settings[i], origins: profiled.origins[i] ?? {} })) };
     const problems = [
       ...vendorProblems,
-      ...profileProblems(result.data.integrations).map((i) => `${formatPath(i.path)}: ${i.message}`),
-      ...result.data.integrations.flatMap((integ, i) => {
+      ...profileProblems(data.integrations).map((i) => `${formatPath(i.path)}: ${i.message}`),
+      ...data.integrations.flatMap((integ, i) => {
         const problem = integ.secret.handedOver && handoverProblem(integ.secret.handedOver, now);
         return problem ? [`${formatPath(["integrations", i, "secret", "handedOver", "createdAt"])}: ${problem}`] : [];
       }),
     ];
-    if (problems.length === 0) return result.data;
+    if (problems.length === 0) return data;
     throw new ConfigError(problems);
   }
   throw new ConfigError([...vendorProblems, ...result.error.issues.map(describeIssue)]);

@@ -6,6 +6,7 @@ import { appRedirectUriFindings } from "../validation/uriRules";
 import { GUID_PATTERN } from "../dataverse/inputs";
 import { DEFAULT_DATAVERSE_SUFFIX, dataverseHostProblem, ENVIRONMENT_KEY, ENVIRONMENT_KEY_RULE, environmentUrl, guid, permission, redirectUriList, tableName, uniqueList } from "./fields";
 import { handedOver, secretKeys, secretPolicy } from "./secret";
+import { MERGED_FIELDS, type ProfileOrigins } from "../sync/profileMerge";
 
 /**
  * The stack config schema. To add a setting, add its key to the object it belongs to (with a comment saying what it
@@ -71,8 +72,10 @@ export const integration = z.strictObject({
   signInAudience: z
     .enum(["AzureADMyOrg", "AzureADMultipleOrgs"], { error: "must be AzureADMyOrg (single tenant) or AzureADMultipleOrgs" })
     .default("AzureADMyOrg"),
-  /** API permissions by name, e.g. `Microsoft Graph: User.Read.All (application)`. */
+  /** API permissions by name, e.g. `Microsoft Graph: User.Read.All (application)`; added to the profile's. */
   permissions: z.array(permission).default([]),
+  /** Lists of the profile (permissions, redirect URIs, roles, access, tracked tables) the user's lists replace instead of adding to. */
+  replaceProfileDefaults: uniqueList(z.enum(MERGED_FIELDS, { error: `must be one of: ${MERGED_FIELDS.join(", ")}` }), "field").default([]),
   /** Grant tenant-wide admin consent as code; set false where a separate admin grants it. */
   grantAdminConsent: z.boolean({ error: "must be true or false" }).default(true),
   redirectUris,
@@ -144,8 +147,12 @@ export const stackConfig = z
     });
   });
 
-export type StackConfig = z.output<typeof stackConfig>;
-export type IntegrationConfig = StackConfig["integrations"][number];
+/** A validated integration, with where each entry of its merged lists came from (profile or user). */
+export type IntegrationConfig = z.output<typeof integration> & { origins: ProfileOrigins };
+export type StackConfig = Omit<z.output<typeof stackConfig>, "integrations"> & { integrations: IntegrationConfig[] };
+
+/** Schemas of single fields, for values a component receives as Outputs and checks once they are known. */
+export const FIELD_SCHEMAS = { guid, environmentUrl, keyVault: keyVault.shape };
 export type DataverseConfig = NonNullable<IntegrationConfig["dataverse"]>;
 
 

@@ -19,7 +19,7 @@ export interface RedirectUriSet {
 
 export interface EntraIntegrationAppArgs {
   /** Directory (tenant) id the app lives in; passed through to the outputs for vendor settings. */
-  tenantId: string;
+  tenantId: pulumi.Input<string>;
   /**
    * The tenant id once the azuread provider's identity was checked against it (see `bindTenant`). The app
    * registration waits for it, so nothing is created in the wrong tenant. Pass the azuread provider bound to

@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
+import { requireAzureNative } from "./keyVaultProvider";
 
 export interface KeyVaultDeliveryArgs {
   /** Resource group of the existing vault. */
-  resourceGroupName: string;
+  resourceGroupName: pulumi.Input<string>;
   /** Name of the existing vault. */
-  vaultName: string;
+  vaultName: pulumi.Input<string>;
   /** The client secret (a Pulumi secret). */
   clientSecret: pulumi.Output<string>;
   /** RFC 3339 end date of the client secret; the vault secret expires with it. */
@@ -48,7 +49,7 @@ export class KeyVaultDelivery extends pulumi.ComponentResource {
     super("crm-sync:sync:KeyVaultDelivery", name, {}, opts);
     // Loaded only when a vault is configured: the Key Vault submodule alone, not the ~136 MB package. Typed by the
     // small local interface below: `typeof import(...)` would pull azure-native's 17 MB of declarations into every build.
-    const keyvault: KeyVaultModule = require("@pulumi/azure-native/keyvault");
+    const keyvault = requireAzureNative<KeyVaultModule>("keyvault");
     const expires = args.secretExpiresAt.apply(epochSeconds);
     const common = { resourceGroupName: args.resourceGroupName, vaultName: args.vaultName };
     const prefix = vaultSecretPrefix(pulumi.getStack(), name);
