@@ -94,6 +94,18 @@ describe.each(["tarball", "file"] as const)("a consumer project installing crm-s
     expect(ls.stdout).toContain("crm-sync-infra@");
   }, 120_000);
 
+  it("has the crm-sync command, which lists every script and refuses an unknown one", async () => {
+    const bin = path.join(consumer.dir, "node_modules", ".bin", "crm-sync");
+    const help = await consumer.node(bin, ["--help"]);
+    expect(help.code).toBe(0);
+    for (const command of ["record-handover", "rotate-secret", "secret-status", "audit-report", "export-sync-config", "verify-connection"]) {
+      expect(help.stdout).toContain(`  ${command}\n`);
+    }
+    const unknown = await consumer.node(bin, ["no-such-command"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('crm-sync: unknown command "no-such-command"');
+  }, 120_000);
+
   it("type-checks the issue's program with strict, noUncheckedIndexedAccess and exactOptionalPropertyTypes", async () => {
     const tsc = await consumer.compile();
     expect(tsc.stdout + tsc.stderr).toBe("");

@@ -21,8 +21,16 @@ export const STRICT_TSCONFIG = {
 
 export interface CommandResult { code: number; stdout: string; stderr: string }
 
+/**
+ * The environment of a user's shell: without the npm_* variables an enclosing `npm test` passes down (its
+ * `npm_config_local_prefix` would point a child npm at this repository instead of the consumer's folder).
+ */
+export function userEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+}
+
 /** Runs a command to its end; never throws on a non-zero exit (the caller asserts on `code` and the output). */
-export async function exec(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
+export async function exec(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = userEnv()): Promise<CommandResult> {
   try {
     const { stdout, stderr } = await run(file, args, { cwd, env, maxBuffer: MAX_BUFFER });
     return { code: 0, stdout, stderr };
@@ -109,6 +117,11 @@ export interface ConsumerOptions {
   files?: Record<string, string>;
   /** Extra dependencies of the consumer (name -> version); installed offline, so they must be in the npm cache. */
   dependencies?: Record<string, string>;
+  /**
+   * `file` mode: the checkout the consumer links to (built, with its own `npm ci` done, as a team's checkout is);
+   * default this repository. npm reads a linked checkout's node_modules and never writes there.
+   */
+  checkout?: string;
   /** Parent directory of the project; default a fresh temporary directory. */
   root?: string;
 }
@@ -133,23 +146,16 @@ export interface ConsumerProject {
 /**
  * A fresh consumer Pulumi project that installs crm-sync-infra as a platform team would, offline from the npm cache:
  * `package.json` with crm-sync-infra (tarball or `file:` directory) and @pulumi/pulumi, `Pulumi.yaml`, the program,
- * a lockfile pinned to this repository's (lockClosure), then `npm ci --offline`. In `file` mode the tarball is unpacked into a sibling folder and its production
- * dependencies installed there, as a checkout a team links to would have them.
+ * a lockfile pinned to this repository's (lockClosure), then `npm ci --offline`. In `file` mode the consumer links to a
+ * checkout (default this repository), as a team depending on `file:../crm-sync-infra` does.
  */
 export async function createConsumerProject(options: ConsumerOptions): Promise<ConsumerProject> {
   const root = options.root ?? fs.mkdtempSync(path.join(os.tmpdir(), `crm-sync-consumer-${options.mode}-`));
   const dir = path.join(root, "consumer");
   fs.mkdirSync(dir, { recursive: true });
-  let spec = `file:${options.packed.tarball}`;
-  if (options.mode === "file") {
-    const checkout = path.join(root, "crm-sync-infra");
-    fs.mkdirSync(checkout, { recursive: true });
-    const untar = await exec("tar", ["-xzf", options.packed.tarball, "-C", checkout, "--strip-components=1"], root);
-    if (untar.code !== 0) throw new Error(`tar failed: ${untar.stderr}`);
-    fs.copyFileSync(path.join(REPO, "package-lock.json"), path.join(checkout, "package-lock.json"));
-    await npm(["ci", "--offline", "--omit=dev", "--ignore-scripts"], checkout);
-    spec = `file:../crm-sync-infra`;
-  }
+  const checkout = options.checkout ?? REPO;
+  const linkPath = path.relative(dir, checkout).split(path.sep).join("/");
+  const spec = options.mode === "file" ? `file:${linkPath}` : `file:${options.packed.tarball}`;
   const write = (file: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.writeFileSync(path.join(dir, file), text);
@@ -166,7 +172,7 @@ export async function createConsumerProject(options: ConsumerOptions): Promise<C
   const packages: Record<string, LockEntry> = {
     "": { name: manifest.name, version: manifest.version, dependencies: manifest.dependencies, devDependencies },
     ...(options.mode === "file"
-      ? { "node_modules/crm-sync-infra": { resolved: "../crm-sync-infra", link: true }, "../crm-sync-infra": { name: "crm-sync-infra", ...library } }
+      ? { "node_modules/crm-sync-infra": { resolved: linkPath, link: true }, [linkPath]: { name: "crm-sync-infra", ...library } }
       : { "node_modules/crm-sync-infra": { ...library, resolved: spec } }),
     ...lockClosure(options.mode === "file" ? own : { ...(pkg.dependencies as Record<string, string>), ...own }),
     ...Object.fromEntries(Object.entries(lockClosure(devDependencies)).map(([at, entry]) => [at, { ...entry, dev: true }])),
@@ -183,7 +189,7 @@ export async function createConsumerProject(options: ConsumerOptions): Promise<C
     spec,
     compile: () => exec(process.execPath, [tsc, "-p", "tsconfig.json"], dir),
     npmLs: () => exec(NPM, ["ls", "--all"], dir),
-    node: (script, args = [], env = process.env) => exec(process.execPath, [script, ...args], dir, env),
+    node: (script, args = [], env = userEnv()) => exec(process.execPath, [script, ...args], dir, env),
     providerHostScript: path.join(dir, "node_modules", "@pulumi", "pulumi", "cmd", "dynamic-provider", "index.js"),
     remove: () => fs.rmSync(root, { recursive: true, force: true }),
   };
