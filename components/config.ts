@@ -8,6 +8,7 @@ import { MAX_SECRET_LIFETIME_MONTHS } from "./entra/secretExpiry";
 import { DEFAULT_EXPIRY_WARNING_DAYS, defaultRotateEveryDays, handoverProblem, lifetimeDays } from "./entra/secretSchedule";
 import { PROFILE_KEYS } from "./sync/profiles";
 import { DEPTHS, OPERATIONS } from "./dataverse/securityRolePlan";
+import { administrativeEntries } from "./dataverse/access";
 import { applyProfiles, profileProblems } from "./sync/applyProfiles";
 
 /** Pulumi project name; stack config keys live under this namespace (`crm-sync:<key>`). */
@@ -167,6 +168,17 @@ const dataverse = z.strictObject({
   changeTracking: uniqueList(tableName, "table")
     .min(1, { error: "lists no table: name at least one table logical name, or remove changeTracking" })
     .optional(),
+  /** Manage the app's existing application user that this stack did not create (never deleted by the stack). Default false: refused. */
+  adoptExistingUser: z.boolean({ error: "must be true or false" }).default(false),
+  /** Opt-in for administrator-level access in `access` (README: "Administrator-level access"), with the reason reviewers see. */
+  administrativeAccess: z.strictObject({
+    reason: z.string({ error: "is required: say why this integration needs administrator-level access" }).trim().min(10, { error: "must say why (at least 10 characters)" }),
+  }).optional(),
+}).superRefine((d, ctx) => {
+  const admin = administrativeEntries(Object.entries(d.access ?? {}).map(([table, a]) => ({ table, operations: a.operations })));
+  if (admin.length && !d.administrativeAccess) {
+    ctx.addIssue({ code: "custom", path: ["access"], message: `grants administrator-level access: ${admin.join("; ")}. Remove it, or opt in with dataverse.administrativeAccess.reason saying why` });
+  }
 });
 
 

@@ -4,7 +4,7 @@ import { ApplicationUser } from "./dataverse/applicationUser";
 import { ChangeTracking } from "./dataverse/changeTracking";
 import { SecurityRole } from "./dataverse/securityRole";
 import { accessEntries } from "./dataverse/access";
-import { declaredPrivileges } from "./dataverse/securityRolePlan";
+import { declaredGrants } from "./dataverse/securityRolePlan";
 import { EntraIntegrationApp } from "./entra/integrationApp";
 import { endpoints } from "./sync/endpoints";
 import { KeyVaultDelivery } from "./sync/keyVaultDelivery";
@@ -78,7 +78,8 @@ export class SyncIntegration extends pulumi.ComponentResource {
         this.securityRole = new SecurityRole(`${name}-role`, {
           environmentUrl: afterTenantCheck(this.dataverseUrl),
           roleName: `CRM sync ${name} (${pulumi.getStack()})`,
-          privileges: declaredPrivileges(access).map((p) => ({ name: p.name, depth: p.depth })),
+          grants: declaredGrants(access),
+          administrativeReason: dataverse.administrativeAccess?.reason,
         }, { parent: this });
       }
       if (dataverse.applicationUser) {
@@ -88,6 +89,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
           environmentUrl: afterTenantCheck(this.dataverseUrl),
           applicationId: this.app.clientId,
           businessUnitId: dataverse.businessUnitId,
+          adoptExistingUser: dataverse.adoptExistingUser,
           securityRoles: this.securityRole ? this.securityRole.roleId.apply((id) => [...dataverse.securityRoles, id]) : dataverse.securityRoles,
         }, { parent: this, dependsOn: [...this.app.readyResources, ...(this.securityRole ? [this.securityRole] : [])] });
       }
