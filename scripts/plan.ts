@@ -39,8 +39,11 @@ async function sandbox(stack: string, planOnly: boolean, now?: () => Date): Prom
     const plan = await evaluateStack(stack, { config: env.config, now });
     const urls = new Map([...env.emulators].map(([real, e]) => [e.url, real]));
     process.stderr.write(`[sandbox] running ${dynamicResources(plan.resources).length} Dataverse resources against the emulator ...\n`);
-    const run = await runDataverseResources(plan.resources, env, (line) => process.stderr.write(`[sandbox] ${line}\n`));
-    return withRealUrls(`${renderPlanText(plan)}\n${renderDataverseRun(run)}\n\n${NOTHING_LEFT}`, urls);
+    // The plan is printed whatever happens to the Dataverse run; a failed run is reported under it and fails the command.
+    const run = await runDataverseResources(plan.resources, env, (line) => process.stderr.write(`[sandbox] ${line}\n`)).catch((err: Error) => err);
+    if (run instanceof Error) process.exitCode = 1;
+    const outcome = run instanceof Error ? `\nDataverse run FAILED: ${run.message}` : renderDataverseRun(run);
+    return withRealUrls(`${renderPlanText(plan)}\n${outcome}\n\n${NOTHING_LEFT}`, urls);
   } finally {
     await env.close();
   }
@@ -74,7 +77,7 @@ async function main(): Promise<number> {
   }
   try {
     console.log(values.json ? planJson(await evaluateStack(values.stack!, { now })) : await sandbox(values.stack!, values["plan-only"]!, now));
-    return 0;
+    return process.exitCode === 1 ? 1 : 0;
   } catch (err) {
     console.error(`stack "${values.stack}": ${(err as Error).message}`);
     return 1;

@@ -17,8 +17,8 @@ export function adoptionRefusal(live: SystemUserRow[], inputs: { applicationId: 
   if (!user) return undefined;
   if (!inputs.adoptExistingUser) {
     return `an application user for app ${inputs.applicationId} already exists in ${environmentUrl} (${describe(user)}) and this stack did not create it. `
-      + "Set dataverse.adoptExistingUser: true to manage it from this stack (it is then never deleted by the stack, only given and relieved of the roles the stack manages), "
-      + "or delete it in the Power Platform admin center so the stack creates its own";
+      + "If it was made by hand, or by a `pulumi up` that was interrupted while creating it, set dataverse.adoptExistingUser: true to manage it from this stack "
+      + "(it is then never deleted by the stack, only given and relieved of the roles the stack manages); or delete it in the Power Platform admin center so the stack creates its own";
   }
   if (user._businessunitid_value.toLowerCase() !== wantedBu.toLowerCase()) {
     return `the existing application user ${describe(user)} for app ${inputs.applicationId} is not in the wanted business unit ${wantedBu}; `

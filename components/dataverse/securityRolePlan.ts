@@ -144,28 +144,27 @@ export function diffSecurityRole(olds: SecurityRoleState, news: SecurityRoleInpu
 const DEPTH_TEXT: Record<PrivilegeDepth, string> = { Global: "organization", Deep: "parent: child business units", Local: "business unit", Basic: "user" };
 const ORDER: PrivilegeDepth[] = ["Global", "Deep", "Local", "Basic"];
 
+const byTable = <T>(items: T[], table: (t: T) => string) => {
+  const map = new Map<string, T[]>();
+  for (const item of items) map.set(table(item), [...(map.get(table(item)) ?? []), item]);
+  return [...map].sort(([a], [b]) => a.localeCompare(b));
+};
+
 /**
- * Grants as a reviewer reads them before deploy: by depth, broadest first, each operation with the privilege name
- * where Microsoft's pages record it ("organization: read phonecall = prvReadActivity"); a name not recorded, and a
- * "narrowest" depth, are resolved from the environment's table metadata at deploy, and say so.
+ * Grants as a reviewer reads them before deploy, one line per depth and table, broadest first, each operation with
+ * the privilege name where Microsoft's pages record it ("organization, phonecall: read prvReadActivity"); a name not
+ * recorded says it is resolved from the table's metadata at deploy, and so does a "narrowest" depth.
  */
 export function grantsByDepth(grants: RoleGrant[]): string[] {
-  const named = (g: RoleGrant) => {
-    const name = recordedPrivilegeName(g.table, g.operation);
-    return `${g.operation} ${g.table} = ${name ? `${name} (recorded name)` : "privilege name resolved from the table's metadata at deploy"}`;
-  };
-  const lines = ORDER.flatMap((depth) => {
-    const at = grants.filter((g) => g.depth === depth);
-    return at.length ? [`${DEPTH_TEXT[depth]}: ${at.map(named).join("; ")}`] : [];
-  });
-  const narrowest = grants.filter((g) => g.depth === "narrowest");
-  return narrowest.length ? [...lines, `narrowest depth the environment allows: ${narrowest.map(named).join("; ")}`] : lines;
+  const named = (g: RoleGrant) => `${g.operation} ${recordedPrivilegeName(g.table, g.operation) ?? "(privilege name resolved from the table's metadata at deploy)"}`;
+  const words = { ...DEPTH_TEXT, narrowest: "narrowest depth the environment allows" } as Record<RoleGrant["depth"], string>;
+  return ([...ORDER, "narrowest"] as RoleGrant["depth"][]).flatMap((depth) =>
+    byTable(grants.filter((g) => g.depth === depth), (g) => g.table).map(([table, at]) => `${words[depth]}, ${table}: ${at.map(named).join(", ")}`));
 }
 
-/** Resolved privileges (from state) by depth, broadest first: "organization: prvReadActivity (read phonecall, read email)". */
-export function privilegesByDepth(privileges: (HeldPrivilege & { grants?: string })[]): string[] {
-  return ORDER.flatMap((depth) => {
-    const at = privileges.filter((p) => p.depth === depth).sort((a, b) => a.name.localeCompare(b.name));
-    return at.length ? [`${DEPTH_TEXT[depth]}: ${at.map((p) => (p.grants ? `${p.name} (${p.grants})` : p.name)).join("; ")}`] : [];
-  });
+/** Resolved privileges (from state), one line per depth and table: "organization, phonecall: prvReadActivity (read phonecall, read email)". */
+export function privilegesByDepth(privileges: (HeldPrivilege & { grants?: string; operations?: string[] })[]): string[] {
+  return ORDER.flatMap((depth) =>
+    byTable(privileges.filter((p) => p.depth === depth), (p) => p.operations?.[0]?.split(" ")[1] ?? "(other)")
+      .map(([table, at]) => `${DEPTH_TEXT[depth]}, ${table}: ${at.map((p) => (p.grants ? `${p.name} (${p.grants})` : p.name)).join(", ")}`));
 }

@@ -146,7 +146,7 @@ export function privileges(f: IntegrationFacts): Privilege[] {
   const DEPTH_RANK: Record<string, number> = { Global: 0, Deep: 0.1, Local: 0.2, Basic: 0.3 };
   const DEPTH_WORD: Record<string, string> = { Global: "organization", Deep: "parent: child business units", Local: "business unit", Basic: "user" };
   for (const g of f.role ? roleGrantLines(f.role) : []) {
-    out.push({ rank: 2 + (DEPTH_RANK[g.depth] ?? 0.35), text: `Dataverse privilege ${g.name}: ${g.operation} ${g.table} at ${DEPTH_WORD[g.depth] ?? "the narrowest depth the environment allows"} depth (role "${f.role!.name}")${g.admin ? ` ADMINISTRATOR-LEVEL (${g.admin}; reason given: ${f.role!.administrativeReason ?? "none"})` : ""}` });
+    out.push({ rank: 2 + (DEPTH_RANK[g.depth] ?? 0.35), text: `Dataverse privilege ${g.name}: ${g.operation} ${g.table} at ${DEPTH_WORD[g.depth] ? `${DEPTH_WORD[g.depth]} depth` : "the narrowest depth the environment allows"} (role "${f.role!.name}")${g.admin ? ` ADMINISTRATOR-LEVEL (${g.admin}; reason given: ${f.role!.administrativeReason ?? "none"})` : ""}` });
   }
   for (const r of f.redirectUris) out.push({ rank: 4, text: `redirect URI (${r.platform}) ${r.uri}` });
   for (const t of f.tables) out.push({ rank: 5, text: `change tracking on ${t}` });
@@ -161,12 +161,15 @@ export function privileges(f: IntegrationFacts): Privilege[] {
  * record it, else said to be resolved at deploy (never a made-up name).
  */
 export function roleGrantLines(role: NonNullable<IntegrationFacts["role"]>): { name: string; operation: string; table: string; depth: string; admin?: string }[] {
-  return role.grants.map((g) => {
+  const rank: Record<string, number> = { Global: 0, Deep: 1, Local: 2, Basic: 3, narrowest: 4 };
+  const lines = role.grants.map((g) => {
     const resolved = role.resolved?.find((p) => p.operations?.includes(`${g.operation} ${g.table}`));
     const recorded = recordedPrivilegeName(g.table, g.operation);
     const name = resolved?.name ?? (recorded ? `${recorded} (recorded name)` : "(name resolved from the table's metadata at deploy)");
     return { name, operation: g.operation, table: g.table, depth: resolved?.depth ?? g.depth, admin: administrativeGrant(g.table, g.operation) };
   });
+  // Broadest first, then by table: what a reviewer should read first.
+  return lines.sort((a, b) => (rank[a.depth] ?? 5) - (rank[b.depth] ?? 5) || a.table.localeCompare(b.table) || a.operation.localeCompare(b.operation));
 }
 
 /** What a preview adds and removes, per integration, new privileges first. */

@@ -76,7 +76,7 @@ const describers: Record<string, Describe> = {
   },
   [TYPES.securityRole]: (i) => [
     `role: ${i.roleName} (custom, root business unit, copied by Dataverse into child units; assigned to the application user)`,
-    "privileges, broadest first (each checked against the table's own privilege metadata at deploy):",
+    "privileges, broadest first (names as Microsoft records them; each resolved and checked against the table's own privilege metadata at deploy):",
     ...grantsByDepth((i.grants as RoleGrant[]) ?? []).map((line) => `  ${line}`),
     ...(typeof i.administrativeReason === "string" ? [`ADMINISTRATOR-LEVEL access opted in, reason: ${i.administrativeReason}`] : []),
   ],
