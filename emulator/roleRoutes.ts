@@ -61,7 +61,7 @@ function createRole(ctx: RouteContext): RouteResult {
   if (ctx.faults.refuseDuplicateRoleName) {
     const same = ctx.data.roles.find((r) => r._businessunitid_value === bu && r.name.toLowerCase() === String(body.name).toLowerCase());
     // RoleAlreadyExists (learn.microsoft.com .../reference/web-service-error-codes); whether POST roles raises it, and its status, is UNCONFIRMED.
-    if (same) throw new HttpError(400, "0x80041403", `A role with the specified name '${body.name}' already exists on business unit ${bu} and Solution Id fd140aaf-4df4-11dd-bd17-0019b9312238. Role id: ${same.roleid}`);
+    if (same) throw new HttpError(400, "0x80041403", `A role with the specified name '${body.name}' already exists on business unit ${bu}. Role id: ${same.roleid}`);
   }
   const id = randomUUID();
   const role = { roleid: id, name: body.name, _businessunitid_value: bu, _roletemplateid_value: null, _parentrootroleid_value: id };

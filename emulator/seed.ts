@@ -5,7 +5,7 @@ import { KNOWN_TABLES, NEW_ROLE_DEFAULTS, privilegesByTable } from "./privilegeS
 export interface BusinessUnit { businessunitid: string; name: string; _parentbusinessunitid_value: string | null }
 /**
  * `_parentrootroleid_value`: a root role's own id; a child unit's copy names the root role (recorded roles collection,
- * REFERENCE-style facts in components/dataverse/securityRoleApi.ts).
+ * recorded/tf-power-platform/roles_collection.json: every root role names itself).
  */
 export interface Role { roleid: string; name: string; _businessunitid_value: string; _roletemplateid_value: string | null; _parentrootroleid_value: string }
 export interface User {
@@ -16,7 +16,7 @@ export interface User {
   _businessunitid_value: string;
   fullname: string;
   roles: Set<string>;
-  /** 0 live, 1 soft-deleted (a first DELETE); a second DELETE purges the row (REFERENCE.md 1.6, 1.8). */
+  /** 0 live, 1 soft-deleted (a first DELETE); a second DELETE purges the row (Microsoft's Power Platform provider deletes application users twice). */
   deletedstate: number;
   /** Row version, answered as `@odata.etag: W/"<versionnumber>"` like the recorded rows. */
   versionnumber: number;
@@ -42,7 +42,7 @@ function privilegesFor(entities: Map<string, EntityDefinition>): PrivilegeRow[] 
   return [...rows.values()];
 }
 
-/** Standard role templates (REFERENCE.md §2.1); every business unit gets a copy with its own role id. */
+/** Standard role templates (learn.microsoft.com .../security-roles, role template ids); every business unit gets a copy with its own role id. */
 export const ROLE_TEMPLATES: Record<string, string> = {
   "System Administrator": "627090ff-40a3-4053-8790-584edc5be201",
   "System Customizer": "119f245c-3cc8-4b62-b31c-d1a046ced15d",

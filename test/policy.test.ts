@@ -105,7 +105,7 @@ describe("policy pack on the example stacks", () => {
     const { evaluateStack } = loadBuilt<typeof import("../scripts/sandbox/evaluate")>("scripts/sandbox/evaluate.js");
     const { listStacks } = loadBuilt<typeof import("../scripts/sandbox/stackFiles")>("scripts/sandbox/stackFiles.js");
     const config = JSON.parse(await import("node:fs").then((fs) => fs.readFileSync(`${__dirname}/../policy/config.example.json`, "utf8")));
-    const policies = [redirectUrisHttps, noWildcardRedirectUris, secretLifetime, applicationPermissionAllowList, dataverseSystemAdministrator, dataversePrivilegeDepth];
+    const policies = [redirectUrisHttps, noWildcardRedirectUris, secretLifetime, applicationPermissionAllowList, dataverseSystemAdministrator, dataversePrivilegeDepth, dataverseAdministrativeAccess];
     const found: string[] = [];
     for (const stack of listStacks()) {
       const plan = await evaluateStack(stack);

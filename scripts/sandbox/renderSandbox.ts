@@ -8,7 +8,7 @@ export function renderDataverseRun(run: DataverseRun): string {
   for (const r of run.created) {
     const o = r.outs;
     const what = r.type.endsWith(":ApplicationUser")
-      ? `application user ${o.systemUserId} ${o.adopted ? "(adopted)" : "(created)"} in business unit ${o.businessUnitId}, roles: ${((o.securityRoles as string[]) ?? []).join(", ") || "none"}`
+      ? `application user ${o.systemUserId} ${o.adopted ? "(adopted)" : "(created)"} in business unit ${o.businessUnitId}, roles: ${((o.roleIds as string[]) ?? []).map((id, i) => (id === (o.securityRoles as string[])[i] ? id : `${id} (this unit's copy of ${(o.securityRoles as string[])[i]})`)).join(", ") || "none"}`
       : r.type.endsWith(":SecurityRole")
         ? `role "${o.roleName}" ${o.roleId} with ${((o.privileges as unknown[]) ?? []).length} privileges, resolved from the tables' metadata`
         : `change tracking on: ${((o.enabledEntities as string[]) ?? []).join(", ")}`;
