@@ -19,8 +19,7 @@ export function makeSecurityRoleProvider(options: ProviderOptions = {}): pulumi.
    * Sets the role's privileges and reads back what it holds: privileges the platform keeps or re-adds on its own
    * (a new role's defaults; SharePoint ones reported to come back) are recorded as platform-kept, so they never make
    * a later `up --refresh` rewrite the role.
-   * LOCK HOOK (issue 25): if role privilege writes turn out to take the environment's customization lock, route
-   * this replacePrivileges call through the per-environment metadata serializer and its lock backoff.
+   * The privilege write goes through the environment's customization queue (customizationLock.ts), with its lock waits.
    */
   async function setAndReadBack(client: DataverseClient, roleId: string, businessUnitId: string, resolved: ResolvedPrivilege[]): Promise<{ held: HeldPrivilege[]; platformKept: string[] }> {
     await replacePrivileges(client, roleId, businessUnitId, resolved);

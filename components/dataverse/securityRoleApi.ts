@@ -1,5 +1,6 @@
 import type { DataverseClient } from "./client";
 import { throwIfPartFailed } from "./batch";
+import { customizationRequest } from "./customizationLock";
 import { isDataverseError, isNotFound } from "./errors";
 import { quote, withQuery } from "./odata";
 import { TABLE_NOT_FOUND, type TablePrivilege } from "./privilegeResolution";
@@ -80,7 +81,9 @@ export async function renameRole(client: DataverseClient, roleId: string, name: 
  * PrivilegeDepth member name, as in Microsoft's recorded AddPrivilegesRole sample.
  */
 export async function replacePrivileges(client: DataverseClient, roleId: string, businessUnitId: string, privileges: { privilegeId: string; name: string; depth: PrivilegeDepth }[]): Promise<void> {
-  await client.request("POST", `/roles(${roleId})/Microsoft.Dynamics.CRM.ReplacePrivilegesRole`, {
+  // Whether privilege writes take the environment's customization lock is UNCONFIRMED: they go through the
+  // environment's customization queue (one at a time, lock answers waited out), which costs nothing if they do not.
+  await customizationRequest(client, `privileges of security role ${roleId}`, "POST", `/roles(${roleId})/Microsoft.Dynamics.CRM.ReplacePrivilegesRole`, {
     Privileges: privileges.map((p) => ({ PrivilegeId: p.privilegeId, Depth: p.depth, BusinessUnitId: businessUnitId, PrivilegeName: p.name })),
   });
 }
