@@ -3,7 +3,7 @@ import { ApplicationUser } from "./dataverse/applicationUser";
 import { ChangeTracking } from "./dataverse/changeTracking";
 import { SecurityRole } from "./dataverse/securityRole";
 import { accessEntries } from "./dataverse/access";
-import { declaredPrivileges } from "./dataverse/securityRolePlan";
+import { declaredGrants } from "./dataverse/securityRolePlan";
 import { EntraIntegrationApp } from "./entra/integrationApp";
 import { bindTenant } from "./entra/tenant";
 import type { Endpoints } from "./sync/endpoints";
@@ -99,7 +99,8 @@ export class SyncIntegration extends pulumi.ComponentResource {
         this.securityRole = new SecurityRole(`${name}-role`, {
           environmentUrl: afterTenantCheck(this.dataverseUrl),
           roleName: `CRM sync ${name} (${pulumi.getStack()})`,
-          privileges: declaredPrivileges(access).map((p) => ({ name: p.name, depth: p.depth })),
+          grants: declaredGrants(access),
+          administrativeReason: dataverse.administrativeAccess?.reason,
         }, { parent: this });
       }
       if (dataverse.applicationUser) {
@@ -109,6 +110,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
           environmentUrl: afterTenantCheck(this.dataverseUrl),
           applicationId: this.app.clientId,
           businessUnitId: resolved.businessUnitId,
+          adoptExistingUser: dataverse.adoptExistingUser,
           securityRoles: this.securityRole ? this.securityRole.roleId.apply((id) => [...dataverse.securityRoles, id]) : dataverse.securityRoles,
         }, { parent: this, dependsOn: [...this.app.readyResources, ...(this.securityRole ? [this.securityRole] : [])] });
       }

@@ -1,7 +1,6 @@
-import { grantsAndRevokes, integrationFacts, integrationNames, type IntegrationFacts, type Privilege } from "./facts";
+import { grantsAndRevokes, integrationFacts, integrationNames, roleGrantLines, type IntegrationFacts, type Privilege } from "./facts";
 import type { AuditInput } from "./readState";
 import { daysUntil } from "../../components/entra/secretSchedule";
-import { privilegesByDepth } from "../../components/dataverse/securityRolePlan";
 
 export interface AuditReport {
   title: string;
@@ -40,7 +39,11 @@ function sections(report: AuditReport): { heading: string; level: number; lines?
     out.push({ heading: "API permissions", level: 3, table: { head: ["Permission", "Kind", "Consent"], rows: f.permissions.map((p) => [p.label, p.kind, p.consented ? "granted (admin consent as code)" : "not granted here"]) } });
     out.push({ heading: "Redirect URIs", level: 3, table: { head: ["Platform", "URI"], rows: f.redirectUris.map((r) => [r.platform, r.uri]) } });
     out.push({ heading: "Dataverse application user", level: 3, lines: f.appUser ? [`Environment ${f.appUser.environmentUrl}, business unit ${f.appUser.businessUnit}`, `Security roles: ${f.appUser.roles.join(", ") || "none"}`] : ["none"] });
-    if (f.role) out.push({ heading: `Generated security role "${f.role.name}"`, level: 3, lines: privilegesByDepth(f.role.privileges) });
+    if (f.role) {
+      const lines = roleGrantLines(f.role).map((g) => `${g.operation} ${g.table} at ${g.depth === "narrowest" ? "the narrowest allowed" : g.depth} depth: ${g.name}${g.admin ? ` (ADMINISTRATOR-LEVEL: ${g.admin})` : ""}`);
+      if (f.role.administrativeReason) lines.push(`administrator-level access opted in, reason: ${f.role.administrativeReason}`);
+      out.push({ heading: `Generated security role "${f.role.name}"`, level: 3, lines });
+    }
     out.push({ heading: "Change-tracked tables", level: 3, lines: [f.tables.join(", ") || "none"] });
     if (f.profileEntries) {
       const rows = Object.entries(f.profileEntries).map(([field, o]) => [field, o.fromProfile.join(", ") || "-", o.fromUser.join(", ") || "-", o.replaced ? "yes" : "no"]);

@@ -49,7 +49,7 @@ const CLOUD_STATE: Record<string, StateMaker> = {
   },
   [TYPES.securityRole]: (name, inputs) => ({
     id: fakeGuid(`securityrole:${name}`), roleId: fakeGuid(`securityrole:${name}`),
-    businessUnitId: fakeGuid(`root-business-unit:${inputs.environmentUrl}`), heldPrivileges: inputs.privileges,
+    businessUnitId: fakeGuid(`root-business-unit:${inputs.environmentUrl}`), privileges: [], heldPrivileges: [], platformKept: [],
   }),
   [TYPES.changeTracking]: (_name, inputs) => ({
     id: `${inputs.environmentUrl}|changetracking`, enabledEntities: inputs.entities, retainedEntities: [],

@@ -1,7 +1,8 @@
 import { permissionById, permissionLabel } from "../../components/entra/permissions";
 import { integrationIndex, TYPES } from "../../components/resourceTypes";
 import { PROFILES } from "../../components/sync/profiles";
-import { privilegesByDepth, type HeldPrivilege } from "../../components/dataverse/securityRolePlan";
+import { grantsByDepth } from "../../components/dataverse/securityRolePlan";
+import type { RoleGrant } from "../../components/dataverse/privilegeResolution";
 import type { PlannedResource } from "./mockCloud";
 import type { Plan } from "./evaluate";
 import { Secret } from "./resolve";
@@ -74,9 +75,10 @@ const describers: Record<string, Describe> = {
     ];
   },
   [TYPES.securityRole]: (i) => [
-    `role: ${i.roleName} (custom, root business unit; assigned to the application user)`,
-    "privileges, broadest first:",
-    ...privilegesByDepth((i.privileges as HeldPrivilege[]) ?? []).map((line) => `  ${line}`),
+    `role: ${i.roleName} (custom, root business unit, copied by Dataverse into child units; assigned to the application user)`,
+    "privileges, broadest first (names as Microsoft records them; each resolved and checked against the table's own privilege metadata at deploy):",
+    ...grantsByDepth((i.grants as RoleGrant[]) ?? []).map((line) => `  ${line}`),
+    ...(typeof i.administrativeReason === "string" ? [`ADMINISTRATOR-LEVEL access opted in, reason: ${i.administrativeReason}`] : []),
   ],
   [TYPES.changeTracking]: (i) => [
     `environment: ${i.environmentUrl}`,
