@@ -9,6 +9,7 @@ import { DEFAULT_EXPIRY_WARNING_DAYS, defaultRotateEveryDays, handoverProblem, l
 import { PROFILE_KEYS } from "./sync/profiles";
 import { DEPTHS, OPERATIONS } from "./dataverse/securityRolePlan";
 import { applyProfiles, profileProblems } from "./sync/applyProfiles";
+import { EXISTING_KEYS, existingProblems, existingSchema, VENDOR_SECRET_KEYS } from "./entra/existing";
 
 /** Pulumi project name; stack config keys live under this namespace (`crm-sync:<key>`). */
 export const CONFIG_NAMESPACE = "crm-sync";
@@ -193,6 +194,8 @@ const integration = z.strictObject({
   secret: secretPolicy,
   /** Dataverse application user and change tracking; omit for integrations that do not touch Dataverse. */
   dataverse: dataverse.optional(),
+  /** Hand-made objects to take over instead of creating new ones (see components/entra/existing.ts; npm run adopt). */
+  existing: existingSchema.optional(),
 });
 
 const keyVault = z.strictObject({
@@ -288,6 +291,8 @@ const KNOWN_KEYS: Record<string, string[]> = {
   access: Object.keys(tableAccess.shape),
   redirectUris: Object.keys(redirectUriKeys.shape),
   keyVault: Object.keys(keyVault.shape),
+  existing: EXISTING_KEYS,
+  vendorSecret: VENDOR_SECRET_KEYS,
 };
 
 function knownKeysAt(path: PropertyKey[]): string[] {
@@ -349,6 +354,10 @@ export function parseStackConfig(raw: Record<string, unknown>, now: Date = new D
         const problem = integ.secret.handedOver && handoverProblem(integ.secret.handedOver, now);
         return problem ? [`${formatPath(["integrations", i, "secret", "handedOver", "createdAt"])}: ${problem}`] : [];
       }),
+      ...result.data.integrations.flatMap((integ, i) => integ.existing
+        ? existingProblems(integ.existing, integ.permissions.filter((p) => p.kind === "application").map(permissionLabel), [...new Set(integ.permissions.filter((p) => p.kind === "delegated").map((p) => p.api.name))], !!integ.secret.handedOver)
+          .map((p) => `${formatPath(["integrations", i, ...p.path])}: ${p.message}`)
+        : []),
     ];
     if (problems.length === 0) return result.data;
     throw new ConfigError(problems);

@@ -11,6 +11,7 @@ import { KeyVaultDelivery } from "./sync/keyVaultDelivery";
 import { PROFILES } from "./sync/profiles";
 import { TYPES } from "./resourceTypes";
 import { guardSecret } from "./sync/secretGuard";
+import { vendorSecretEntry } from "./entra/vendorSecretOutput";
 
 export interface SyncIntegrationArgs {
   /** The validated stack config (for tenant, Dataverse environments and Key Vault). */
@@ -66,6 +67,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
       secret: integration.secret,
       grantAdminConsent: integration.grantAdminConsent,
       now: args.now,
+      existing: integration.existing,
     }, { parent: this });
 
     // Dataverse work waits for the tenant check too, so a wrong tenant changes nothing anywhere.
@@ -110,10 +112,13 @@ export class SyncIntegration extends pulumi.ComponentResource {
       clientSecret,
       secretExpiresAt: this.app.secretExpiresAt,
       // Every live secret; the vendor holds the one marked heldByVendor (recorded by scripts/record-handover).
-      secrets: this.app.secrets.map((s) => ({
-        rotation: s.rotation, keyId: s.keyId, createdAt: s.createdAt, endDate: s.endDate,
-        heldByVendor: s.role === "held", awaitingHandover: s.role !== "held",
-      })),
+      secrets: [
+        ...(this.app.vendorSecret ? [vendorSecretEntry(this.app.vendorSecret)] : []),
+        ...this.app.secrets.map((s) => ({
+          rotation: s.rotation, keyId: s.keyId, createdAt: s.createdAt, endDate: s.endDate,
+          heldByVendor: s.role === "held", awaitingHandover: s.role !== "held",
+        })),
+      ],
       expiryWarningDays: integration.secret.expiryWarningDays,
       ...(this.app.secretPlan.nextRotationAt ? { nextRotationAt: this.app.secretPlan.nextRotationAt } : {}),
       applicationObjectId: this.app.applicationObjectId,

@@ -24,7 +24,11 @@ export function mergeDefaults(integration: Raw, defaults: ProfileDefaults): Raw 
     merged.secret = { ...defaults.secret, ...(isObject(merged.secret) ? merged.secret : {}) };
   }
   if (defaults.dataverse) {
-    merged.dataverse = { ...defaults.dataverse, ...(isObject(merged.dataverse) ? merged.dataverse : {}) };
+    // An adopted integration keeps the roles and tracked tables it has: the page's generated role and tables apply
+    // only when the stack declares them (npm run adopt lists where the setup differs from the page).
+    const { access: _access, changeTracking: _tables, ...kept } = defaults.dataverse;
+    const profiled = integration.existing !== undefined ? kept : defaults.dataverse;
+    merged.dataverse = { ...profiled, ...(isObject(merged.dataverse) ? merged.dataverse : {}) };
   }
   return merged;
 }
