@@ -33,7 +33,9 @@ async function main(): Promise<number> {
   try {
     const file = stackFile(values.stack!);
     const [name, out] = pickIntegration(parseStackOutputs(await readInput(values.input, "`pulumi stack output --json`")), values.integration);
-    const secrets = secretsOf(name, out);
+    // The vendor's own secret of an adopted integration was never managed: only a managed rotation can be handed over.
+    const secrets = secretsOf(name, out).filter((s) => s.managed !== false);
+    if (secrets.length === 0) throw new Error(`integration "${name}" has no managed secret yet: the vendor keeps its own secret until a rotation is due (its warning window, or \`npm run -s rotate-secret\`); then \`pulumi up\` creates rotation 1 to hand over`);
     const wanted = values.rotation === undefined ? secrets[secrets.length - 1] : secrets.find((s) => s.rotation === Number(values.rotation));
     if (!wanted) throw new Error(`integration "${name}" has no live secret with rotation ${values.rotation} (live: ${secrets.map((s) => s.rotation).join(", ")})`);
     if (Date.parse(wanted.endDate) <= Date.now()) throw new Error(`rotation ${wanted.rotation} ended on ${wanted.endDate}: run \`pulumi up -s ${values.stack}\` for a new secret and hand that one over`);

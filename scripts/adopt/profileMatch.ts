@@ -66,7 +66,7 @@ const symmetricDifference = (a: string[], b: string[]) => {
 };
 
 export function mismatchCount(e: Expectation, o: Observed): number {
-  return symmetricDifference(e.permissions, o.permissions)
+  return symmetricDifference(e.permissions, o.permissions) + o.unknownPermissions.length
     + symmetricDifference(e.redirectUris.web, o.redirectUris.web)
     + symmetricDifference(e.redirectUris.publicClient, o.redirectUris.publicClient)
     + symmetricDifference(e.redirectUris.spa, o.redirectUris.spa)
