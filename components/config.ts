@@ -133,9 +133,6 @@ const secretPolicy = secretKeys
     if (s.expiryWarningDays >= days) {
       ctx.addIssue({ code: "custom", path: ["expiryWarningDays"], message: `must be shorter than the secret's lifetime (${days} days for ${s.lifetimeMonths} months), or every secret is reported as ending` });
     }
-    if (s.generation > 0 && s.handedOver === undefined) {
-      ctx.addIssue({ code: "custom", path: ["generation"], message: "asks for an on-demand rotation, but no handover is recorded (secret.handedOver): record the secret the vendor holds first (npm run -s record-handover)" });
-    }
     if (s.handedOver && s.handedOver.generation > s.generation) {
       ctx.addIssue({ code: "custom", path: ["handedOver", "generation"], message: `is ${s.handedOver.generation}, above secret.generation (${s.generation}): the two are written by the scripts; restore them` });
     }
@@ -354,6 +351,10 @@ export function parseStackConfig(raw: Record<string, unknown>, now: Date = new D
         const problem = integ.secret.handedOver && handoverProblem(integ.secret.handedOver, now);
         return problem ? [`${formatPath(["integrations", i, "secret", "handedOver", "createdAt"])}: ${problem}`] : [];
       }),
+      // An adopted integration may rotate on demand before any handover: the vendor holds its own secret meanwhile.
+      ...result.data.integrations.flatMap((integ, i) => integ.secret.generation > 0 && !integ.secret.handedOver && !integ.existing?.vendorSecret
+        ? [`${formatPath(["integrations", i, "secret", "generation"])}: asks for an on-demand rotation, but no handover is recorded (secret.handedOver): record the secret the vendor holds first (npm run -s record-handover)`]
+        : []),
       ...result.data.integrations.flatMap((integ, i) => integ.existing
         ? existingProblems(integ.existing, integ.permissions.filter((p) => p.kind === "application").map(permissionLabel), [...new Set(integ.permissions.filter((p) => p.kind === "delegated").map((p) => p.api.name))], !!integ.secret.handedOver)
           .map((p) => `${formatPath(["integrations", i, ...p.path])}: ${p.message}`)

@@ -36,7 +36,11 @@ function main(): number {
     const after = parseStackConfig(rawConfigFrom(stackConfigFromText(text, file)));
     for (const change of changes) {
       const held = after.integrations.find((i) => i.name === change.integration)!.secret;
-      const h = held.handedOver!;
+      const h = held.handedOver;
+      if (!h) {
+        console.log(`${change.integration}: generation ${change.from} -> ${change.to}; the next \`pulumi up -s ${values.stack}\` creates managed rotation 1 beside the vendor's own secret, which stays untouched`);
+        continue;
+      }
       console.log(`${change.integration}: generation ${change.from} -> ${change.to}; the next \`pulumi up -s ${values.stack}\` creates rotation ${h.rotation + 1} ` +
         `beside rotation ${h.rotation}, which the vendor holds and which stays valid until ${endDateOf(h.createdAt, held.lifetimeMonths)} or until the handover is recorded`);
     }

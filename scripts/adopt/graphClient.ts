@@ -67,3 +67,24 @@ export function graphReader(root: string, token: () => Promise<string>, timeoutM
     },
   };
 }
+
+/** The one Graph write this package makes outside `pulumi up`: removing a password credential the user asked to remove. */
+export interface GraphWriter extends GraphReader {
+  post(path: string, body: unknown): Promise<number>;
+}
+
+export function graphWriter(root: string, token: () => Promise<string>, timeoutMs = 30_000): GraphWriter {
+  const reader = graphReader(root, token, timeoutMs);
+  const http = axios.create({ baseURL: `${root.replace(/\/$/, "")}/v1.0`, timeout: timeoutMs, validateStatus: () => true, maxRedirects: 0, proxy: false });
+  return {
+    ...reader,
+    async post(path, body) {
+      const res = await http.post(path, JSON.stringify(body), { headers: { "Content-Type": "application/json", Authorization: `Bearer ${await token()}` } });
+      if (res.status >= 400) {
+        const error = (res.data as { error?: { code?: string; message?: string } })?.error;
+        throw new GraphReadError(res.status, error?.code ?? "", `Graph POST ${path} answered ${res.status} ${error?.code ?? ""}: ${error?.message ?? "no message"}`.replace(/ {2,}/g, " "));
+      }
+      return res.status;
+    },
+  };
+}
