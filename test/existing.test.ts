@@ -94,3 +94,14 @@ describe("an adopted stack through the program and the status command", () => {
     expect(statusFailures(outputs, rows, "adopted")[0]).toMatch(/the secret the vendor holds \(rotation 0\) ends in 22 days.*paste rotation 1/);
   });
 });
+
+describe("an imported app that is not the one existing.clientId names", () => {
+  it("fails the run naming both client ids", async () => {
+    const flat = Object.fromEntries(Object.entries(adopted({ ...IDS, vendorSecret: { keyId: VENDOR.keyId, endDate: VENDOR.endDate } }))
+      .map(([k, v]) => [`crm-sync:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+    const { MockCloud } = loadBuilt<typeof import("../scripts/sandbox/mockCloud")>("scripts/sandbox/mockCloud.js");
+    const cloud = new MockCloud({ importedClientIds: { [IDS.applicationObjectId]: "99999999-9999-4999-8999-999999999999" } });
+    await expect(evaluateStack("adopted", { config: flat, cloud, now: () => at("2027-01-01T00:00:00Z") }))
+      .rejects.toThrow(/is the app with client id 99999999-9999-4999-8999-999999999999, not c5c5d1be-c759-42ca-8816-522e5fee0441/);
+  });
+});

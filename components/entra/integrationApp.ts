@@ -179,7 +179,13 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
     const consent = args.grantAdminConsent === false ? [] : this.grantConsent(name, args.permissions, servicePrincipal, existing);
 
     this.tenantId = pulumi.output(args.tenantId);
-    this.clientId = application.clientId;
+    // An imported app must be the one the stack names: a wrong object id fails the run instead of taking over another app.
+    this.clientId = existing?.clientId
+      ? application.clientId.apply((actual) => {
+        if (actual.toLowerCase() !== existing.clientId) throw new Error(`${name}: existing.applicationObjectId ${existing.applicationObjectId} is the app with client id ${actual}, not ${existing.clientId} as existing.clientId says; correct the stack file (npm run adopt reads both)`);
+        return actual;
+      })
+      : application.clientId;
     this.applicationObjectId = application.objectId;
     this.servicePrincipalObjectId = servicePrincipal.objectId;
     // Until a managed secret exists, the vendor keeps the secret it has; this stack never knew its value.
