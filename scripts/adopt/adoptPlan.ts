@@ -2,7 +2,7 @@ import { appRoleAssignmentImportId } from "../../components/entra/existing";
 import { permissionById, permissionLabel } from "../../components/entra/permissions";
 import { apiName, type Observed } from "./observed";
 import type { Expectation } from "./profileMatch";
-import type { AdoptionSnapshot, PasswordMetadata } from "./snapshot";
+import { primaryEnvironment, type AdoptionSnapshot, type PasswordMetadata } from "./snapshot";
 
 /** One row of "where this setup differs from the vendor's page", and what the first `pulumi up` does about it. */
 export interface Difference { aspect: string; page: string; found: string; firstUp: string }
@@ -23,7 +23,7 @@ const SYSTEM_ADMINISTRATOR_TEMPLATE = "627090ff-40a3-4053-8790-584edc5be201";
 export function integrationEntry(name: string, s: AdoptionSnapshot, o: Observed, e: Expectation): Entry {
   const app = s.entra.application;
   const secret = vendorSecretOf(app.passwords);
-  const dv = s.dataverse[0];
+  const dv = primaryEnvironment(s);
   const declaredConsent = o.permissions.filter((p) => o.consented.includes(p));
   const appRoleAssignments = Object.fromEntries(s.entra.appRoleAssignments.flatMap((a) => {
     const p = permissionById(a.resourceAppId, a.appRoleId.toLowerCase());
@@ -86,7 +86,10 @@ export function differences(s: AdoptionSnapshot, o: Observed, e: Expectation, no
     }
   }
   if (o.signInAudience !== (e.defaults.signInAudience ?? "AzureADMyOrg") && e.profile !== "custom") add("sign-in audience", e.defaults.signInAudience ?? "AzureADMyOrg", o.signInAudience, "kept as found");
-  const dv = s.dataverse[0];
+  const dv = primaryEnvironment(s);
+  for (const other of s.dataverse.filter((d) => d !== dv && d.user)) {
+    add("application user", `one, in ${dv?.key}`, `another in ${other.key} (${other.user!.systemUserId})`, "not adopted by this entry (an integration has one environment): adopt it as a second integration with --environment " + other.key);
+  }
   if (e.profile !== "custom" && e.applicationUser !== o.applicationUser) {
     add("application user", e.applicationUser ? "one, with a role" : "none", o.applicationUser ? `${dv?.user?.systemUserId}` : "none", o.applicationUser ? "adopted as it is" : "none created (applicationUser: false, as found)");
   }

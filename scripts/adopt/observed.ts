@@ -1,7 +1,7 @@
 import { permissionById, permissionLabel } from "../../components/entra/permissions";
 import { RESOURCE_APIS } from "../../components/entra/permissionCatalog";
 import { registeredRedirectUri } from "../../components/entra/redirectUris";
-import type { AdoptionSnapshot } from "./snapshot";
+import { primaryEnvironment, type AdoptionSnapshot } from "./snapshot";
 
 /** A snapshot in the stack file's own terms: permission names, registered redirect URIs, roles, tables. */
 export interface Observed {
@@ -39,7 +39,7 @@ export function observe(s: AdoptionSnapshot): Observed {
       .map(({ g, scope }) => permissions.find((label) => label.toLowerCase() === `${apiName(g.resourceAppId)}: ${scope} (delegated)`.toLowerCase()))
       .filter((x): x is string => !!x),
   ];
-  const dv = s.dataverse[0];
+  const dv = primaryEnvironment(s);
   return {
     displayName: app.displayName,
     signInAudience: app.signInAudience,

@@ -36,3 +36,8 @@ export interface AdoptionSnapshot {
   entra: EntraSnapshot;
   dataverse: DataverseSnapshot[];
 }
+
+/** The environment an integration entry adopts (an integration has one): the first with the app's user, else the first. */
+export function primaryEnvironment(s: AdoptionSnapshot): DataverseSnapshot | undefined {
+  return s.dataverse.find((d) => d.user) ?? s.dataverse[0];
+}
