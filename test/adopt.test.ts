@@ -45,6 +45,13 @@ describe("npm run adopt against the Graph and Dataverse emulators", () => {
       const plan = await evaluateStack(`adopted-${vendor}`, { config: stackConfigFromText(text, "adopted"), now: () => NOW });
       expect(ofType(plan, "Application").map((r) => r.import)).toEqual([`/applications/${app.id}`]);
       expect(ofType(plan, "ServicePrincipal").map((r) => r.import)).toEqual([`/servicePrincipals/${sp.id}`]);
+      // The imported app's inputs are what exists, so the import changes nothing on it.
+      const inputs = ofType(plan, "Application")[0].inputs as { displayName: string; requiredResourceAccesses: { resourceAppId: string; resourceAccesses: { id: string; type: string }[] }[]; web: { redirectUris: string[] } };
+      const access = (list: { resourceAppId: string; resourceAccess?: { id: string; type: string }[]; resourceAccesses?: { id: string; type: string }[] }[]) =>
+        list.flatMap((r) => (r.resourceAccess ?? r.resourceAccesses ?? []).map((a) => `${r.resourceAppId}/${a.id}/${a.type}`)).sort();
+      expect(access(inputs.requiredResourceAccesses)).toEqual(access(app.requiredResourceAccess));
+      expect(inputs.displayName).toBe(app.displayName);
+      expect(inputs.web.redirectUris).toEqual(app.web.redirectUris);
       // Consent that exists is imported too, never created a second time.
       for (const r of [...ofType(plan, "AppRoleAssignment"), ...ofType(plan, "ServicePrincipalDelegatedPermissionGrant")]) expect(r.import).toMatch(/^\/(servicePrincipals\/[0-9a-f-]{36}\/appRoleAssignedTo|oauth2PermissionGrants)\/[\w-]+$/);
       expect(ofType(plan, "ApplicationPassword")).toHaveLength(0);

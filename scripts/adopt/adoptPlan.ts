@@ -48,6 +48,8 @@ export function integrationEntry(name: string, s: AdoptionSnapshot, o: Observed,
     displayName: app.displayName,
     signInAudience: app.signInAudience,
     permissions: o.permissions,
+    // The lists found replace the profile's (by default a profile's lists add to the user's): what exists stays as it is.
+    replaceProfileDefaults: ["permissions", "redirectUris.web", "redirectUris.publicClient", "redirectUris.spa", ...(dataverse?.securityRoles ? ["dataverse.securityRoles"] : [])],
     // Consent as code only where it exists already or where nothing was consented yet would be a change: keep it as found.
     grantAdminConsent: o.permissions.length === 0 || declaredConsent.length > 0,
     redirectUris: o.redirectUris,
