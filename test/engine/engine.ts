@@ -40,16 +40,20 @@ export interface StateResource { urn: string; type: string; id?: string; inputs?
 export interface Deployment { deployment: { resources?: StateResource[]; secrets_providers?: { type: string; state?: unknown } } }
 
 /**
- * A fresh stack in its own file backend and PULUMI_HOME: nothing is shared with the machine's ~/.pulumi, and
+ * A fresh stack (of test/engine/program, or of the given program folder) in its own file backend and PULUMI_HOME: nothing is shared with the machine's ~/.pulumi, and
  * nothing reaches the network (no update check, no plugin downloads).
  */
-export async function createWorkspace(binDir: string, env: Record<string, string>): Promise<Workspace> {
-  mkdirSync(WORK, { recursive: true });
-  const dir = mkdtempSync(path.join(WORK, "run-"));
+export async function createWorkspace(binDir: string, env: Record<string, string>, programDir?: string): Promise<Workspace> {
+  let dir = programDir;
+  if (!dir) {
+    mkdirSync(WORK, { recursive: true });
+    dir = mkdtempSync(path.join(WORK, "run-"));
+    writeFileSync(path.join(dir, "Pulumi.yaml"), readFileSync(path.join(PROGRAM_TEMPLATE, "Pulumi.yaml")));
+    writeFileSync(path.join(dir, "index.ts"), `export * from "../../program/program";\n`);
+  }
+  const cwd = dir;
   const backendDir = mkdtempSync(path.join(tmpdir(), "crm-sync-engine-backend-"));
   const home = mkdtempSync(path.join(tmpdir(), "crm-sync-engine-home-"));
-  writeFileSync(path.join(dir, "Pulumi.yaml"), readFileSync(path.join(PROGRAM_TEMPLATE, "Pulumi.yaml")));
-  writeFileSync(path.join(dir, "index.ts"), `export * from "../../program/program";\n`);
   const stack = `engine-${randomUUID().slice(0, 8)}`;
   const baseEnv: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -69,7 +73,7 @@ export async function createWorkspace(binDir: string, env: Record<string, string
   const pulumi = (args: string[], extraEnv: Record<string, string> = {}) =>
     new Promise<CliResult>((resolve) => {
       execFile(path.join(binDir, "pulumi"), [...args, "--non-interactive", "--color", "never"], {
-        cwd: dir, env: { ...baseEnv, ...extraEnv }, maxBuffer: 64 * 1024 * 1024,
+        cwd, env: { ...baseEnv, ...extraEnv }, maxBuffer: 64 * 1024 * 1024,
       }, (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -82,7 +86,7 @@ export async function createWorkspace(binDir: string, env: Record<string, string
   };
   await ok(["stack", "init", stack]);
   const ws: Workspace = {
-    dir, backendDir, stack, pulumi, ok,
+    dir: cwd, backendDir, stack, pulumi, ok,
     async setConfig(values, secret = false) {
       for (const [key, value] of Object.entries(values)) {
         await ok(["config", "set", "--stack", stack, ...(secret ? ["--secret"] : ["--plaintext"]), key, value]);
@@ -93,7 +97,7 @@ export async function createWorkspace(binDir: string, env: Record<string, string
       return { text, deployment: JSON.parse(text) as Deployment };
     },
     dispose() {
-      for (const d of [dir, backendDir, home]) rmSync(d, { recursive: true, force: true });
+      for (const d of [programDir ? undefined : cwd, backendDir, home]) if (d) rmSync(d, { recursive: true, force: true });
     },
   };
   return ws;
