@@ -67,23 +67,44 @@ describe.skipIf(!binDir)("adoption and upgrades through the real pulumi CLI", ()
     emulator.log.length = 0;
     await ws.ok(["destroy", "--yes"]);
     expect(emulator.data.users.get(user.id!)).toMatchObject({ deletedstate: 0 });
-    expect(writes(emulator).some((w) => w.path.includes(user.id!))).toBe(false);
+    // Only the deleted role's assignment is removed from the kept user; the user itself is neither disabled nor deleted.
+    expect(writes(emulator).filter((w) => w.path === `/systemusers(${user.id})`)).toEqual([]);
     // The role it held is not retained, so it is deleted (the user keeps working with its other roles).
     expect(emulator.data.roles.some((r) => r.roleid === roleId)).toBe(false);
   });
 
-  it("the import option adopts an existing application user into the stack without writing it", async () => {
-    const applicationId = randomUUID();
+  const seedExistingUser = () => {
     const root = emulator.data.businessUnits[0].businessunitid;
     const basicUser = emulator.data.roles.find((r) => r.name === "Basic User" && r._businessunitid_value === root)!.roleid;
-    const existing = addApplicationUser(emulator.data, { applicationid: applicationId, _businessunitid_value: root, roles: new Set([basicUser]) });
+    return addApplicationUser(emulator.data, { applicationid: randomUUID(), _businessunitid_value: root, roles: new Set([basicUser]) });
+  };
+
+  it("the import option is refused for these dynamic resources by the SDK's provider host, and touches nothing", async () => {
+    const existing = seedExistingUser();
     // Import requires the program's inputs to match what exists: the user's one role, nothing to change.
-    const ws = await workspace({ applicationId, importUserId: existing.systemuserid, userRoles: JSON.stringify(["Basic User"]) });
+    const ws = await workspace({ applicationId: existing.applicationid!, importUserId: existing.systemuserid, userRoles: JSON.stringify(["Basic User"]) });
+    emulator.log.length = 0;
     const result = await ws.pulumi(["up", "--yes", "--skip-preview"]);
     const text = result.stdout + result.stderr;
-    expect(text, text).toMatch(/imported/);
-    expect(result.code, text).toBe(0);
+    // @pulumi/pulumi's cmd/dynamic-provider read() finds the provider in the state's __provider, which an import has
+    // not got: it fails on the missing properties.
+    expect(result.code, text).not.toBe(0);
+    expect(text).toMatch(/engine-app-user \*\*importing failed\*\* error: Cannot read properties of undefined \(reading 'toJavaScript'\)/);
+    expect(writes(emulator).filter((w) => w.path.startsWith(`/systemusers(${existing.systemuserid})`))).toEqual([]);
+    expect(emulator.data.users.get(existing.systemuserid)).toMatchObject({ deletedstate: 0, isdisabled: false });
+    expect(ofType((await ws.exportState()).deployment, "ApplicationUser")).toEqual([]);
+    await ws.ok(["destroy", "--yes"]);
+  });
+
+  it("without import, up adopts the app's existing application user instead of creating one", async () => {
+    const existing = seedExistingUser();
+    const ws = await workspace({ applicationId: existing.applicationid! });
+    emulator.log.length = 0;
+    await ws.ok(["up", "--yes"]);
     const [user] = ofType((await ws.exportState()).deployment, "ApplicationUser");
     expect(user.id).toBe(existing.systemuserid);
+    expect(user.outputs!.adopted).toBe(true);
+    expect(writes(emulator).filter((w) => w.method === "POST" && w.path === "/systemusers")).toEqual([]);
+    expect([...emulator.data.users.values()].filter((u) => u.applicationid === existing.applicationid)).toHaveLength(1);
   });
 });
