@@ -87,11 +87,40 @@ function networkError(method: Method, path: string, err: unknown): DataverseErro
   return new DataverseError(method, path, undefined, e.code ?? "", e.message ?? "request failed");
 }
 
+/**
+ * A total deadline per request: axios' `timeout` only counts idle time on the socket (a server trickling a byte
+ * every 2 s holds it for ever), so the request is also aborted when the whole exchange exceeds the timeout.
+ */
+function deadlineOptions(ms: number): { timeout: number; signal: AbortSignal } {
+  return { timeout: ms, signal: AbortSignal.timeout(ms) };
+}
+
+/** An abort by the deadline reads as the timeout it is (retried as one), never as a cancellation. */
+function deadlineError(err: unknown, ms: number): unknown {
+  const e = err as { code?: string; name?: string };
+  if (e?.code === "ERR_CANCELED" || e?.name === "CanceledError" || e?.name === "TimeoutError") {
+    return { code: "ETIMEDOUT", message: `no complete answer within the ${ms} ms request deadline (DATAVERSE_REQUEST_TIMEOUT_MS)` };
+  }
+  return err;
+}
+
+/** More pages than any collection this program reads (5000 rows each): a server answering nextLinks for ever is refused. */
+export const MAX_PAGES = 1000;
+
+/** Stops `@odata.nextLink` paging that loops back to a page already read, or runs past MAX_PAGES. */
+function checkPaging(collection: string, next: string, seen: Set<string>): void {
+  if (seen.has(next)) throw new DataverseError("GET", collection, undefined, "", `@odata.nextLink loops back to a page already read (after ${seen.size} pages); refusing to follow it`);
+  if (seen.size >= MAX_PAGES) throw new DataverseError("GET", collection, undefined, "", `more than ${MAX_PAGES} pages of @odata.nextLink; refusing to follow further`);
+  seen.add(next);
+}
+
 export interface RequestOptions {
   /** This request's timeout instead of DATAVERSE_REQUEST_TIMEOUT_MS (a publish takes longer than a read). */
   timeoutMs?: number;
   /** false: a timed-out request is not sent again (the work may still be running server-side). Default true. */
   retryTimeouts?: boolean;
+  /** Further condition on a transient failure for this client's own quick retries (e.g. never for the customization lock, which its caller waits out). */
+  retryWhen?: (err: unknown) => boolean;
 }
 
 /** Dataverse Web API client: OData headers, bearer auth, bounded retries, a concurrency cap, paging. */
@@ -127,8 +156,11 @@ export class DataverseClient {
     const rows: T[] = [];
     let next: string | undefined = path;
     const prefer = { Prefer: `odata.maxpagesize=${this.settings.pageSize}` };
+    const seen = new Set<string>();
     while (next) {
+      checkPaging(path, next, seen);
       const page: { value: T[]; "@odata.nextLink"?: string } = await this.get(next, prefer);
+      if (!Array.isArray(page?.value)) throw new DataverseError("GET", path, undefined, "", "a page of the collection has no value list");
       rows.push(...page.value);
       next = page["@odata.nextLink"] ? this.relativePath(page["@odata.nextLink"]) : undefined;
     }
@@ -142,7 +174,7 @@ export class DataverseClient {
    * (execute-batch-operations-using-web-api), so with `spread` the operations go as up to `maxConcurrency` batches
    * at once, none smaller than MIN_SPREAD_PARTS: the server's work is shared out and the round trips stay one stage.
    */
-  async batch(operations: BatchOperation[], options: { spread?: boolean } = {}): Promise<BatchPartResponse[]> {
+  async batch(operations: BatchOperation[], options: { spread?: boolean; request?: RequestOptions } = {}): Promise<BatchPartResponse[]> {
     if (options.spread && operations.length > MIN_SPREAD_PARTS) {
       const size = Math.min(1000, Math.max(MIN_SPREAD_PARTS, Math.ceil(operations.length / this.settings.maxConcurrency)));
       const chunks = Array.from({ length: Math.ceil(operations.length / size) }, (_, i) => operations.slice(i * size, (i + 1) * size));
@@ -155,7 +187,7 @@ export class DataverseClient {
       const res = await this.request<string>("POST", "/$batch", new RawBody(buildBatchBody(boundary, this.apiRoot, chunk)), {
         "Content-Type": `multipart/mixed; boundary="${boundary}"`,
         Prefer: "odata.continue-on-error",
-      });
+      }, options.request);
       const parts = parseBatchResponse(res.headers["content-type"] ?? "", String(res.data));
       if (parts.length !== chunk.length) throw new DataverseError("POST", "/$batch", res.status, "", `answered ${parts.length} parts for ${chunk.length} operations`);
       results.push(...parts);
@@ -171,6 +203,7 @@ export class DataverseClient {
       handleWhen((err) => {
         if (!isTransient(err) || attempts >= this.settings.maxAttempts) return false;
         if (options.retryTimeouts === false && isTimeout(err)) return false;
+        if (options.retryWhen && !options.retryWhen(err)) return false;
         nextDelay = retryDelayMs(attempts, this.settings.retryBaseMs, (err as DataverseError).retryAfterMs);
         if (Date.now() + nextDelay > deadline) return false;
         this.log(`${method} ${path}: ${(err as DataverseError).message.replace(/^Dataverse \S+ \S+ failed: /, "")}; retry ${attempts} of ${this.settings.maxAttempts - 1} in ${nextDelay} ms`);
@@ -193,7 +226,7 @@ export class DataverseClient {
       res = await this.http.request({
         method,
         url: path,
-        ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
+        ...deadlineOptions(timeoutMs ?? this.settings.requestTimeoutMs),
         data: body === undefined ? undefined : body instanceof RawBody ? body.text : JSON.stringify(body),
         // A batch answer is multipart text, not JSON.
         ...(body instanceof RawBody ? { responseType: "text" as const, transformResponse: (d: unknown) => d } : {}),
@@ -205,7 +238,7 @@ export class DataverseClient {
         },
       });
     } catch (err) {
-      throw networkError(method, path, err);
+      throw networkError(method, path, deadlineError(err, timeoutMs ?? this.settings.requestTimeoutMs));
     }
     if (res.status >= 400) throw dataverseErrorFrom(method, path, res);
     return { status: res.status, data: res.data as T, headers: res.headers as Record<string, string> };
