@@ -16,9 +16,17 @@ describe.skipIf(!binDir)("adoption and upgrades through the real pulumi CLI", ()
   let emulator: Emulator;
   const workspaces: Workspace[] = [];
   const workspace = async (config: Record<string, string>) => {
-    const ws = await createWorkspace(binDir!, { DATAVERSE_ACCESS_TOKEN: emulator.token, DATAVERSE_RETRY_BASE_MS: "20" });
+    const ws = await createWorkspace(binDir!, {
+      DATAVERSE_ACCESS_TOKEN: emulator.token,
+      DATAVERSE_RETRY_BASE_MS: "20",
+    });
     workspaces.push(ws);
-    await ws.setConfig({ environmentUrl: emulator.url, applicationId: randomUUID(), roleName: `CRM sync ${ws.stack}`, ...config });
+    await ws.setConfig({
+      environmentUrl: emulator.url,
+      applicationId: randomUUID(),
+      roleName: `CRM sync ${ws.stack}`,
+      ...config,
+    });
     await ws.setConfig({ vendorSecret: `vendor-secret-${randomUUID()}` }, true);
     return ws;
   };
@@ -75,21 +83,33 @@ describe.skipIf(!binDir)("adoption and upgrades through the real pulumi CLI", ()
 
   const seedExistingUser = () => {
     const root = emulator.data.businessUnits[0].businessunitid;
-    const basicUser = emulator.data.roles.find((r) => r.name === "Basic User" && r._businessunitid_value === root)!.roleid;
-    return addApplicationUser(emulator.data, { applicationid: randomUUID(), _businessunitid_value: root, roles: new Set([basicUser]) });
+    const basicUser = emulator.data.roles.find(
+      (r) => r.name === "Basic User" && r._businessunitid_value === root,
+    )!.roleid;
+    return addApplicationUser(emulator.data, {
+      applicationid: randomUUID(),
+      _businessunitid_value: root,
+      roles: new Set([basicUser]),
+    });
   };
 
   it("the import option is refused for these dynamic resources by the SDK's provider host, and touches nothing", async () => {
     const existing = seedExistingUser();
     // Import requires the program's inputs to match what exists: the user's one role, nothing to change.
-    const ws = await workspace({ applicationId: existing.applicationid!, importUserId: existing.systemuserid, userRoles: JSON.stringify(["Basic User"]) });
+    const ws = await workspace({
+      applicationId: existing.applicationid!,
+      importUserId: existing.systemuserid,
+      userRoles: JSON.stringify(["Basic User"]),
+    });
     emulator.log.length = 0;
     const result = await ws.pulumi(["up", "--yes", "--skip-preview"]);
     const text = result.stdout + result.stderr;
     // @pulumi/pulumi's cmd/dynamic-provider read() finds the provider in the state's __provider, which an import has
     // not got: it fails on the missing properties.
     expect(result.code, text).not.toBe(0);
-    expect(text).toMatch(/engine-app-user \*\*importing failed\*\* error: Cannot read properties of undefined \(reading 'toJavaScript'\)/);
+    expect(text).toMatch(
+      /engine-app-user \*\*importing failed\*\* error: Cannot read properties of undefined \(reading 'toJavaScript'\)/,
+    );
     expect(writes(emulator).filter((w) => w.path.startsWith(`/systemusers(${existing.systemuserid})`))).toEqual([]);
     expect(emulator.data.users.get(existing.systemuserid)).toMatchObject({ deletedstate: 0, isdisabled: false });
     expect(ofType((await ws.exportState()).deployment, "ApplicationUser")).toEqual([]);

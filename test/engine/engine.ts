@@ -10,17 +10,28 @@ const ENGINE_FILE = path.join(REPO, ".engine", "engine.json");
 const PROGRAM_TEMPLATE = path.join(__dirname, "program");
 const WORK = path.join(__dirname, ".work");
 
-interface EngineInfo { source: "path" | "built" | "none"; version: string; binDir?: string; reason?: string }
+interface EngineInfo {
+  source: "path" | "built" | "none";
+  version: string;
+  binDir?: string;
+  reason?: string;
+}
 
 /** Where the CLI is, or why the engine tests skip (one line). */
 export function engineInfo(): { binDir?: string; skipReason?: string } {
-  if (!existsSync(ENGINE_FILE)) return { skipReason: "engine tests skipped: run `npm run engine:setup` first (no .engine/engine.json)" };
+  if (!existsSync(ENGINE_FILE))
+    return { skipReason: "engine tests skipped: run `npm run engine:setup` first (no .engine/engine.json)" };
   const info = JSON.parse(readFileSync(ENGINE_FILE, "utf8")) as EngineInfo;
-  if (info.source === "none" || !info.binDir) return { skipReason: `engine tests skipped: ${info.reason ?? "no pulumi"}` };
+  if (info.source === "none" || !info.binDir)
+    return { skipReason: `engine tests skipped: ${info.reason ?? "no pulumi"}` };
   return { binDir: info.binDir };
 }
 
-export interface CliResult { code: number; stdout: string; stderr: string }
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export interface Workspace {
   /** The program folder the CLI runs in (a copy of test/engine/program's project file, importing its program). */
@@ -36,14 +47,27 @@ export interface Workspace {
   dispose(): void;
 }
 
-export interface StateResource { urn: string; type: string; id?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown>; retainOnDelete?: boolean }
-export interface Deployment { deployment: { resources?: StateResource[]; secrets_providers?: { type: string; state?: unknown } } }
+export interface StateResource {
+  urn: string;
+  type: string;
+  id?: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  retainOnDelete?: boolean;
+}
+export interface Deployment {
+  deployment: { resources?: StateResource[]; secrets_providers?: { type: string; state?: unknown } };
+}
 
 /**
  * A fresh stack (of test/engine/program, or of the given program folder) in its own file backend and PULUMI_HOME: nothing is shared with the machine's ~/.pulumi, and
  * nothing reaches the network (no update check, no plugin downloads).
  */
-export async function createWorkspace(binDir: string, env: Record<string, string>, programDir?: string): Promise<Workspace> {
+export async function createWorkspace(
+  binDir: string,
+  env: Record<string, string>,
+  programDir?: string,
+): Promise<Workspace> {
   let dir = programDir;
   if (!dir) {
     mkdirSync(WORK, { recursive: true });
@@ -72,21 +96,33 @@ export async function createWorkspace(binDir: string, env: Record<string, string
   };
   const pulumi = (args: string[], extraEnv: Record<string, string> = {}) =>
     new Promise<CliResult>((resolve) => {
-      execFile(path.join(binDir, "pulumi"), [...args, "--non-interactive", "--color", "never"], {
-        cwd, env: { ...baseEnv, ...extraEnv }, maxBuffer: 64 * 1024 * 1024,
-      }, (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      });
+      execFile(
+        path.join(binDir, "pulumi"),
+        [...args, "--non-interactive", "--color", "never"],
+        {
+          cwd,
+          env: { ...baseEnv, ...extraEnv },
+          maxBuffer: 64 * 1024 * 1024,
+        },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
     });
   const ok = async (args: string[], extraEnv?: Record<string, string>) => {
     const result = await pulumi(args, extraEnv);
-    if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+    if (result.code !== 0)
+      throw new Error(`pulumi ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
     return result.stdout;
   };
   await ok(["stack", "init", stack]);
   const ws: Workspace = {
-    dir: cwd, backendDir, stack, pulumi, ok,
+    dir: cwd,
+    backendDir,
+    stack,
+    pulumi,
+    ok,
     async setConfig(values, secret = false) {
       for (const [key, value] of Object.entries(values)) {
         await ok(["config", "set", "--stack", stack, ...(secret ? ["--secret"] : ["--plaintext"]), key, value]);
@@ -97,7 +133,8 @@ export async function createWorkspace(binDir: string, env: Record<string, string
       return { text, deployment: JSON.parse(text) as Deployment };
     },
     dispose() {
-      for (const d of [programDir ? undefined : cwd, backendDir, home]) if (d) rmSync(d, { recursive: true, force: true });
+      for (const d of [programDir ? undefined : cwd, backendDir, home])
+        if (d) rmSync(d, { recursive: true, force: true });
     },
   };
   return ws;

@@ -34,7 +34,8 @@ describe.skipIf(!binDir)("the Dataverse resources through the real pulumi CLI", 
     emulator.log.length = 0;
     const out = await ws.ok(["preview"]);
     expect(out).toMatch(/\+ 4 to create/); // the stack and the three resources
-    for (const type of ["ApplicationUser", "SecurityRole", "ChangeTracking"]) expect(out).toContain(`pulumi-nodejs:dynamic/dataverse:${type}`);
+    for (const type of ["ApplicationUser", "SecurityRole", "ChangeTracking"])
+      expect(out).toContain(`pulumi-nodejs:dynamic/dataverse:${type}`);
     expect(writes(emulator)).toEqual([]);
   });
 
@@ -42,7 +43,9 @@ describe.skipIf(!binDir)("the Dataverse resources through the real pulumi CLI", 
     emulator.log.length = 0;
     const out = await ws.ok(["up", "--yes"]);
     expect(out).toMatch(/4 created/);
-    const users = [...emulator.data.users.values()].filter((u) => u.applicationid === applicationId && u.deletedstate === 0);
+    const users = [...emulator.data.users.values()].filter(
+      (u) => u.applicationid === applicationId && u.deletedstate === 0,
+    );
     expect(users).toHaveLength(1);
     const role = emulator.data.roles.find((r) => r.name === "CRM sync engine test")!;
     expect(role).toBeDefined();
@@ -68,7 +71,10 @@ describe.skipIf(!binDir)("the Dataverse resources through the real pulumi CLI", 
     expect(deployment.deployment.secrets_providers?.type).toBe("passphrase");
     const stack = deployment.deployment.resources!.find((r) => r.type === "pulumi:pulumi:Stack")!;
     // The engine's secret envelope (sig 1b47061264138c4ac30d75fd1eb44270) with ciphertext only.
-    expect(stack.outputs!.vendorSecret).toMatchObject({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: expect.any(String) });
+    expect(stack.outputs!.vendorSecret).toMatchObject({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      ciphertext: expect.any(String),
+    });
     for (const type of ["ApplicationUser", "SecurityRole", "ChangeTracking"]) {
       const [resource] = ofType(deployment, type);
       expect(resource, type).toBeDefined();
@@ -108,7 +114,9 @@ describe.skipIf(!binDir)("the Dataverse resources through the real pulumi CLI", 
     const repaired = await ws.ok(["up", "--yes"]);
     expect(repaired).toMatch(/1 updated/);
     expect(emulator.data.users.get(userId)!.roles.has(role.roleid)).toBe(true);
-    expect(writes(emulator).map((w) => `${w.method} ${w.path}`)).toEqual([`POST /systemusers(${userId})/systemuserroles_association/$ref`]);
+    expect(writes(emulator).map((w) => `${w.method} ${w.path}`)).toEqual([
+      `POST /systemusers(${userId})/systemuserroles_association/$ref`,
+    ]);
   });
 
   it("the policy pack runs through pulumi preview --policy-pack and stops a role with organization-wide delete", async () => {

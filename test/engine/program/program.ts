@@ -19,33 +19,45 @@ const importUserId = config.get("importUserId");
 const retainUser = config.getBoolean("retainUser") ?? false;
 
 const roleName = named("engine-role", "engine-sync-role");
-const role = new SecurityRole(roleName.name, {
-  environmentUrl,
-  roleName: config.get("roleName") ?? "CRM sync engine test",
-  privileges: [
-    { name: "prvReadAccount", depth: "Global" },
-    { name: "prvWriteAccount", depth: "Global" },
-    { name: "prvReadContact", depth: "Local" },
-    ...(config.getObject<HeldPrivilege[]>("extraPrivileges") ?? []),
-  ],
-}, { aliases: roleName.aliases });
+const role = new SecurityRole(
+  roleName.name,
+  {
+    environmentUrl,
+    roleName: config.get("roleName") ?? "CRM sync engine test",
+    privileges: [
+      { name: "prvReadAccount", depth: "Global" },
+      { name: "prvWriteAccount", depth: "Global" },
+      { name: "prvReadContact", depth: "Local" },
+      ...(config.getObject<HeldPrivilege[]>("extraPrivileges") ?? []),
+    ],
+  },
+  { aliases: roleName.aliases },
+);
 
 const userName = named("engine-app-user", "engine-sync-app-user");
-const user = new ApplicationUser(userName.name, {
-  environmentUrl,
-  applicationId,
-  securityRoles: config.getObject<string[]>("userRoles") ?? role.roleId.apply((id) => ["Basic User", id]),
-}, {
-  aliases: userName.aliases,
-  ...(importUserId ? { import: importUserId } : {}),
-  ...(retainUser ? { retainOnDelete: true } : {}),
-});
+const user = new ApplicationUser(
+  userName.name,
+  {
+    environmentUrl,
+    applicationId,
+    securityRoles: config.getObject<string[]>("userRoles") ?? role.roleId.apply((id) => ["Basic User", id]),
+  },
+  {
+    aliases: userName.aliases,
+    ...(importUserId ? { import: importUserId } : {}),
+    ...(retainUser ? { retainOnDelete: true } : {}),
+  },
+);
 
 const trackingName = named("engine-change-tracking", "engine-sync-change-tracking");
-const tracking = new ChangeTracking(trackingName.name, {
-  environmentUrl,
-  entities: config.getObject<string[]>("entities") ?? ["account", "contact"],
-}, { aliases: trackingName.aliases });
+const tracking = new ChangeTracking(
+  trackingName.name,
+  {
+    environmentUrl,
+    entities: config.getObject<string[]>("entities") ?? ["account", "contact"],
+  },
+  { aliases: trackingName.aliases },
+);
 
 export const securityRoleId = role.roleId;
 export const applicationUserId = user.systemUserId;
