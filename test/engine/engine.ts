@@ -92,6 +92,9 @@ export async function createWorkspace(
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
     PULUMI_SUPPRESS_COPILOT_LINK: "true",
     NO_COLOR: "1",
+    // ts-node type-checks the program on every run unless told otherwise; a test asks for it where it matters
+    // (PULUMI_NODEJS_TRANSPILE_ONLY=false), the other runs only transpile (tsc checks the components in the build).
+    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
     ...env,
   };
   const pulumi = (args: string[], extraEnv: Record<string, string> = {}) =>

@@ -32,7 +32,8 @@ describe.skipIf(!binDir)("the Dataverse resources through the real pulumi CLI", 
 
   it("preview plans three creates and writes nothing at the emulator", async () => {
     emulator.log.length = 0;
-    const out = await ws.ok(["preview"]);
+    // Type-checked by the language host's own TypeScript loader (ts-node with the project's typescript).
+    const out = await ws.ok(["preview"], { PULUMI_NODEJS_TRANSPILE_ONLY: "false" });
     expect(out).toMatch(/\+ 4 to create/); // the stack and the three resources
     for (const type of ["ApplicationUser", "SecurityRole", "ChangeTracking"])
       expect(out).toContain(`pulumi-nodejs:dynamic/dataverse:${type}`);
@@ -79,7 +80,7 @@ describe.skipIf(!binDir)("the Dataverse resources through the real pulumi CLI", 
       const [resource] = ofType(deployment, type);
       expect(resource, type).toBeDefined();
       const provider = String(resource.inputs!.__provider);
-      expect(provider).toContain("crm-sync-dataverse-providers");
+      expect(provider).toContain("crm-sync-infra/dataverse-providers");
       expect(provider.length).toBeLessThan(4096);
       expect(JSON.stringify(resource).length).toBeLessThan(16_384);
     }
