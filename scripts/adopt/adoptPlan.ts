@@ -36,6 +36,8 @@ export function integrationEntry(name: string, s: AdoptionSnapshot, o: Observed,
     ? {
       environment: dv.key,
       applicationUser: !!dv.user,
+      // The user made by hand is taken over as it is, and never deleted by the stack (dataverse.adoptExistingUser).
+      ...(dv.user ? { adoptExistingUser: true } : {}),
       ...(dv.user && !dv.user.isRootBusinessUnit ? { businessUnitId: dv.user.businessUnitId } : {}),
       ...(dv.user ? { securityRoles: dv.user.roles.map((r) => r.name) } : {}),
       ...(dv.trackedTables.length ? { changeTracking: dv.trackedTables } : {}),
