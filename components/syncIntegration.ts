@@ -16,6 +16,7 @@ import { TYPES } from "./resourceTypes";
 import { guardSecret } from "./sync/secretGuard";
 import type { ProfileOrigins } from "./sync/profileMerge";
 import type { SyncIntegrationArgs } from "./syncIntegrationArgs";
+import { vendorSecretEntry } from "./entra/vendorSecretOutput";
 
 export type { SyncIntegrationArgs } from "./syncIntegrationArgs";
 
@@ -87,6 +88,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
       secret: integration.secret,
       grantAdminConsent: integration.grantAdminConsent,
       now: resolved.now,
+      existing: integration.existing,
     }, entraOpts);
 
     // Dataverse work waits for the tenant check too, so a wrong tenant changes nothing anywhere.
@@ -135,10 +137,13 @@ export class SyncIntegration extends pulumi.ComponentResource {
       clientSecret,
       secretExpiresAt: this.app.secretExpiresAt,
       // Every live secret; the vendor holds the one marked heldByVendor (recorded by scripts/record-handover).
-      secrets: this.app.secrets.map((s) => ({
-        rotation: s.rotation, keyId: s.keyId, createdAt: s.createdAt, endDate: s.endDate,
-        heldByVendor: s.role === "held", awaitingHandover: s.role !== "held",
-      })),
+      secrets: [
+        ...(this.app.vendorSecret ? [vendorSecretEntry(this.app.vendorSecret)] : []),
+        ...this.app.secrets.map((s) => ({
+          rotation: s.rotation, keyId: s.keyId, createdAt: s.createdAt, endDate: s.endDate,
+          heldByVendor: s.role === "held", awaitingHandover: s.role !== "held",
+        })),
+      ],
       expiryWarningDays: integration.secret.expiryWarningDays,
       ...(this.app.secretPlan.nextRotationAt ? { nextRotationAt: this.app.secretPlan.nextRotationAt } : {}),
       applicationObjectId: this.app.applicationObjectId,

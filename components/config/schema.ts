@@ -8,6 +8,7 @@ import { GUID_PATTERN } from "../dataverse/inputs";
 import { DEFAULT_DATAVERSE_SUFFIX, dataverseHostProblem, ENVIRONMENT_KEY, ENVIRONMENT_KEY_RULE, environmentUrl, guid, permission, redirectUriList, tableName, uniqueList } from "./fields";
 import { handedOver, secretKeys, secretPolicy } from "./secret";
 import { MERGED_FIELDS, type ProfileOrigins } from "../sync/profileMerge";
+import { EXISTING_KEYS, existingSchema, VENDOR_SECRET_KEYS } from "../entra/existing";
 
 /**
  * The stack config schema. To add a setting, add its key to the object it belongs to (with a comment saying what it
@@ -94,6 +95,8 @@ export const integration = z.strictObject({
   secret: secretPolicy,
   /** Dataverse application user and change tracking; omit for integrations that do not touch Dataverse. */
   dataverse: dataverse.optional(),
+  /** Hand-made objects to take over instead of creating new ones (components/entra/existing.ts; npm run adopt). */
+  existing: existingSchema.optional(),
 });
 
 export const keyVault = z.strictObject({
@@ -178,5 +181,7 @@ export const KNOWN_KEYS: Record<string, string[]> = {
   access: Object.keys(tableAccess.shape),
   redirectUris: Object.keys(redirectUriKeys.shape),
   keyVault: Object.keys(keyVault.shape),
+  existing: EXISTING_KEYS,
+  vendorSecret: VENDOR_SECRET_KEYS,
 };
 

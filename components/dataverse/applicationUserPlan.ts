@@ -51,9 +51,13 @@ export function checkApplicationUser(news: Record<string, unknown>): { inputs: A
   if (news.businessUnitId !== undefined && news.businessUnitId !== null && !isGuid(news.businessUnitId)) {
     failures.push({ property: "businessUnitId", reason: "must be a business unit id (GUID); omit it for the root business unit" });
   }
+  // A list computed from a resource not created yet (a generated role's id) is unknown as a whole during preview.
+  const rolesUnknown = news.securityRoles === UNKNOWN_DURING_PREVIEW;
   const roles = news.securityRoles ?? [];
   const roleList: string[] = [];
-  if (!Array.isArray(roles)) {
+  if (rolesUnknown) {
+    // Checked again with the real list before create or update.
+  } else if (!Array.isArray(roles)) {
     failures.push({ property: "securityRoles", reason: "must be a list of role names or role template ids" });
   } else {
     const seen = new Set<string>();
@@ -71,7 +75,7 @@ export function checkApplicationUser(news: Record<string, unknown>): { inputs: A
   const inputs: ApplicationUserInputs = {
     environmentUrl: urlProblem ? String(news.environmentUrl) : normalizeEnvironmentUrl(String(news.environmentUrl)),
     applicationId: String(news.applicationId).toLowerCase(),
-    securityRoles: roleList,
+    securityRoles: rolesUnknown ? (UNKNOWN_DURING_PREVIEW as unknown as string[]) : roleList,
   };
   if (isGuid(news.businessUnitId)) inputs.businessUnitId = news.businessUnitId.toLowerCase();
   if (news.adoptExistingUser !== undefined && typeof news.adoptExistingUser !== "boolean") failures.push({ property: "adoptExistingUser", reason: "must be true or false" });
@@ -128,14 +132,20 @@ export function diffApplicationUser(olds: ApplicationUserState, news: Applicatio
   if (wantedBu && !sameText(wantedBu, olds.businessUnitId ?? "")) detailedDiff.businessUnitId = { kind: "update", inputDiff: true };
 
   const oldRoles = olds.securityRoles ?? [];
-  news.securityRoles.forEach((role, i) => {
-    if (!oldRoles.some((r) => sameText(r, role))) detailedDiff[`securityRoles[${i}]`] = { kind: "add", inputDiff: true };
-  });
-  oldRoles.forEach((role, i) => {
-    if (news.securityRoles.some((r) => sameText(r, role))) return;
-    const key = `securityRoles[${i}]`;
-    detailedDiff[key] = { kind: detailedDiff[key] ? "update" : "delete", inputDiff: true };
-  });
+  const newRoles = news.securityRoles;
+  if (!Array.isArray(newRoles)) {
+    // Unknown during preview (see checkApplicationUser): the roles may change.
+    detailedDiff.securityRoles = { kind: "update", inputDiff: true };
+  } else {
+    newRoles.forEach((role, i) => {
+      if (!oldRoles.some((r) => sameText(r, role))) detailedDiff[`securityRoles[${i}]`] = { kind: "add", inputDiff: true };
+    });
+    oldRoles.forEach((role, i) => {
+      if (newRoles.some((r) => sameText(r, role))) return;
+      const key = `securityRoles[${i}]`;
+      detailedDiff[key] = { kind: detailedDiff[key] ? "update" : "delete", inputDiff: true };
+    });
+  }
   if (!!olds.adoptExistingUser !== !!news.adoptExistingUser) detailedDiff.adoptExistingUser = { kind: "update", inputDiff: true };
   if (olds.isDisabled) detailedDiff.isDisabled = { kind: "update", inputDiff: false };
   // read drops managed roles the user no longer has from roleIds (each role reference resolves to one role id).

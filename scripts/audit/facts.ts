@@ -24,6 +24,8 @@ export interface IntegrationFacts {
   secrets: { slot: string; rotation: string; endDate: string; active?: boolean; heldByVendor?: boolean }[];
   /** The secret the vendor holds, as the stack records it (IntegrationApp inputs), when a handover is recorded. */
   held?: { rotation: number; endsAt: string; warningDays: number };
+  /** The vendor's own, unmanaged secret of an adopted integration (existing.vendorSecret). */
+  vendorSecret?: { keyId: string; endsAt: string; status: string };
   /** Which entries of the merged lists came from the vendor profile and which from the user (SyncIntegration outputs). */
   profileEntries?: ProfileOrigins;
 }
@@ -121,6 +123,9 @@ export function integrationFacts(resources: ResourceChange[], name: string, pick
   if (appInputs && typeof appInputs.heldRotation === "number" && typeof appInputs.heldEndsAt === "string") {
     facts.held = { rotation: appInputs.heldRotation, endsAt: appInputs.heldEndsAt, warningDays: Number(appInputs.expiryWarningDays ?? 30) };
   }
+  if (appInputs && typeof appInputs.vendorSecretKeyId === "string") {
+    facts.vendorSecret = { keyId: appInputs.vendorSecretKeyId, endsAt: String(appInputs.vendorSecretEndsAt), status: String(appInputs.vendorSecretStatus) };
+  }
   facts.secrets = of(TYPES.password).map((x) => {
     const slot = /-secret-(\d+|[ab])$/.exec(x.r.name)?.[1] ?? "-";
     const numbered = /^\d+$/.test(slot);
@@ -156,6 +161,11 @@ export function privileges(f: IntegrationFacts): Privilege[] {
   }
   for (const r of f.redirectUris) out.push({ rank: 4, text: `redirect URI (${r.platform}) ${r.uri}` });
   for (const t of f.tables) out.push({ rank: 5, text: `change tracking on ${t}` });
+  if (f.vendorSecret) {
+    const v = f.vendorSecret;
+    const state = v.status === "held" ? "held by the vendor" : v.status === "removalRequested" ? "no longer used, removal requested" : "no longer used, listed for removal";
+    out.push({ rank: 6, text: `client secret ${v.keyId} (the vendor's own, unmanaged), ends ${v.endsAt}: ${state}` });
+  }
   for (const s of f.secrets) {
     out.push({ rank: 6, text: /^\d+$/.test(s.slot) ? `client secret rotation ${s.rotation}, ends ${s.endDate}` : `client secret slot ${s.slot}, rotation ${s.rotation}, ends ${s.endDate}` });
   }

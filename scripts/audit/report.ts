@@ -49,16 +49,28 @@ function sections(report: AuditReport): { heading: string; level: number; lines?
       const rows = Object.entries(f.profileEntries).map(([field, o]) => [field, o.fromProfile.join(", ") || "-", o.fromUser.join(", ") || "-", o.replaced ? "yes" : "no"]);
       out.push({ heading: "Where the lists came from", level: 3, table: { head: ["Field", "From the profile", "Added by the user", "Profile's list replaced"], rows } });
     }
-    out.push({ heading: "Client secrets", level: 3, lines: [heldLine(f, report.generatedAt)], table: { head: ["Rotation", "Ends", "Vendor holds it"], rows: f.secrets.map((s) => [s.slot === s.rotation ? s.rotation : `${s.rotation} (slot ${s.slot})`, s.endDate, heldCell(s)]) } });
+    out.push({ heading: "Client secrets", level: 3, lines: [heldLine(f, report.generatedAt)], table: { head: ["Rotation", "Ends", "Vendor holds it"], rows: [...vendorRow(f), ...f.secrets.map((s) => [s.slot === s.rotation ? s.rotation : `${s.rotation} (slot ${s.slot})`, s.endDate, heldCell(s)])] } });
   }
   return out;
 }
+
+/** The vendor's own secret of an adopted integration, first in the table. */
+const vendorRow = (f: IntegrationFacts): string[][] => (f.vendorSecret
+  ? [[`vendor's own, unmanaged (key id ${f.vendorSecret.keyId})`, f.vendorSecret.endsAt, f.vendorSecret.status === "held" ? "yes" : f.vendorSecret.status === "removalRequested" ? "no (removal requested)" : "no (listed for removal)"]]
+  : []);
 
 const heldCell = (s: IntegrationFacts["secrets"][number]) =>
   s.heldByVendor !== undefined ? (s.heldByVendor ? "yes" : "no (awaiting handover)") : s.active !== undefined ? (s.active ? "active slot" : "previous slot") : "?";
 
 /** The expiry of the secret the vendor holds: the warning tracks that one, not the newest. */
 function heldLine(f: IntegrationFacts, now: Date): string {
+  if (!f.held && f.vendorSecret?.status === "held") {
+    const days = daysUntil(f.vendorSecret.endsAt, now);
+    return `The vendor holds its own secret (key id ${f.vendorSecret.keyId}, unmanaged: made before this stack adopted the app), ending ${f.vendorSecret.endsAt} (${days} days from ${now.toISOString().slice(0, 10)}).`;
+  }
+  if (f.vendorSecret && f.vendorSecret.status !== "held" && f.held) {
+    return `${heldLine({ ...f, vendorSecret: undefined }, now)} The vendor's former secret ${f.vendorSecret.keyId} (unmanaged) is ${f.vendorSecret.status === "removalRequested" ? "to be removed" : "listed for removal"}.`;
+  }
   if (!f.held) return "No handover is recorded: the report cannot tell which secret the vendor holds.";
   const days = daysUntil(f.held.endsAt, now);
   const state = days < 0 ? "ENDED" : days <= f.held.warningDays ? `WARNING: ends within the ${f.held.warningDays}-day window, hand over the next secret` : "within its lifetime";

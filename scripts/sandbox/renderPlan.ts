@@ -162,14 +162,19 @@ export function renderPlanText(plan: Plan): string {
   for (const group of groupByIntegration(plan.resources)) {
     lines.push("", group.integration ? `Integration "${group.integration}"` : "Other resources");
     for (const r of group.resources) {
-      lines.push(`  + ${shortType(r.type)} "${r.name}"`);
+      lines.push(r.import ? `  = ${shortType(r.type)} "${r.name}" (import ${r.import}: taken over as it is, nothing replaced)` : `  + ${shortType(r.type)} "${r.name}"`);
       for (const line of describe(r, label)) lines.push(`      ${line}`);
     }
   }
-  const counts = new Map<string, number>();
-  for (const r of plan.resources.filter((x) => !x.component)) counts.set(shortType(r.type), (counts.get(shortType(r.type)) ?? 0) + 1);
-  const total = [...counts.values()].reduce((a, b) => a + b, 0);
-  lines.push("", `Resources to create: ${total} (${[...counts].map(([t, n]) => `${n} ${t}`).join(", ")})`);
+  const tally = (rs: PlannedResource[]) => {
+    const counts = new Map<string, number>();
+    for (const r of rs) counts.set(shortType(r.type), (counts.get(shortType(r.type)) ?? 0) + 1);
+    return `${rs.length} (${[...counts].map(([t, n]) => `${n} ${t}`).join(", ")})`;
+  };
+  const cloud = plan.resources.filter((x) => !x.component);
+  const imported = cloud.filter((r) => r.import);
+  lines.push("", `Resources to create: ${tally(cloud.filter((r) => !r.import))}`);
+  if (imported.length) lines.push(`Resources to import (adopted as they are, none replaced): ${tally(imported)}`);
   lines.push(...renderIntegrationOutputs(plan.outputs));
   return lines.join("\n");
 }
@@ -231,7 +236,7 @@ function renderIntegrationOutputs(outputs: Record<string, unknown>): string[] {
 export function planJson(plan: Plan): string {
   return JSON.stringify({
     stack: plan.stack,
-    resources: plan.resources.map(({ type, name, inputs }) => ({ type, name, inputs: stripProvider(inputs) })),
+    resources: plan.resources.map(({ type, name, inputs, import: importId }) => ({ type, name, ...(importId ? { import: importId } : {}), inputs: stripProvider(inputs) })),
     outputs: plan.outputs,
   }, null, 2);
 }
