@@ -36,7 +36,7 @@ export function integrationEntry(name: string, s: AdoptionSnapshot, o: Observed,
     ? {
       environment: dv.key,
       applicationUser: !!dv.user,
-      // The user made by hand is taken over as it is, and never deleted by the stack (dataverse.adoptExistingUser).
+      // The hand-made user is taken over, never deleted by the stack (without this key it is refused).
       ...(dv.user ? { adoptExistingUser: true } : {}),
       ...(dv.user && !dv.user.isRootBusinessUnit ? { businessUnitId: dv.user.businessUnitId } : {}),
       ...(dv.user ? { securityRoles: dv.user.roles.map((r) => r.name) } : {}),
