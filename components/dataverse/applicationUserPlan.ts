@@ -8,6 +8,8 @@ export interface ApplicationUserInputs {
   applicationId: string;
   businessUnitId?: string;
   securityRoles: string[];
+  /** Take over a live application user of the app that this stack did not create (never deleted by this stack). */
+  adoptExistingUser?: boolean;
 }
 
 /** What the resource records after create, update or read. */
@@ -22,7 +24,7 @@ export interface ApplicationUserState extends ApplicationUserInputs {
   /** Every role the user has now, managed here or not. */
   assignedRoleIds: string[];
   isDisabled: boolean;
-  /** True when the user existed before and was adopted rather than created. */
+  /** True when the user existed before and was adopted rather than created: then it is never deleted by this stack. */
   adopted: boolean;
 }
 
@@ -76,6 +78,8 @@ export function checkApplicationUser(news: Record<string, unknown>): { inputs: A
     securityRoles: rolesUnknown ? (UNKNOWN_DURING_PREVIEW as unknown as string[]) : roleList,
   };
   if (isGuid(news.businessUnitId)) inputs.businessUnitId = news.businessUnitId.toLowerCase();
+  if (news.adoptExistingUser !== undefined && typeof news.adoptExistingUser !== "boolean") failures.push({ property: "adoptExistingUser", reason: "must be true or false" });
+  if (news.adoptExistingUser === true) inputs.adoptExistingUser = true;
   return { inputs, failures };
 }
 
@@ -89,7 +93,8 @@ export function resolveRoles(refs: string[], rows: RoleRow[], businessUnitId: st
   const problems: string[] = [];
   const ids = refs.map((ref) => {
     const matches = isGuid(ref)
-      ? rows.filter((r) => sameText(r._roletemplateid_value ?? "", ref) || sameText(r.roleid, ref))
+      // A root role's id also finds its copy in a child unit (same _parentrootroleid_value): a user there can only hold the copy.
+      ? rows.filter((r) => sameText(r._roletemplateid_value ?? "", ref) || sameText(r.roleid, ref) || sameText(r._parentrootroleid_value ?? "", ref))
       : rows.filter((r) => sameText(r.name, ref));
     if (matches.length === 1) return matches[0].roleid;
     if (matches.length > 1) {
@@ -141,6 +146,7 @@ export function diffApplicationUser(olds: ApplicationUserState, news: Applicatio
       detailedDiff[key] = { kind: detailedDiff[key] ? "update" : "delete", inputDiff: true };
     });
   }
+  if (!!olds.adoptExistingUser !== !!news.adoptExistingUser) detailedDiff.adoptExistingUser = { kind: "update", inputDiff: true };
   if (olds.isDisabled) detailedDiff.isDisabled = { kind: "update", inputDiff: false };
   // read drops managed roles the user no longer has from roleIds (each role reference resolves to one role id).
   const missing = (olds.roleIds ?? []).filter((id) => !(olds.assignedRoleIds ?? []).some((a) => sameText(a, id)));
