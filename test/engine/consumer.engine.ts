@@ -25,7 +25,7 @@ const environmentUrl = config.require("environmentUrl");
 const role = new SecurityRole("team-role", {
   environmentUrl,
   roleName: "Platform team sync",
-  privileges: [{ name: "prvReadAccount", depth: "Global" }],
+  grants: [{ table: "account", operation: "read", depth: "Global", reason: "declared" }],
 });
 const user = new ApplicationUser("team-app-user", {
   environmentUrl,
