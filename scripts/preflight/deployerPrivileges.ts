@@ -58,7 +58,7 @@ export function deployerRequirements(env: EnvironmentNeeds, resolvedNames: Map<s
   return [...out.values()];
 }
 
-export interface BusinessUnitRow { businessunitid: string; _parentbusinessunitid_value: string | null }
+export interface BusinessUnitRow { businessunitid: string; name?: string; _parentbusinessunitid_value: string | null }
 
 /** Whether a privilege held at `depth` by a user of `ownUnit` reaches rows in `target` (security concepts: access levels). */
 export function reaches(depth: PrivilegeDepth, ownUnit: string, target: string, units: BusinessUnitRow[]): boolean {
@@ -92,7 +92,9 @@ export function judgeRequirements(requirements: DeployerRequirement[], held: Map
     }
     if (requirement.scope === "organization") return { requirement, held: depth, ok: depth === "Global", wanted: WORDS.Global };
     const target = requirement.scope.businessUnitId ?? root;
-    return { requirement, held: depth, ok: !!depth && reaches(depth, ownUnit, target, units), wanted: `a depth reaching business unit ${target}` };
+    const unit = units.find((u) => u.businessunitid.toLowerCase() === target.toLowerCase());
+    const label = `${unit?.name ? `"${unit.name}" ` : ""}(${target === root ? "the root business unit" : target})`;
+    return { requirement, held: depth, ok: !!depth && reaches(depth, ownUnit, target, units), wanted: `at a depth reaching business unit ${label}` };
   });
 }
 
