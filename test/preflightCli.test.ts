@@ -113,3 +113,23 @@ describe("npm run preflight usage", { timeout: 120_000 }, () => {
     expect(r.stderr).toMatch(/crm-sync:tenantId: must be a GUID/);
   });
 });
+
+describe("CI examples", () => {
+  const dir = path.resolve(__dirname, "../ci-examples");
+  it("run preflight for the stack before every pulumi up", async () => {
+    const { parse } = await import("yaml");
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith(".yml"));
+    expect(files).toContain("github-deploy.yml");
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(dir, file), "utf8");
+      const doc = parse(text) as { jobs?: Record<string, { steps: { run?: string; uses?: string; with?: { command?: string } }[] }>; steps?: { inputs?: { inlineScript?: string } }[] };
+      // Every command in order: a GitHub step's run or pulumi action, or an Azure DevOps inline script's lines.
+      const commands = doc.jobs
+        ? Object.values(doc.jobs).flatMap((j) => j.steps.map((s) => s.run ?? (s.uses?.startsWith("pulumi/actions") ? `pulumi ${s.with?.command}` : "")))
+        : (doc.steps ?? []).flatMap((s) => (s.inputs?.inlineScript ?? "").split("\n").filter((line) => !line.trim().startsWith("#")));
+      const firstUp = commands.findIndex((c) => /pulumi up\b/.test(c));
+      const preflight = commands.findIndex((c) => /npm run -s preflight -- --stack /.test(c));
+      expect({ file, hasUp: firstUp >= 0, preflightFirst: preflight >= 0 && preflight < firstUp }).toEqual({ file, hasUp: true, preflightFirst: true });
+    }
+  });
+});
