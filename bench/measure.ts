@@ -22,8 +22,9 @@ async function onFreshEmulator(c: BenchCase, conditions: Conditions, work: Work,
     const settings = settingsFromEnv();
     const client = () => new DataverseClient(emulator.url, { tokenSource: async () => emulator.token, settings, log: () => {} });
     const started = performance.now();
-    await work(emulator, client);
-    const wallMs = performance.now() - started;
+    // A naive script may fail (the customization lock refuses its concurrent writes): its time is then NaN, shown as failed.
+    const failed = await work(emulator, client).then(() => false, () => true);
+    const wallMs = failed ? Number.NaN : performance.now() - started;
     const firstLog = [...emulator.log];
     const first = { requests: roundTrips(firstLog).length, writes: firstLog.filter(isWrite).length, stages: countStages(firstLog), wallMs };
     if (!after) return { first };

@@ -9,7 +9,8 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}x` : "-");
+const ratio = (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? "failed" : b > 0 ? `${(a / b).toFixed(1)}x` : "-");
+const ms = (v: number) => (Number.isNaN(v) ? "failed" : v.toFixed(0));
 const wall = (samples: Sample[], pick: (s: Sample) => Measured) => median(samples.map((s) => pick(s).wallMs));
 const range = (samples: Sample[], pick: (s: Sample) => Measured) => {
   const values = samples.map((s) => pick(s).wallMs);
@@ -30,7 +31,7 @@ export function renderTable(cells: Cell[]): string {
     const ours = wall(cell.samples, (x) => x.ours);
     const floor = floorMs(cell);
     lines.push(`| ${cell.case.name} | ${cell.conditions.latencyMs} ms | ${cell.conditions.operationCostMs} ms | ${s.ours.requests} / ${s.sequential.requests} / ${s.capped.requests} | ` +
-      `${s.ours.stages} / ${cell.case.floor.stages} | ${ours.toFixed(0)} (${range(cell.samples, (x) => x.ours)}) / ${wall(cell.samples, (x) => x.sequential).toFixed(0)} / ${wall(cell.samples, (x) => x.capped).toFixed(0)} | ` +
+      `${s.ours.stages} / ${cell.case.floor.stages} | ${ours.toFixed(0)} (${range(cell.samples, (x) => x.ours)}) / ${ms(wall(cell.samples, (x) => x.sequential))} / ${ms(wall(cell.samples, (x) => x.capped))} | ` +
       `${ratio(wall(cell.samples, (x) => x.sequential), ours)} | ${ratio(wall(cell.samples, (x) => x.capped), ours)} | ${floor ? ratio(ours, floor) : "-"} | ${s.rerun.requests}, ${s.rerun.writes} |`);
   }
   return lines.join("\n");

@@ -1,3 +1,4 @@
+import { customizationOperationOf } from "./customizationLock";
 import { HttpError } from "./httpUtil";
 import type { LoggedRequest } from "./requestLog";
 import type { RouteContext, RouteResult } from "./routes";
@@ -19,8 +20,34 @@ function parseParts(contentType: string, text: string): Part[] {
   });
 }
 
-/** Runs each part of a $batch through the same routes, in order, and answers multipart/mixed. */
-export function handleBatch(ctx: RouteContext, route: (c: RouteContext) => RouteResult, logPart: (entry: LoggedRequest) => void): RouteResult {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs one part: a metadata write takes the environment's customization lock for its work (or is refused with the
+ * lock's answer, as that part's status) and takes effect when its work ends.
+ */
+async function runPart(ctx: RouteContext, part: RouteContext, route: (c: RouteContext) => RouteResult | Promise<RouteResult>, clock: { due: number }): Promise<RouteResult> {
+  const operation = customizationOperationOf(part.method, part.path, "", ctx.faults.lock);
+  const release = operation ? ctx.faults.lock.take(operation) : undefined;
+  try {
+    const result = await route(part);
+    const work = (result.waitMs ?? 0) + ctx.faults.operationCostMs;
+    // Parts end on a schedule from the batch's start, so timer lateness does not add up over hundreds of parts.
+    clock.due = Math.max(clock.due, performance.now()) + ctx.faults.wallMs(work);
+    if (work) await sleep(clock.due - performance.now());
+    result.apply?.();
+    return result;
+  } finally {
+    release?.();
+  }
+}
+
+/**
+ * Runs each part of a $batch through the same routes, one after the other ("Dataverse performs these operations
+ * sequentially in the order you specify": https://learn.microsoft.com/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api),
+ * each with its own server work, and answers multipart/mixed.
+ */
+export async function handleBatch(ctx: RouteContext, route: (c: RouteContext) => RouteResult | Promise<RouteResult>, logPart: (entry: LoggedRequest) => void): Promise<RouteResult> {
   const parts = parseParts(String(ctx.headers["content-type"] ?? ""), ctx.body);
   if (parts.length > 1000) throw new HttpError(400, "0x80040216", "A $batch may hold at most 1000 requests.");
   const isMetadataWrite = (p: Part) => p.method === "PUT" && /\/EntityDefinitions\(/.test(p.url.pathname);
@@ -33,9 +60,9 @@ export function handleBatch(ctx: RouteContext, route: (c: RouteContext) => Route
   // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api
   // (Handling errors); the Python SDK documents the same default (BatchRequest.execute, continue_on_error).
   const continueOnError = /odata\.continue-on-error/i.test(String(ctx.headers.prefer ?? ""));
-  let stopped = false;
-  const answers = parts.flatMap((p) => {
-    if (stopped) return [];
+  const answers: string[] = [];
+  const clock = { due: performance.now() };
+  for (const p of parts) {
     const path = decodeURIComponent(p.url.pathname.replace(/^\/api\/data\/v9\.2/, ""));
     const started = performance.now();
     let result: RouteResult;
@@ -43,7 +70,7 @@ export function handleBatch(ctx: RouteContext, route: (c: RouteContext) => Route
     try {
       if (fault?.kind === "status") throw new HttpError(fault.status, fault.code ?? "", fault.message ?? `injected ${fault.status}`);
       if (ctx.faults.metadataInBatch === "refusedPerPart" && isMetadataWrite(p)) throw new HttpError(400, "0x80060888", "Metadata operations are not supported in a $batch request.");
-      result = route({ ...ctx, method: p.method, path, query: p.url.searchParams, body: p.body, headers: { ...ctx.headers, ...p.headers } });
+      result = await runPart(ctx, { ...ctx, method: p.method, path, query: p.url.searchParams, body: p.body, headers: { ...ctx.headers, ...p.headers } }, route, clock);
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(500, "0x80040216", (err as Error).message);
       result = { status: e.status, body: { error: { code: e.code, message: e.message } } };
@@ -53,13 +80,14 @@ export function handleBatch(ctx: RouteContext, route: (c: RouteContext) => Route
       headers: { prefer: p.headers.prefer, mergeLabels: p.headers["mscrm.mergelabels"], ifMatch: p.headers["if-match"] },
       body: p.body ? JSON.parse(p.body) : undefined, batched: true, startedAt: started, endedAt: performance.now(),
     });
-    if (result.status >= 400 && !continueOnError) stopped = true;
-    return [[
+    answers.push([
       `--${boundary}`, "Content-Type: application/http", "Content-Transfer-Encoding: binary", "",
       `HTTP/1.1 ${result.status} ${STATUS_TEXT[result.status] ?? ""}`,
       "Content-Type: application/json; odata.metadata=minimal", "OData-Version: 4.0", "",
       result.body === undefined ? "" : JSON.stringify(result.body),
-    ].join("\r\n")];
-  });
-  return { status: 200, operations: answers.length, raw: `${answers.join("\r\n")}\r\n--${boundary}--\r\n`, headers: { "Content-Type": `multipart/mixed; boundary=${boundary}` } };
+    ].join("\r\n"));
+    if (result.status >= 400 && !continueOnError) break;
+  }
+  // Each part was charged its own work above; the batch adds none.
+  return { status: 200, operations: 0, raw: `${answers.join("\r\n")}\r\n--${boundary}--\r\n`, headers: { "Content-Type": `multipart/mixed; boundary=${boundary}` } };
 }

@@ -4,6 +4,8 @@ export type FaultAction =
   /** Answers with this body instead of the real one (e.g. a stale replica's empty collection). */
   | { kind: "respond"; status: number; body: unknown }
   | { kind: "drop" }
+  /** Does the work and applies it, then never answers: the caller times out on a write that succeeded. */
+  | { kind: "succeedSilently" }
   | { kind: "delay"; ms: number };
 
 export interface FaultRule {
@@ -11,13 +13,41 @@ export interface FaultRule {
   method?: string;
   /** Matched against the path below /api/data/v9.2 (query excluded); any when omitted. */
   path?: RegExp;
+  /** Matched against the request body text; any when omitted. */
+  body?: RegExp;
   /** How many matching requests it applies to. */
   times: number;
   action: FaultAction;
 }
 
+import { CustomizationLock } from "./customizationLock";
+
 export class Faults {
   private rules: FaultRule[] = [];
+  /** The environment's customization lock (one metadata write or publish at a time); see customizationLock.ts. */
+  readonly lock = new CustomizationLock();
+  /**
+   * Wall-clock ms per simulated ms for the cost model (latencyMs, operationCostMs, metadataWriteMs, publishMs):
+   * 0.01 makes "2 s" of server work cost 20 ms, so a bench of realistic durations runs in minutes. Fault delays
+   * (kind "delay") are wall time, unscaled.
+   */
+  timeScale = 1;
+  /**
+   * Server work of one metadata write (PUT EntityDefinitions), on top of operationCostMs; it holds the customization
+   * lock meanwhile and takes effect when it ends. Real durations are not published (UNCONFIRMED; field reports say
+   * seconds); 0 by default, the bench's realistic profile sets 2 s.
+   */
+  metadataWriteMs = 0;
+  /** From the given write on (1-based, counted over the emulator's life), metadata writes cost `ms` instead: an environment that slows down. */
+  slowMetadataWrites?: { fromWrite: number; ms: number };
+  private metadataWrites = 0;
+
+  /** The server work of the next metadata write. */
+  nextMetadataWriteMs(): number {
+    this.metadataWrites += 1;
+    const slow = this.slowMetadataWrites;
+    return slow && this.metadataWrites >= slow.fromWrite ? slow.ms : this.metadataWriteMs;
+  }
   /** Added to every answer, to emulate network distance. */
   latencyMs = 0;
   /**
@@ -41,6 +71,11 @@ export class Faults {
   /** Application ids whose service principal "replicates" only at the given time (ms since epoch). */
   readonly replicationReadyAt = new Map<string, number>();
 
+  /** The wall-clock ms that `simulatedMs` of the cost model take. */
+  wallMs(simulatedMs: number): number {
+    return simulatedMs * this.timeScale;
+  }
+
   add(rule: FaultRule): this {
     this.rules.push({ ...rule });
     return this;
@@ -57,8 +92,8 @@ export class Faults {
   }
 
   /** The action for this request, consuming one use of the first matching rule. */
-  take(method: string, path: string): FaultAction | undefined {
-    const rule = this.rules.find((r) => r.times > 0 && (!r.method || r.method === method) && (!r.path || r.path.test(path)));
+  take(method: string, path: string, body = ""): FaultAction | undefined {
+    const rule = this.rules.find((r) => r.times > 0 && (!r.method || r.method === method) && (!r.path || r.path.test(path)) && (!r.body || r.body.test(body)));
     if (!rule) return undefined;
     rule.times -= 1;
     return rule.action;
@@ -71,5 +106,10 @@ export class Faults {
     this.publishMs = 0;
     this.metadataInBatch = "accepted";
     this.replicationReadyAt.clear();
+    this.timeScale = 1;
+    this.metadataWriteMs = 0;
+    this.slowMetadataWrites = undefined;
+    this.metadataWrites = 0;
+    this.lock.reset();
   }
 }

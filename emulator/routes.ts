@@ -27,8 +27,10 @@ export interface RouteContext {
 
 export interface RouteResult {
   status: number;
-  /** Milliseconds the server holds the answer back (work that takes time, such as a publish). */
+  /** Simulated ms the server works before it answers (a publish, a metadata write); scaled by faults.timeScale. */
   waitMs?: number;
+  /** The request's effect, applied when its server work ends (a metadata write that is still running reads as not done). */
+  apply?: () => void;
   body?: unknown;
   /** A body sent as is (multipart), instead of `body` as JSON. */
   raw?: string;
@@ -39,8 +41,6 @@ export interface RouteResult {
 
 const GUID = "([0-9a-fA-F-]{36})";
 const DUPLICATE = "0x80040237";
-/** UNCONFIRMED code for "another publish is running" (see publishXml). */
-export const PUBLISH_RUNNING = "0x80071151";
 
 /** A systemuser row in the shape of the recorded ones (recorded/tf-power-platform/systemusers_*.json). */
 function userRow(ctx: RouteContext, u: User): Record<string, unknown> {
@@ -187,16 +187,17 @@ function entityPut(ctx: RouteContext, logicalName: string): RouteResult {
   }
   const next = { ...current, ...body, LogicalName: current.LogicalName, MetadataId: current.MetadataId } as typeof current;
   delete next["@odata.context"];
-  ctx.data.entities.set(logicalName, next);
-  ctx.data.unpublished.add(logicalName);
-  return { status: 204 };
+  const apply = () => {
+    ctx.data.entities.set(logicalName, next);
+    ctx.data.unpublished.add(logicalName);
+  };
+  return { status: 204, waitMs: ctx.faults.nextMetadataWriteMs(), apply };
 }
 
 /**
- * Publishing runs server-side for `faults.publishMs`; the answer comes when it is done. A second publish in the same
- * environment is refused while one runs. The refusal's wording and code are UNCONFIRMED by Microsoft's docs:
- * customization tools report "Cannot start the requested operation ... because there is another ... running at this
- * moment" and retry (REFERENCE.md 3.4).
+ * Publishing runs server-side for `faults.publishMs`; the answer comes when it is done. It holds the environment's
+ * customization lock meanwhile (customizationLock.ts), so a metadata write or another publish is refused with
+ * the lock's answer until it ends.
  */
 function publishXml(ctx: RouteContext): RouteResult {
   const xml = String(parseJson(ctx.body).ParameterXml ?? "");
@@ -204,16 +205,13 @@ function publishXml(ctx: RouteContext): RouteResult {
   const names = [...xml.matchAll(/<entity>([^<]+)<\/entity>/g)].map((m) => m[1]);
   const unknown = names.filter((n) => !ctx.data.entities.has(n));
   if (unknown.length) throw new HttpError(400, "0x80040216", `Cannot publish unknown entities: ${unknown.join(", ")}`);
-  const now = Date.now();
-  if (ctx.data.publishBusyUntil > now) {
-    throw new HttpError(400, PUBLISH_RUNNING, "Cannot start the requested operation [PublishXml] because there is another [PublishXml] running at this moment.");
-  }
   // Assumption (UNCONFIRMED): publishing tables with no unpublished change is quick; only real work takes publishMs.
   const work = names.some((n) => ctx.data.unpublished.has(n)) ? ctx.faults.publishMs : 0;
-  for (const n of names) ctx.data.unpublished.delete(n);
-  ctx.data.publishBusyUntil = now + work;
-  ctx.data.publishes += 1;
-  return { status: 204, waitMs: work };
+  const apply = () => {
+    for (const n of names) ctx.data.unpublished.delete(n);
+    ctx.data.publishes += 1;
+  };
+  return { status: 204, waitMs: work, apply };
 }
 
 function whoAmI(ctx: RouteContext): RouteResult {
@@ -270,7 +268,7 @@ function deleteUser(ctx: RouteContext, user: User): RouteResult {
 }
 
 /** Dispatches one request to the Web API subset the project uses. */
-export function route(ctx: RouteContext): RouteResult {
+export function route(ctx: RouteContext): RouteResult | Promise<RouteResult> {
   const { method, path } = ctx;
   let m: RegExpExecArray | null;
   if (method === "GET" && path === "/WhoAmI") return whoAmI(ctx);

@@ -120,9 +120,7 @@ export function seed(options: SeedOptions = {}) {
     privileges: privilegesFor(entities),
     /** Per role: privilege id -> depth. */
     rolePrivileges: new Map<string, Map<string, "Basic" | "Local" | "Deep" | "Global">>(),
-    /** Until when (ms since epoch) a PublishXml is running; another one is refused meanwhile. */
-    publishBusyUntil: 0,
-    /** PublishXml calls that started (for tests and the bench). */
+    /** PublishXml calls that finished their work (for tests and the bench). */
     publishes: 0,
     /** Tables changed by a PUT since they were last published. */
     unpublished: new Set<string>(),

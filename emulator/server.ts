@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { customizationOperationOf } from "./customizationLock";
 import { Faults } from "./faults";
 import { HttpError, readBody, send } from "./httpUtil";
 import type { LoggedRequest } from "./requestLog";
@@ -70,11 +71,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     };
     // A caller that gave up (timeout) no longer has the request in flight.
     res.on("close", () => finish(entry.status));
+    let leave: (() => void) | undefined;
+    let release: (() => void) | undefined;
     try {
       const bodyText = await readBody(req);
       if (bodyText && /json/.test(String(req.headers["content-type"] ?? ""))) entry.body = JSON.parse(bodyText);
-      if (faults.latencyMs) await sleep(faults.latencyMs);
-      const fault = faults.take(method, path);
+      const operation = customizationOperationOf(method, path, bodyText, faults.lock);
+      leave = operation ? faults.lock.arrive() : undefined;
+      if (faults.latencyMs) await sleep(faults.wallMs(faults.latencyMs));
+      const fault = faults.take(method, path, bodyText);
       if (fault?.kind === "drop") { finish(0); req.socket.destroy(); return; }
       if (fault?.kind === "delay") await sleep(fault.ms);
       if (fault?.kind === "respond") { finish(fault.status); send(res, fault.status, fault.body); return; }
@@ -91,9 +96,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         data, faults, method, path, query: full.searchParams, body: bodyText, headers: req.headers, apiRoot: `${url}${API_PREFIX}`, callerApp,
         pageSize: options.pageSize ?? 5000, logPart: (part) => log.push(part),
       };
-      const result = route(ctx);
+      // A $batch takes the lock part by part (batch.ts); a single customization request for its whole work.
+      if (operation && path !== "/$batch") release = faults.lock.take(operation);
+      const result = await route(ctx);
       const work = (result.waitMs ?? 0) + faults.operationCostMs * (result.operations ?? 1);
-      if (work) await sleep(work);
+      // The work goes on when the caller gave up waiting: a timed-out write may still succeed.
+      if (work) await sleep(faults.wallMs(work));
+      result.apply?.();
+      release?.();
+      if (fault?.kind === "succeedSilently") return; // the socket stays open until the caller gives up
       finish(result.status);
       if (result.raw !== undefined) {
         res.writeHead(result.status, { "OData-Version": "4.0", ...result.headers });
@@ -104,7 +115,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(500, "0x80040216", `An unexpected error occurred. (${(err as Error).message})`);
       finish(e.status);
-      if (!res.headersSent) send(res, e.status, { error: { code: e.code, message: e.message } }, e.headers);
+      if (!res.headersSent && !res.destroyed) send(res, e.status, { error: { code: e.code, message: e.message } }, e.headers);
+    } finally {
+      release?.();
+      leave?.();
     }
   }
 

@@ -40,7 +40,8 @@ describe("ChangeTracking", () => {
 
   it("sends a batch part that failed transiently again on its own, and names the table of a part that failed for good", async () => {
     emulator.faults.add({ method: "PUT", path: /new_table006/, times: 1, action: { kind: "status", status: 503 } });
-    await provider.create!({ environmentUrl: emulator.url, entities: ["new_table006", "incident"] });
+    // The first table goes alone (its time sizes the batches), the other two in one batch.
+    await provider.create!({ environmentUrl: emulator.url, entities: ["incident", "new_table006", "opportunity"] });
     expect(tracked("new_table006")).toBe(true);
     expect(emulator.log.filter((r) => r.method === "PUT" && r.path.includes("new_table006")).map((r) => [r.status, !!r.batched])).toEqual([[503, true], [204, false]]);
     emulator.data.entities.get("incident")!.ChangeTrackingEnabled = false;
@@ -105,18 +106,19 @@ describe("ChangeTracking", () => {
     expect(lines.join("\n")).toMatch(/cannot turn change tracking off/);
   });
 
-  it("needs 3 sequential stages for any number of tables: reads spread over as many batches as the cap, one write batch, one publish", async () => {
+  it("needs 4 sequential stages for 30 quick tables: reads spread over the cap, one write alone to measure, one write batch sized by it, one publish", async () => {
     const wide = await startEmulator({ extraTables: 30, pageSize: 5000 });
     try {
       wide.faults.latencyMs = 80; // well above the per-request CPU cost on a 2-core machine, so stages are not blurred
-      const p = makeChangeTrackingProvider({ clientFactory: clientFactory(wide, { pageSize: 5000, maxConcurrency: 2 }), log: () => {} });
+      // A metadata timeout of 60 s leaves room for far more than 29 writes of ~80 ms each in one batch.
+      const p = makeChangeTrackingProvider({ clientFactory: clientFactory(wide, { pageSize: 5000, maxConcurrency: 2, metadataTimeoutMs: 60_000 }), log: () => {} });
       await p.create!({ environmentUrl: wide.url, entities: Array.from({ length: 30 }, (_, i) => `new_table${String(i + 1).padStart(3, "0")}`) });
-      expect(roundTrips(wide.log).map((r) => `${r.method} ${r.path}`)).toEqual(["POST /$batch", "POST /$batch", "POST /$batch", "POST /PublishXml"]);
+      expect(roundTrips(wide.log).map((r) => `${r.method} ${r.path}`)).toEqual(["POST /$batch", "POST /$batch", "PUT /EntityDefinitions(LogicalName='new_table001')", "POST /$batch", "POST /PublishXml"]);
       const [reads1, reads2] = roundTrips(wide.log);
       expect(reads2.startedAt).toBeLessThan(reads1.endedAt); // the two read batches (15 parts each, cap 2) ran together
       expect(wide.log.filter((r) => r.batched && r.method === "GET")).toHaveLength(30);
-      expect(wide.log.filter((r) => r.batched && r.method === "PUT")).toHaveLength(30);
-      expect(countStages(wide.log)).toBe(3);
+      expect(wide.log.filter((r) => r.batched && r.method === "PUT")).toHaveLength(29);
+      expect(countStages(wide.log)).toBe(4);
     } finally {
       await wide.close();
     }

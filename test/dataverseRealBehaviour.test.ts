@@ -22,7 +22,7 @@ beforeAll(async () => {
   tracking = makeChangeTrackingProvider({ clientFactory: clientFactory(emulator, {}, lines), log: (l) => lines.push(l) });
 });
 afterAll(() => emulator.close());
-afterEach(() => { emulator.faults.clear(); emulator.log.length = 0; lines.length = 0; emulator.data.publishBusyUntil = 0; });
+afterEach(() => { emulator.faults.clear(); emulator.log.length = 0; lines.length = 0; });
 
 const inputs = (over: Record<string, unknown> = {}) => ({ environmentUrl: emulator.url, applicationId: randomUUID(), securityRoles: ["Basic User"], ...over }) as
   { environmentUrl: string; applicationId: string; securityRoles: string[]; businessUnitId?: string };
@@ -161,32 +161,44 @@ describe("publishing", () => {
     emulator.data.entities.get(name)!.ChangeTrackingEnabled = true;
     emulator.data.unpublished.add(name);
     emulator.log.length = 0;
+    emulator.faults.lock.held.length = 0;
+    // The first publish runs its 700 ms and never answers: the caller times out whatever the machine's load.
+    emulator.faults.add({ method: "POST", path: /^\/PublishXml$/, times: 1, action: { kind: "succeedSilently" } });
     const log: string[] = [];
-    await publishTables(clientFactory(emulator, { publishTimeoutMs: 300, retryBaseMs: 60 })(emulator.url), [name], (l) => log.push(l));
+    await publishTables(clientFactory(emulator, { publishTimeoutMs: 300 })(emulator.url), [name], (l) => log.push(l));
     const calls = emulator.log.filter((r) => r.path === "/PublishXml" || r.path === "/EntityDefinitions").map((r) => `${r.path} ${r.status}`);
-    // timed out (the server still finished it later), state read, then busy answers while it ran, then a quick 204
+    // timed out (the server still finished it later), state read, then (lock answers while it ran), then a quick 204
     expect(calls[0]).toBe("/PublishXml 0"); // the caller gave up; the emulator went on publishing
     expect(calls[1]).toBe("/EntityDefinitions 200");
     expect(calls[calls.length - 1]).toBe("/PublishXml 204");
-    expect(calls.filter((c) => c === "/PublishXml 400").length).toBeGreaterThanOrEqual(1);
-    expect(log.join("\n")).toMatch(/timed out, may still be running; tables read as tracked/);
-    expect(emulator.log.filter((r) => r.path === "/PublishXml")[1].startedAt - emulator.log.filter((r) => r.path === "/PublishXml")[0].startedAt).toBeGreaterThanOrEqual(300);
+    expect(calls.slice(2, -1).every((c) => c === "/PublishXml 429")).toBe(true);
+    expect(log.join("\n")).toMatch(/timed out after 300 ms, may still be running; tables read as tracked/);
+    // The emulator's lock record, not the clock: the two publishes held the lock one after the other.
+    expect(emulator.faults.lock.held.map((h) => h.operation)).toEqual(["PublishXml", "PublishXml"]);
+    expect(emulator.faults.lock.maxConcurrentHolders()).toBe(1);
   });
 
-  it("another publish running: backs off and retries within the budget", async () => {
-    emulator.data.publishBusyUntil = Date.now() + 400;
+  it("another operation running: waits it out, then publishes", async () => {
+    const release = emulator.faults.lock.holdUntilReleased("Import");
     const log: string[] = [];
-    await publishTables(clientFactory(emulator, { retryBaseMs: 40 })(emulator.url), [table(2)], (l) => log.push(l));
+    const run = publishTables(clientFactory(emulator)(emulator.url), [table(2)], (l) => log.push(l));
+    while (emulator.faults.lock.refusals < 2) await new Promise((r) => setTimeout(r, 5));
+    release();
+    await run;
     const answers = emulator.log.filter((r) => r.path === "/PublishXml").map((r) => r.status);
-    expect(answers[0]).toBe(400);
+    expect(answers[0]).toBe(429);
     expect(answers[answers.length - 1]).toBe(204);
-    expect(log.join("\n")).toMatch(/another publish is running; trying again/);
+    expect(log.join("\n")).toMatch(/publishing 1 table, waiting for another operation to finish/);
   });
 
-  it("gives up with a clear error when the budget runs out", async () => {
-    emulator.data.publishBusyUntil = Date.now() + 60_000;
-    await expect(publishTables(clientFactory(emulator, { retryBaseMs: 40, publishTimeoutMs: 500, retryBudgetMs: 500 })(emulator.url), [table(3)]))
-      .rejects.toThrow(/PublishXml of new_table003 in .* did not finish: another publish kept running\. Change tracking is on/);
+  it("gives up with a clear error when the lock wait runs out", async () => {
+    const release = emulator.faults.lock.holdUntilReleased("Import");
+    try {
+      await expect(publishTables(clientFactory(emulator, { lockWaitMs: 100 })(emulator.url), [table(3)]))
+        .rejects.toThrow(/PublishXml of new_table003 in .*: another customization operation kept the environment busy .*DATAVERSE_LOCK_WAIT_MS.*Last answer: .*CustomizationLockException/);
+    } finally {
+      release();
+    }
   });
 
   it("ChangeTracking resources of one environment that run together share one wave: one publish for all their tables", async () => {
@@ -224,6 +236,7 @@ describe("publishing", () => {
     expect(isPublishBusy(new DataverseError("POST", "/PublishXml", 400, "0x80071151", "Cannot start the requested operation [PublishXml] because there is another [PublishAll] running at this moment."))).toBe(true);
     expect(isPublishBusy(new DataverseError("POST", "/PublishXml", 400, "", "Another customization operation is in progress."))).toBe(true);
     expect(isPublishBusy(new DataverseError("POST", "/PublishXml", 400, "0x80040216", "ParameterXml is not an importexportxml document."))).toBe(false);
+    expect(isPublishBusy(new DataverseError("POST", "/PublishXml", 503, "0x80071151", "Microsoft.Crm.ObjectModel.CustomizationLockException"))).toBe(true);
   });
 });
 

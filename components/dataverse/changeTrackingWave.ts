@@ -1,4 +1,7 @@
-import { definitionsByName, publishTables, putAllWithChangeTracking } from "./changeTrackingApi";
+import { definitionsByName, publishTables } from "./changeTrackingApi";
+import { ChangeTrackingProgress } from "./changeTrackingProgress";
+import { writeChangeTracking } from "./changeTrackingWriter";
+import { runCustomization } from "./customizationLock";
 import { classifyTables } from "./changeTrackingPlan";
 import type { DataverseClient } from "./client";
 
@@ -19,15 +22,13 @@ interface Coordinator {
   running: Promise<void>;
 }
 
-/** How long a wave waits for other resources of the same `pulumi up` to join before it starts. */
-const GATHER_MS = 25;
-
 const coordinators = () => ((globalThis as Record<string, unknown>).__crmSyncChangeTrackingWaves ??= new Map()) as Map<string, Coordinator>;
 
 /**
  * Turns change tracking on for `tables`, together with every other ChangeTracking resource of the same environment
  * in this provider process: the resources that arrive together form one wave, and the wave reads each table's
- * full definition once (one $batch), writes back each table that is off (one $batch), and publishes once. A
+ * full definition once (parallel $batch reads), writes back each table that is off (one writer per environment, in
+ * batches sized by measured time: changeTrackingWriter.ts), and publishes once. A
  * resource arriving while a wave runs joins the next one. Each resource gets its own outcome: a table of one resource that does not exist fails
  * that resource, not the others. (Module state is not shared between deserialized providers; globalThis is.)
  */
@@ -41,7 +42,7 @@ export function enableInWave(client: DataverseClient, tables: string[], log: (li
       const wave: Wave = { members: [] };
       coordinator.next = wave;
       coordinator.running = coordinator.running
-        .then(() => new Promise((r) => setTimeout(r, GATHER_MS)))
+        .then(() => new Promise((r) => setTimeout(r, client.settings.waveGatherMs)))
         .then(() => {
           if (coordinator.next === wave) coordinator.next = undefined;
           return runWave(client, wave, log);
@@ -69,7 +70,8 @@ async function runWave(client: DataverseClient, wave: Wave, log: (line: string) 
     const tables = [...toEnable];
     if (tables.length) {
       if (wave.members.length > 1) log(`change tracking in ${client.environmentUrl}: ${wave.members.length} resources in one wave, ${tables.length} tables to enable`);
-      await putAllWithChangeTracking(client, tables, tables.map((t) => definitions.get(t)!));
+      const progress = new ChangeTrackingProgress(log, client.environmentUrl, tables.length, client.settings.progressIntervalMs);
+      await runCustomization(client.environmentUrl, () => writeChangeTracking(client, tables, definitions, progress));
       await publishTables(client, tables, log);
     }
     ready.forEach((m) => m.resolve());

@@ -92,6 +92,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** false: a timed-out request is not sent again (the work may still be running server-side). Default true. */
   retryTimeouts?: boolean;
+  /** Further condition on a transient failure for this client's own quick retries (e.g. never for the customization lock, which its caller waits out). */
+  retryWhen?: (err: unknown) => boolean;
 }
 
 /** Dataverse Web API client: OData headers, bearer auth, bounded retries, a concurrency cap, paging. */
@@ -142,7 +144,7 @@ export class DataverseClient {
    * (execute-batch-operations-using-web-api), so with `spread` the operations go as up to `maxConcurrency` batches
    * at once, none smaller than MIN_SPREAD_PARTS: the server's work is shared out and the round trips stay one stage.
    */
-  async batch(operations: BatchOperation[], options: { spread?: boolean } = {}): Promise<BatchPartResponse[]> {
+  async batch(operations: BatchOperation[], options: { spread?: boolean; request?: RequestOptions } = {}): Promise<BatchPartResponse[]> {
     if (options.spread && operations.length > MIN_SPREAD_PARTS) {
       const size = Math.min(1000, Math.max(MIN_SPREAD_PARTS, Math.ceil(operations.length / this.settings.maxConcurrency)));
       const chunks = Array.from({ length: Math.ceil(operations.length / size) }, (_, i) => operations.slice(i * size, (i + 1) * size));
@@ -155,7 +157,7 @@ export class DataverseClient {
       const res = await this.request<string>("POST", "/$batch", new RawBody(buildBatchBody(boundary, this.apiRoot, chunk)), {
         "Content-Type": `multipart/mixed; boundary="${boundary}"`,
         Prefer: "odata.continue-on-error",
-      });
+      }, options.request);
       const parts = parseBatchResponse(res.headers["content-type"] ?? "", String(res.data));
       if (parts.length !== chunk.length) throw new DataverseError("POST", "/$batch", res.status, "", `answered ${parts.length} parts for ${chunk.length} operations`);
       results.push(...parts);
@@ -171,6 +173,7 @@ export class DataverseClient {
       handleWhen((err) => {
         if (!isTransient(err) || attempts >= this.settings.maxAttempts) return false;
         if (options.retryTimeouts === false && isTimeout(err)) return false;
+        if (options.retryWhen && !options.retryWhen(err)) return false;
         nextDelay = retryDelayMs(attempts, this.settings.retryBaseMs, (err as DataverseError).retryAfterMs);
         if (Date.now() + nextDelay > deadline) return false;
         this.log(`${method} ${path}: ${(err as DataverseError).message.replace(/^Dataverse \S+ \S+ failed: /, "")}; retry ${attempts} of ${this.settings.maxAttempts - 1} in ${nextDelay} ms`);

@@ -25,6 +25,21 @@ const buildSchema = () => {
   DATAVERSE_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(5000),
   /** Timeout of one PublishXml, and the time spent waiting for another publish in the environment to finish. */
   DATAVERSE_PUBLISH_TIMEOUT_MS: ms(600_000, 100),
+  /**
+   * Timeout of one metadata write request (a PUT of a table definition, or a $batch of them). Metadata writes take
+   * seconds each and Dataverse caps a message at 2 minutes; batches are sized by measured time to a quarter of this.
+   */
+  DATAVERSE_METADATA_TIMEOUT_MS: ms(120_000, 100),
+  /** How long one customization operation waits out "another operation is running" (the customization lock) in all. */
+  DATAVERSE_LOCK_WAIT_MS: ms(1_800_000, 0),
+  /** First wait after a lock answer; doubles per answer (with jitter) up to DATAVERSE_LOCK_BACKOFF_MAX_MS. */
+  DATAVERSE_LOCK_BACKOFF_BASE_MS: ms(5_000, 1),
+  /** Longest single wait between lock answers. */
+  DATAVERSE_LOCK_BACKOFF_MAX_MS: ms(60_000, 1),
+  /** Least time between two progress lines of one long metadata step. */
+  DATAVERSE_PROGRESS_INTERVAL_MS: ms(15_000, 0),
+  /** How long change-tracking resources of one environment wait for each other to form one wave. */
+  DATAVERSE_WAVE_GATHER_MS: ms(25, 0),
   });
 };
 
@@ -37,6 +52,12 @@ export type DataverseSettings = {
   replicationWaitMs: number;
   pageSize: number;
   publishTimeoutMs: number;
+  metadataTimeoutMs: number;
+  lockWaitMs: number;
+  lockBackoffBaseMs: number;
+  lockBackoffMaxMs: number;
+  progressIntervalMs: number;
+  waveGatherMs: number;
 };
 
 /** Reads and validates the settings; a bad value fails with the variable's name. */
@@ -58,5 +79,11 @@ export function settingsFromEnv(env: Record<string, string | undefined> = proces
     replicationWaitMs: s.DATAVERSE_REPLICATION_WAIT_MS,
     pageSize: s.DATAVERSE_PAGE_SIZE,
     publishTimeoutMs: s.DATAVERSE_PUBLISH_TIMEOUT_MS,
+    metadataTimeoutMs: s.DATAVERSE_METADATA_TIMEOUT_MS,
+    lockWaitMs: s.DATAVERSE_LOCK_WAIT_MS,
+    lockBackoffBaseMs: s.DATAVERSE_LOCK_BACKOFF_BASE_MS,
+    lockBackoffMaxMs: s.DATAVERSE_LOCK_BACKOFF_MAX_MS,
+    progressIntervalMs: s.DATAVERSE_PROGRESS_INTERVAL_MS,
+    waveGatherMs: s.DATAVERSE_WAVE_GATHER_MS,
   };
 }

@@ -13,6 +13,12 @@ export const TEST_SETTINGS: DataverseSettings = {
   replicationWaitMs: 10_000,
   pageSize: 2,
   publishTimeoutMs: 5_000,
+  metadataTimeoutMs: 5_000,
+  lockWaitMs: 10_000,
+  lockBackoffBaseMs: 20,
+  lockBackoffMaxMs: 200,
+  progressIntervalMs: 0,
+  waveGatherMs: 25,
 };
 
 export function clientFactory(emulator: Emulator, settings: Partial<DataverseSettings> = {}, lines: string[] = []) {

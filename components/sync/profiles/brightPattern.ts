@@ -31,7 +31,8 @@ const settings = z.strictObject({
 });
 
 /**
- * Bright Pattern, Microsoft Dynamics 365 integration account (setup page: shared/seeds/001).
+ * Bright Pattern, Microsoft Dynamics 365 integration account (setup page
+ * "Reference: How to Add an Integration Account", https://help.brightpattern.com/5.19:Microsoft-dynamics-365-integration-guide/Configuration/AddIntegrationAccount).
  * Bright Pattern signs users in (authorization code, v1 endpoints) and calls the Web API v9.0 on their behalf:
  * delegated Dynamics CRM user_impersonation with admin consent, reply URL https://<tenant>/admin/msdynamicscallback.html
  * on the instance's host. Microsoft Graph User.Read (delegated) is what a portal-created app carries for sign-in; the v1

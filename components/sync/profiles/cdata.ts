@@ -26,7 +26,8 @@ type Settings = z.output<typeof settings>;
 const callbackOf = (s: Settings) => s.callbackUrl ?? registeredRedirectUri(CDATA_DEFAULT_CALLBACK, "web");
 
 /**
- * CData / Gathr Dynamics CRM connector (setup page: shared/seeds/003).
+ * CData / Gathr Dynamics CRM connector (setup page "Dynamics CRM Connection",
+ * https://docs.gathr.one/gathr-saas/docs/components/dynamics_crm/dynamics_crm_connection/).
  * - AzureAD: delegated Dynamics CRM user_impersonation, redirect URI = CallbackURL.
  * - AzureServicePrincipal: application user with business unit and security roles (required); client credentials,
  *   so no redirect URI is registered and no CallbackURL is handed out.
@@ -58,7 +59,7 @@ export const cdata: VendorProfile<Settings> = {
       ? [{ path: ["vendor", "callbackUrl"], message: "AuthScheme=AzureServicePrincipal signs in with client credentials and uses no callback: remove callbackUrl" }]
       : []),
   ],
-  // Gathr's connection screen, by its labels (shared/seeds/003 "Connection Configuration").
+  // Gathr's connection screen, by its labels (setup page above, "Connection Configuration").
   fields: (ctx) => ({
     "Client ID": ctx.clientId,
     "Client Secret": ctx.clientSecret,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { VendorProfile } from "../profile";
 
 /**
- * Daktela, Dynamics 365 integration (setup page: shared/seeds/000).
+ * Daktela, Dynamics 365 integration (setup page "Dynamics 365", https://docs.daktela.com/cs/pbx/v6.25/dynamics-365).
  * 1. Register an app                         -> app registration (single tenant)
  * 2. Client secret, longest expiry (24 mo.)  -> secret.lifetimeMonths: 24
  * 3. Application user with the app's ID,
@@ -29,7 +29,7 @@ export const daktela: VendorProfile<Record<string, never>> = {
     "Application secret": ctx.clientSecret,
   }),
   secretFields: ["Application secret"],
-  // The setup page is Czech: "URI instance", "ID aplikace", "Application secret" (shared/seeds/000).
+  // The setup page is Czech: "URI instance", "ID aplikace", "Application secret" (setup page above).
   screenLabels: { "Instance URI": "URI instance", "Application ID": "ID aplikace" },
   nextSteps: () => [
     "In Daktela open Manage -> Integrations (Spravovat -> Integrace), tab Dynamics 365, and click Configure (Konfigurovat).",

@@ -2,7 +2,8 @@ import { z } from "zod";
 import type { VendorProfile } from "../profile";
 
 /**
- * Raynet, Outlook synchronization on Microsoft Azure (setup page: shared/seeds/004).
+ * Raynet, Outlook synchronization on Microsoft Azure (setup page
+ * "Nastavení Raynet synchronizace na MS Azure" in Raynet's help centre, https://support.raynetcrm.com; URL not confirmed).
  * 3. Register "Raynet Outlook Sync", accounts in this organizational directory only -> single tenant
  * 4. Microsoft Graph application permissions User.Read.All, Calendars.ReadWrite, Contacts.ReadWrite, Tasks.ReadWrite.All
  * 5. Grant admin consent                                   -> app role assignments

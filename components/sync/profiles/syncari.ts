@@ -14,7 +14,8 @@ const settings = z.strictObject({
 });
 
 /**
- * Syncari, MS Dynamics 365 Synapse (setup page: shared/seeds/002).
+ * Syncari, MS Dynamics 365 Synapse (setup page "MS Dynamics 365 Setup",
+ * https://support.syncari.com/hc/en-us/articles/360056301891-MS-Dynamics-365-Setup).
  * - Single-tenant app "Syncari Integration"; application user with its Application ID.
  * - API permission Dynamics CRM user_impersonation; client secret; Web platform redirect = Syncari's OAuth Redirect URL,
  *   which Syncari generates in Synapse step 3 after it has the Client ID and Secret: a second `pulumi up` adds it.
