@@ -34,45 +34,72 @@ function parse(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
-      stack: { type: "string" }, "stack-file": { type: "string" }, json: { type: "boolean", default: false },
-      sandbox: { type: "boolean", default: false }, "sandbox-deny": { type: "string", multiple: true, default: [] },
-      "sandbox-password-max-days": { type: "string" }, "sandbox-missing-table": { type: "string", multiple: true, default: [] },
-      "sandbox-running-operation": { type: "string", multiple: true, default: [] }, help: { type: "boolean", short: "h" },
+      stack: { type: "string" },
+      "stack-file": { type: "string" },
+      json: { type: "boolean", default: false },
+      sandbox: { type: "boolean", default: false },
+      "sandbox-deny": { type: "string", multiple: true, default: [] },
+      "sandbox-password-max-days": { type: "string" },
+      "sandbox-missing-table": { type: "string", multiple: true, default: [] },
+      "sandbox-running-operation": { type: "string", multiple: true, default: [] },
+      help: { type: "boolean", short: "h" },
     },
     strict: true,
   });
-  const sandboxOnly = ["sandbox-deny", "sandbox-missing-table", "sandbox-running-operation"].filter((k) => (values[k as keyof typeof values] as string[]).length)
+  const sandboxOnly = ["sandbox-deny", "sandbox-missing-table", "sandbox-running-operation"]
+    .filter((k) => (values[k as keyof typeof values] as string[]).length)
     .concat(values["sandbox-password-max-days"] !== undefined ? ["sandbox-password-max-days"] : []);
-  if (sandboxOnly.length && !values.sandbox) throw new UsageError(`--${sandboxOnly[0]} simulates a problem in the sandbox: add --sandbox`);
+  if (sandboxOnly.length && !values.sandbox)
+    throw new UsageError(`--${sandboxOnly[0]} simulates a problem in the sandbox: add --sandbox`);
   const days = values["sandbox-password-max-days"];
-  if (days !== undefined && !/^[1-9]\d{0,4}$/.test(days)) throw new UsageError(`--sandbox-password-max-days: expected a whole number of days (1 or more), got "${days}"`);
-  for (const p of values["sandbox-deny"]!) if (!/^prv[A-Za-z][A-Za-z0-9_]*$/.test(p)) throw new UsageError(`--sandbox-deny: expected a Dataverse privilege name such as prvCreateRole, got "${p}"`);
-  for (const t of values["sandbox-missing-table"]!) if (!/^[a-z][a-z0-9_]{0,63}$/.test(t)) throw new UsageError(`--sandbox-missing-table: expected a table logical name such as phonecall, got "${t}"`);
+  if (days !== undefined && !/^[1-9]\d{0,4}$/.test(days))
+    throw new UsageError(`--sandbox-password-max-days: expected a whole number of days (1 or more), got "${days}"`);
+  for (const p of values["sandbox-deny"]!)
+    if (!/^prv[A-Za-z][A-Za-z0-9_]*$/.test(p))
+      throw new UsageError(`--sandbox-deny: expected a Dataverse privilege name such as prvCreateRole, got "${p}"`);
+  for (const t of values["sandbox-missing-table"]!)
+    if (!/^[a-z][a-z0-9_]{0,63}$/.test(t))
+      throw new UsageError(`--sandbox-missing-table: expected a table logical name such as phonecall, got "${t}"`);
   const switches: SandboxSwitches = {
-    deny: values["sandbox-deny"]!, missingTables: values["sandbox-missing-table"]!, runningOperations: values["sandbox-running-operation"]!,
+    deny: values["sandbox-deny"]!,
+    missingTables: values["sandbox-missing-table"]!,
+    runningOperations: values["sandbox-running-operation"]!,
     passwordMaxDays: days === undefined ? undefined : Number(days),
   };
   return { values, switches };
 }
 
 /** The stack's name and its flat config, from --stack or --stack-file. */
-function readStack(stack: string | undefined, file: string | undefined): { stack: string; config: Record<string, string> } {
+function readStack(
+  stack: string | undefined,
+  file: string | undefined,
+): { stack: string; config: Record<string, string> } {
   if (file) {
     const name = stack ?? /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file))?.[1];
-    if (!name) throw new UsageError(`--stack-file ${file}: name the stack with --stack (the file is not called Pulumi.<stack>.yaml)`);
+    if (!name)
+      throw new UsageError(
+        `--stack-file ${file}: name the stack with --stack (the file is not called Pulumi.<stack>.yaml)`,
+      );
     let text: string;
     try {
       text = fs.readFileSync(file, "utf8");
     } catch (err) {
-      throw new Error(`--stack-file ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new Error(
+        `--stack-file ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        { cause: err },
+      );
     }
     return { stack: name, config: stackConfigFromText(text, file) };
   }
-  if (!stack) throw new UsageError(`name the stack: --stack <name> (stacks here: ${listStacks().join(", ")}) or --stack-file <path>`);
+  if (!stack)
+    throw new UsageError(
+      `name the stack: --stack <name> (stacks here: ${listStacks().join(", ")}) or --stack-file <path>`,
+    );
   return { stack, config: loadStackConfig(stack) };
 }
 
-const replaceAll = (text: string, urls: Map<string, string>) => [...urls].reduce((t, [from, to]) => t.split(from).join(to), text);
+const replaceAll = (text: string, urls: Map<string, string>) =>
+  [...urls].reduce((t, [from, to]) => t.split(from).join(to), text);
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -113,7 +140,9 @@ async function main(argv: string[]): Promise<number> {
         now,
       });
     }
-    console.log(replaceAll(values.json ? renderJson(stack, results, extras) : renderText(stack, results, extras), urls));
+    console.log(
+      replaceAll(values.json ? renderJson(stack, results, extras) : renderText(stack, results, extras), urls),
+    );
     return blocks(results) ? 1 : 0;
   } catch (err) {
     if (err instanceof UsageError || err instanceof SandboxSwitchError) {

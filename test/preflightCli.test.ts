@@ -11,7 +11,9 @@ const STACKS = path.resolve(__dirname, "../stacks");
 
 async function preflight(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, DATAVERSE_ACCESS_TOKEN: "", GRAPH_ACCESS_TOKEN: "" } });
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      env: { ...process.env, DATAVERSE_ACCESS_TOKEN: "", GRAPH_ACCESS_TOKEN: "" },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -42,14 +44,18 @@ describe("npm run preflight -- --sandbox", { timeout: 120_000 }, () => {
   it("names a privilege the deployer lacks, and exits 1", async () => {
     const r = await preflight("--stack", "daktela", "--sandbox", "--sandbox-deny", "prvCreateRole");
     expect(r.code).toBe(1);
-    expect(failLines(r.stdout)).toEqual([expect.stringMatching(/^FAIL +dataverse crm: deployer privileges: prvCreateRole: the deployer does not hold it/)]);
+    expect(failLines(r.stdout)).toEqual([
+      expect.stringMatching(/^FAIL +dataverse crm: deployer privileges: prvCreateRole: the deployer does not hold it/),
+    ]);
     expect(r.stdout).toMatch(/Writes made: 0 /);
   });
 
   it("names a privilege the generated role would grant that the deployer does not hold", async () => {
     const r = await preflight("--stack", "daktela", "--sandbox", "--sandbox-deny", "prvAppendToContact");
     expect(r.code).toBe(1);
-    expect(failLines(r.stdout).join("\n")).toMatch(/prvAppendToContact: the deployer does not hold it, but granted by "CRM sync daktela \(daktela\)" \(appendTo contact\) at organization \(Global\)/);
+    expect(failLines(r.stdout).join("\n")).toMatch(
+      /prvAppendToContact: the deployer does not hold it, but granted by "CRM sync daktela \(daktela\)" \(appendTo contact\) at organization \(Global\)/,
+    );
   });
 
   it("names the lifetime over a tenant cap and the longest that fits", async () => {
@@ -57,15 +63,23 @@ describe("npm run preflight -- --sandbox", { timeout: 120_000 }, () => {
     expect(r.code).toBe(1);
     const lines = r.stdout.split("\n");
     const i = lines.findIndex((l) => /^FAIL +entra: client secret of daktela/.test(l));
-    expect(lines[i]).toMatch(/24 months \(\d+ days\), over the tenant's cap of P180D \(180 days.*CredentialInvalidLifetimeAsPerAppPolicy/);
-    expect(lines[i + 1]).toMatch(/fix: the longest lifetime that fits is 5 month\(s\): set secret.lifetimeMonths: 5 for daktela/);
+    expect(lines[i]).toMatch(
+      /24 months \(\d+ days\), over the tenant's cap of P180D \(180 days.*CredentialInvalidLifetimeAsPerAppPolicy/,
+    );
+    expect(lines[i + 1]).toMatch(
+      /fix: the longest lifetime that fits is 5 month\(s\): set secret.lifetimeMonths: 5 for daktela/,
+    );
     expect(failLines(r.stdout)).toHaveLength(1);
   });
 
   it("names a missing table, and the generated role that needs it", async () => {
     const r = await preflight("--stack", "daktela", "--sandbox", "--sandbox-missing-table", "phonecall", "--json");
     expect(r.code).toBe(1);
-    const report = JSON.parse(r.stdout) as { ok: boolean; writes: { dataverse: number; graph: number }; checks: { check: string; status: string; detail: string }[] };
+    const report = JSON.parse(r.stdout) as {
+      ok: boolean;
+      writes: { dataverse: number; graph: number };
+      checks: { check: string; status: string; detail: string }[];
+    };
     expect(report.ok).toBe(false);
     expect(report.writes).toEqual({ dataverse: 0, graph: 0 });
     const failing = report.checks.filter((c) => c.status === "fail");
@@ -76,7 +90,9 @@ describe("npm run preflight -- --sandbox", { timeout: 120_000 }, () => {
   it("reports a running solution operation as a warning, not a failure", async () => {
     const r = await preflight("--stack", "syncari", "--sandbox", "--sandbox-running-operation", "ContosoCore");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^warn +dataverse \w+: customization lock: a solution operation is running now: ContosoCore/m);
+    expect(r.stdout).toMatch(
+      /^warn +dataverse \w+: customization lock: a solution operation is running now: ContosoCore/m,
+    );
   });
 });
 
@@ -122,14 +138,25 @@ describe("CI examples", () => {
     expect(files).toContain("github-deploy.yml");
     for (const file of files) {
       const text = fs.readFileSync(path.join(dir, file), "utf8");
-      const doc = parse(text) as { jobs?: Record<string, { steps: { run?: string; uses?: string; with?: { command?: string } }[] }>; steps?: { inputs?: { inlineScript?: string } }[] };
+      const doc = parse(text) as {
+        jobs?: Record<string, { steps: { run?: string; uses?: string; with?: { command?: string } }[] }>;
+        steps?: { inputs?: { inlineScript?: string } }[];
+      };
       // Every command in order: a GitHub step's run or pulumi action, or an Azure DevOps inline script's lines.
       const commands = doc.jobs
-        ? Object.values(doc.jobs).flatMap((j) => j.steps.map((s) => s.run ?? (s.uses?.startsWith("pulumi/actions") ? `pulumi ${s.with?.command}` : "")))
-        : (doc.steps ?? []).flatMap((s) => (s.inputs?.inlineScript ?? "").split("\n").filter((line) => !line.trim().startsWith("#")));
+        ? Object.values(doc.jobs).flatMap((j) =>
+            j.steps.map((s) => s.run ?? (s.uses?.startsWith("pulumi/actions") ? `pulumi ${s.with?.command}` : "")),
+          )
+        : (doc.steps ?? []).flatMap((s) =>
+            (s.inputs?.inlineScript ?? "").split("\n").filter((line) => !line.trim().startsWith("#")),
+          );
       const firstUp = commands.findIndex((c) => /pulumi up\b/.test(c));
       const preflight = commands.findIndex((c) => /npm run -s preflight -- --stack /.test(c));
-      expect({ file, hasUp: firstUp >= 0, preflightFirst: preflight >= 0 && preflight < firstUp }).toEqual({ file, hasUp: true, preflightFirst: true });
+      expect({ file, hasUp: firstUp >= 0, preflightFirst: preflight >= 0 && preflight < firstUp }).toEqual({
+        file,
+        hasUp: true,
+        preflightFirst: true,
+      });
     }
   });
 });

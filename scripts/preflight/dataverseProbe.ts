@@ -36,12 +36,22 @@ const NAMES_PER_CALL = 40;
  * at Basic only). The collection goes as a parameter alias holding a JSON array, as Microsoft's Dataverse skills do
  * (microsoft/Dataverse-skills dv-connect: `...(PrivilegeNames=@p)?@p=["prvCreateEntity"]`).
  */
-export async function heldPrivileges(client: DataverseClient, userId: string, names: string[]): Promise<Map<string, PrivilegeDepth>> {
+export async function heldPrivileges(
+  client: DataverseClient,
+  userId: string,
+  names: string[],
+): Promise<Map<string, PrivilegeDepth>> {
   const unique = [...new Set(names.map((n) => n.toLowerCase()))];
-  const chunks = Array.from({ length: Math.ceil(unique.length / NAMES_PER_CALL) }, (_, i) => unique.slice(i * NAMES_PER_CALL, (i + 1) * NAMES_PER_CALL));
-  const answers = await Promise.all(chunks.map((chunk) => client.get<{ RolePrivileges?: { PrivilegeName: string; Depth: PrivilegeDepth }[] }>(
-    `/systemusers(${userId})/Microsoft.Dynamics.CRM.RetrieveUserSetOfPrivilegesByNames(PrivilegeNames=@p1)?@p1=${encodeURIComponent(JSON.stringify(chunk))}`,
-  )));
+  const chunks = Array.from({ length: Math.ceil(unique.length / NAMES_PER_CALL) }, (_, i) =>
+    unique.slice(i * NAMES_PER_CALL, (i + 1) * NAMES_PER_CALL),
+  );
+  const answers = await Promise.all(
+    chunks.map((chunk) =>
+      client.get<{ RolePrivileges?: { PrivilegeName: string; Depth: PrivilegeDepth }[] }>(
+        `/systemusers(${userId})/Microsoft.Dynamics.CRM.RetrieveUserSetOfPrivilegesByNames(PrivilegeNames=@p1)?@p1=${encodeURIComponent(JSON.stringify(chunk))}`,
+      ),
+    ),
+  );
   const held = new Map<string, PrivilegeDepth>();
   // Several roles may grant one privilege: the widest depth counts.
   for (const p of answers.flatMap((a) => a.RolePrivileges ?? [])) {
@@ -53,22 +63,50 @@ export async function heldPrivileges(client: DataverseClient, userId: string, na
 }
 
 async function tableFlags(client: DataverseClient, tables: string[]): Promise<DataverseObservation["tables"]> {
-  const parts = await client.batch(tables.map((t) => ({
-    method: "GET" as const, path: withQuery(`/EntityDefinitions(LogicalName='${t}')`, { $select: "LogicalName,ChangeTrackingEnabled,CanChangeTrackingBeEnabled" }),
-  })), { spread: true });
+  const parts = await client.batch(
+    tables.map((t) => ({
+      method: "GET" as const,
+      path: withQuery(`/EntityDefinitions(LogicalName='${t}')`, {
+        $select: "LogicalName,ChangeTrackingEnabled,CanChangeTrackingBeEnabled",
+      }),
+    })),
+    { spread: true },
+  );
   type Flags = DataverseObservation["tables"] extends Map<string, infer V> ? V : never;
-  return new Map(tables.map((t, i): [string, Flags] => {
-    const part = parts[i];
-    if (part.status === 404) return [t, { exists: false }];
-    if (part.status >= 400) return [t, { error: `HTTP ${part.status}: ${(part.body as { error?: { message?: string } })?.error?.message ?? "no message"}` }];
-    const def = part.body as { ChangeTrackingEnabled?: boolean; CanChangeTrackingBeEnabled?: { Value?: boolean } };
-    return [t, { exists: true, tracked: def.ChangeTrackingEnabled === true, trackable: def.CanChangeTrackingBeEnabled?.Value !== false }];
-  }));
+  return new Map(
+    tables.map((t, i): [string, Flags] => {
+      const part = parts[i];
+      if (part.status === 404) return [t, { exists: false }];
+      if (part.status >= 400)
+        return [
+          t,
+          {
+            error: `HTTP ${part.status}: ${(part.body as { error?: { message?: string } })?.error?.message ?? "no message"}`,
+          },
+        ];
+      const def = part.body as { ChangeTrackingEnabled?: boolean; CanChangeTrackingBeEnabled?: { Value?: boolean } };
+      return [
+        t,
+        {
+          exists: true,
+          tracked: def.ChangeTrackingEnabled === true,
+          trackable: def.CanChangeTrackingBeEnabled?.Value !== false,
+        },
+      ];
+    }),
+  );
 }
 
 /** Reads everything the checks need from one environment, as the deploying identity, in about three stages. */
 export async function probeEnvironment(client: DataverseClient, env: EnvironmentNeeds): Promise<DataverseObservation> {
-  const empty: DataverseObservation = { units: [], roles: new Map(), tables: new Map(), generatedRoles: new Map(), held: "not read", running: "not read" };
+  const empty: DataverseObservation = {
+    units: [],
+    roles: new Map(),
+    tables: new Map(),
+    generatedRoles: new Map(),
+    held: "not read",
+    running: "not read",
+  };
   let whoAmI: DataverseObservation["whoAmI"];
   try {
     whoAmI = await client.get<{ UserId: string; BusinessUnitId: string }>("/WhoAmI");
@@ -77,22 +115,39 @@ export async function probeEnvironment(client: DataverseClient, env: Environment
   }
   const unitIds = [...new Set(env.integrations.filter((i) => i.applicationUser).map((i) => i.businessUnitId))];
   const [units, tables, running, generated] = await Promise.all([
-    client.getAll<BusinessUnitRow & { name: string }>(withQuery("/businessunits", { $select: "businessunitid,name,_parentbusinessunitid_value" })),
-    tableFlags(client, tablesOf(env)).catch((err) => new Map(tablesOf(env).map((t) => [t, { error: message(err) }] as const))),
-    client.getAll<{ msdyn_name: string; msdyn_operation?: unknown; msdyn_starttime?: string }>(withQuery("/msdyn_solutionhistories", {
-      $select: "msdyn_name,msdyn_operation,msdyn_starttime", $filter: "msdyn_endtime eq null",
-    })).catch((err) => message(err)),
-    Promise.all(env.integrations.filter((i) => i.generatedRole).map(async (i) => [i.name, await resolveGeneratedRole(client, i.generatedRole!.privileges)] as const)),
+    client.getAll<BusinessUnitRow & { name: string }>(
+      withQuery("/businessunits", { $select: "businessunitid,name,_parentbusinessunitid_value" }),
+    ),
+    tableFlags(client, tablesOf(env)).catch(
+      (err) => new Map(tablesOf(env).map((t) => [t, { error: message(err) }] as const)),
+    ),
+    client
+      .getAll<{ msdyn_name: string; msdyn_operation?: unknown; msdyn_starttime?: string }>(
+        withQuery("/msdyn_solutionhistories", {
+          $select: "msdyn_name,msdyn_operation,msdyn_starttime",
+          $filter: "msdyn_endtime eq null",
+        }),
+      )
+      .catch((err) => message(err)),
+    Promise.all(
+      env.integrations
+        .filter((i) => i.generatedRole)
+        .map(async (i) => [i.name, await resolveGeneratedRole(client, i.generatedRole!.privileges)] as const),
+    ),
   ]);
   const root = units.find((u) => !u._parentbusinessunitid_value)?.businessunitid;
   const roles = new Map<string, RoleRow[] | string>();
-  await Promise.all(unitIds.map(async (id) => {
-    const unit = (id ?? root)?.toLowerCase();
-    if (!unit || !units.some((u) => u.businessunitid.toLowerCase() === unit)) return;
-    roles.set(unit, await rolesOfBusinessUnit(client, unit).catch((err) => message(err)));
-  }));
+  await Promise.all(
+    unitIds.map(async (id) => {
+      const unit = (id ?? root)?.toLowerCase();
+      if (!unit || !units.some((u) => u.businessunitid.toLowerCase() === unit)) return;
+      roles.set(unit, await rolesOfBusinessUnit(client, unit).catch((err) => message(err)));
+    }),
+  );
   const generatedRoles = new Map(generated);
-  const resolvedNames = new Map([...generatedRoles.values()].flatMap((r) => r.resolved ?? []).map((p) => [p.declared.toLowerCase(), p.name]));
+  const resolvedNames = new Map(
+    [...generatedRoles.values()].flatMap((r) => r.resolved ?? []).map((p) => [p.declared.toLowerCase(), p.name]),
+  );
   const names = deployerRequirements(env, resolvedNames).map((r) => r.name);
   const held = await heldPrivileges(client, whoAmI.UserId, names).catch((err) => message(err));
   return { whoAmI, units, roles, tables, generatedRoles, held, running };

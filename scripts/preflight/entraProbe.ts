@@ -13,12 +13,25 @@ export const DIRECTORY_ROLES: Record<string, string> = {
   "Cloud Application Administrator": "158c047a-c907-4556-b7ef-446551a6b5f7",
 };
 
-export interface ResourcePrincipal { id: string; appId: string; displayName: string; appRoles: { id: string; value: string }[]; oauth2PermissionScopes: { id: string; value: string }[] }
+export interface ResourcePrincipal {
+  id: string;
+  appId: string;
+  displayName: string;
+  appRoles: { id: string; value: string }[];
+  oauth2PermissionScopes: { id: string; value: string }[];
+}
 
 export type Deployer =
   | { kind: "user"; id: string; directoryRoles: string[]; allowedToCreateApps?: boolean }
   /** permissions: Microsoft Graph application permissions (values) from its app role assignments; tokenRoles: the token's roles claim. */
-  | { kind: "servicePrincipal"; appId: string; id?: string; permissions?: string[]; tokenRoles: string[]; assignmentsError?: string }
+  | {
+      kind: "servicePrincipal";
+      appId: string;
+      id?: string;
+      permissions?: string[];
+      tokenRoles: string[];
+      assignmentsError?: string;
+    }
   | { kind: "unknown"; error: string };
 
 export interface EntraObservation {
@@ -44,10 +57,26 @@ async function whoIsDeploying(graph: GraphReader, claims: Record<string, unknown
     const tokenRoles = (claims!.roles as string[] | undefined) ?? [];
     try {
       // "Applications should not take hard dependency on claims being present": cross-check the assignments.
-      const sp = (await graph.getAll<{ id: string }>(`/servicePrincipals?$filter=appId eq ${quote(appId)}&$select=id,appId`))[0];
-      if (!sp) return { kind: "servicePrincipal", appId, tokenRoles, assignmentsError: "no service principal for the token's appid" };
-      const assignments = await graph.getAll<{ appRoleId: string; resourceId: string }>(`/servicePrincipals/${sp.id}/appRoleAssignments`);
-      return { kind: "servicePrincipal", appId, id: sp.id, tokenRoles, permissions: assignments.map((a) => `${a.resourceId}:${a.appRoleId}`) };
+      const sp = (
+        await graph.getAll<{ id: string }>(`/servicePrincipals?$filter=appId eq ${quote(appId)}&$select=id,appId`)
+      )[0];
+      if (!sp)
+        return {
+          kind: "servicePrincipal",
+          appId,
+          tokenRoles,
+          assignmentsError: "no service principal for the token's appid",
+        };
+      const assignments = await graph.getAll<{ appRoleId: string; resourceId: string }>(
+        `/servicePrincipals/${sp.id}/appRoleAssignments`,
+      );
+      return {
+        kind: "servicePrincipal",
+        appId,
+        id: sp.id,
+        tokenRoles,
+        permissions: assignments.map((a) => `${a.resourceId}:${a.appRoleId}`),
+      };
     } catch (err) {
       return { kind: "servicePrincipal", appId, tokenRoles, assignmentsError: message(err) };
     }
@@ -55,10 +84,21 @@ async function whoIsDeploying(graph: GraphReader, claims: Record<string, unknown
   try {
     const me = await graph.get<{ id: string }>("/me?$select=id");
     // Transitive membership of directory roles, by role template id (https://learn.microsoft.com/graph/api/directoryobject-checkmemberobjects).
-    const held = await graph.readAction<{ value: string[] }>("/me/checkMemberObjects", { ids: Object.values(DIRECTORY_ROLES) });
-    const policy = await graph.get<{ defaultUserRolePermissions?: { allowedToCreateApps?: boolean } }>("/policies/authorizationPolicy").catch(() => undefined);
-    const names = Object.entries(DIRECTORY_ROLES).filter(([, id]) => held.value.some((v) => v.toLowerCase() === id)).map(([n]) => n);
-    return { kind: "user", id: me.id, directoryRoles: names, allowedToCreateApps: policy?.defaultUserRolePermissions?.allowedToCreateApps };
+    const held = await graph.readAction<{ value: string[] }>("/me/checkMemberObjects", {
+      ids: Object.values(DIRECTORY_ROLES),
+    });
+    const policy = await graph
+      .get<{ defaultUserRolePermissions?: { allowedToCreateApps?: boolean } }>("/policies/authorizationPolicy")
+      .catch(() => undefined);
+    const names = Object.entries(DIRECTORY_ROLES)
+      .filter(([, id]) => held.value.some((v) => v.toLowerCase() === id))
+      .map(([n]) => n);
+    return {
+      kind: "user",
+      id: me.id,
+      directoryRoles: names,
+      allowedToCreateApps: policy?.defaultUserRolePermissions?.allowedToCreateApps,
+    };
   } catch (err) {
     return { kind: "unknown", error: message(err) };
   }
@@ -67,18 +107,47 @@ async function whoIsDeploying(graph: GraphReader, claims: Record<string, unknown
 /** Reads what the Entra checks need, as the deploying identity; GETs and one read-only action only. */
 export async function probeEntra(graph: GraphReader, needs: PreflightNeeds): Promise<EntraObservation> {
   const claims = tokenClaims(await graph.token());
-  const tenantPromise = typeof claims?.tid === "string"
-    ? Promise.resolve({ id: claims.tid as string })
-    : graph.getAll<{ id: string }>("/organization?$select=id").then((rows) => (rows[0] ? { id: rows[0].id } : { error: "no organization answered" }), (err) => ({ error: message(err) }));
+  const tenantPromise =
+    typeof claims?.tid === "string"
+      ? Promise.resolve({ id: claims.tid as string })
+      : graph.getAll<{ id: string }>("/organization?$select=id").then(
+          (rows) => (rows[0] ? { id: rows[0].id } : { error: "no organization answered" }),
+          (err) => ({ error: message(err) }),
+        );
   const appIds = [MICROSOFT_GRAPH.appId, ...RESOURCE_APIS.map((a) => a.appId)].filter((v, i, a) => a.indexOf(v) === i);
   const [tenant, deployer, resources, defaultPolicy, sameName] = await Promise.all([
     tenantPromise,
     whoIsDeploying(graph, claims),
-    Promise.all(appIds.map(async (appId) => [appId, await graph.getAll<ResourcePrincipal>(`/servicePrincipals?$filter=appId eq ${quote(appId)}&$select=id,appId,displayName,appRoles,oauth2PermissionScopes`)
-      .then((rows) => rows[0] ?? null, (err) => message(err))] as const)),
+    Promise.all(
+      appIds.map(
+        async (appId) =>
+          [
+            appId,
+            await graph
+              .getAll<ResourcePrincipal>(
+                `/servicePrincipals?$filter=appId eq ${quote(appId)}&$select=id,appId,displayName,appRoles,oauth2PermissionScopes`,
+              )
+              .then(
+                (rows) => rows[0] ?? null,
+                (err) => message(err),
+              ),
+          ] as const,
+      ),
+    ),
     graph.get<DefaultAppPolicy>("/policies/defaultAppManagementPolicy").catch((err) => message(err)),
-    Promise.all(needs.entra.map(async (i) => [i.displayName, await graph.getAll<{ id: string; appId: string }>(`/applications?$filter=displayName eq ${quote(i.displayName)}&$select=id,appId,displayName`)
-      .catch((err) => message(err))] as const)),
+    Promise.all(
+      needs.entra.map(
+        async (i) =>
+          [
+            i.displayName,
+            await graph
+              .getAll<{ id: string; appId: string }>(
+                `/applications?$filter=displayName eq ${quote(i.displayName)}&$select=id,appId,displayName`,
+              )
+              .catch((err) => message(err)),
+          ] as const,
+      ),
+    ),
   ]);
   return { tenant, deployer, resources: new Map(resources), defaultPolicy, sameName: new Map(sameName) };
 }

@@ -6,7 +6,11 @@ const GRAPH_SCOPE = `${GRAPH_ROOT}/.default`;
 
 /** A Graph answer that was not 2xx: status, Graph's error code and message; never the request (it holds the token). */
 export class GraphReadError extends Error {
-  constructor(readonly status: number | undefined, readonly code: string, message: string) {
+  constructor(
+    readonly status: number | undefined,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -32,30 +36,62 @@ export function defaultGraphToken(env: Record<string, string | undefined> = proc
     return async () => fixed;
   }
   let pending: Promise<string> | undefined;
-  return () => (pending ??= new DefaultAzureCredential().getToken(GRAPH_SCOPE).then((t) => {
-    if (!t) throw new Error(`the Azure credential returned no token for ${GRAPH_SCOPE}`);
-    return t.token;
-  }, (err: Error) => {
-    pending = undefined;
-    throw new Error(`could not get a Microsoft Graph token for ${GRAPH_SCOPE} (az login, workload identity or AZURE_* variables): ${err.message}`);
-  }));
+  return () =>
+    (pending ??= new DefaultAzureCredential().getToken(GRAPH_SCOPE).then(
+      (t) => {
+        if (!t) throw new Error(`the Azure credential returned no token for ${GRAPH_SCOPE}`);
+        return t.token;
+      },
+      (err: Error) => {
+        pending = undefined;
+        throw new Error(
+          `could not get a Microsoft Graph token for ${GRAPH_SCOPE} (az login, workload identity or AZURE_* variables): ${err.message}`,
+        );
+      },
+    ));
 }
 
 export function graphReader(root: string, token: () => Promise<string>, timeoutMs = 30_000): GraphReader {
   const base = `${root.replace(/\/$/, "")}/v1.0`;
-  const http: AxiosInstance = axios.create({ baseURL: base, timeout: timeoutMs, validateStatus: () => true, maxRedirects: 0, proxy: false });
+  const http: AxiosInstance = axios.create({
+    baseURL: base,
+    timeout: timeoutMs,
+    validateStatus: () => true,
+    maxRedirects: 0,
+    proxy: false,
+  });
   async function send<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
     const bearer = await token();
     let res;
     try {
-      res = await http.request({ method, url: path, data: body === undefined ? undefined : JSON.stringify(body), headers: { Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }), Authorization: `Bearer ${bearer}` } });
+      res = await http.request({
+        method,
+        url: path,
+        data: body === undefined ? undefined : JSON.stringify(body),
+        headers: {
+          Accept: "application/json",
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+          Authorization: `Bearer ${bearer}`,
+        },
+      });
     } catch (err) {
       const e = err as { code?: string; message?: string };
-      throw new GraphReadError(undefined, e.code ?? "", `Graph ${method} ${path.split("?")[0]}: ${e.message ?? "request failed"}`);
+      throw new GraphReadError(
+        undefined,
+        e.code ?? "",
+        `Graph ${method} ${path.split("?")[0]}: ${e.message ?? "request failed"}`,
+      );
     }
     if (res.status >= 400) {
       const error = (res.data as { error?: { code?: string; message?: string } })?.error;
-      throw new GraphReadError(res.status, error?.code ?? "", `Graph ${method} ${path.split("?")[0]} answered ${res.status} ${error?.code ?? ""}: ${error?.message ?? "no message"}`.replace(/ {2,}/g, " "));
+      throw new GraphReadError(
+        res.status,
+        error?.code ?? "",
+        `Graph ${method} ${path.split("?")[0]} answered ${res.status} ${error?.code ?? ""}: ${error?.message ?? "no message"}`.replace(
+          / {2,}/g,
+          " ",
+        ),
+      );
     }
     return res.data as T;
   }
@@ -68,7 +104,8 @@ export function graphReader(root: string, token: () => Promise<string>, timeoutM
         rows.push(...page.value);
         const link = page["@odata.nextLink"];
         // The token goes only to the Graph root it was asked for.
-        if (link && !link.startsWith(`${base}/`)) throw new GraphReadError(undefined, "", `Graph paging link points outside ${base}; refusing to follow it`);
+        if (link && !link.startsWith(`${base}/`))
+          throw new GraphReadError(undefined, "", `Graph paging link points outside ${base}; refusing to follow it`);
         next = link?.slice(base.length);
       }
       return rows;

@@ -61,7 +61,10 @@ export function preflightNeeds(stack: string, config: StackConfig): PreflightNee
       changeTracking: dv.changeTracking ?? [],
       accessTables: Object.keys(dv.access ?? {}),
       // The same name and privileges as SyncIntegration gives the SecurityRole resource.
-      generatedRole: access && { name: `CRM sync ${integration.name} (${stack})`, privileges: declaredPrivileges(access) },
+      generatedRole: access && {
+        name: `CRM sync ${integration.name} (${stack})`,
+        privileges: declaredPrivileges(access),
+      },
     });
   }
   return {
@@ -79,4 +82,5 @@ export function preflightNeeds(stack: string, config: StackConfig): PreflightNee
 }
 
 /** Every table an environment's integrations touch, sorted, once each. */
-export const tablesOf = (env: EnvironmentNeeds) => [...new Set(env.integrations.flatMap((i) => [...i.accessTables, ...i.changeTracking]))].sort();
+export const tablesOf = (env: EnvironmentNeeds) =>
+  [...new Set(env.integrations.flatMap((i) => [...i.accessTables, ...i.changeTracking]))].sort();

@@ -47,11 +47,15 @@ const DAY_MS = 86_400_000;
  */
 export function judgePassword(policy: DefaultAppPolicy, lifetimeMonths: number, now: Date): PasswordVerdict {
   if (!policy.isEnabled) return { kind: "allowed" };
-  const binding = (policy.applicationRestrictions?.passwordCredentials ?? []).filter((r) => r.state !== "disabled"
-    && (!r.restrictForAppsCreatedAfterDateTime || Date.parse(r.restrictForAppsCreatedAfterDateTime) < now.getTime()));
+  const binding = (policy.applicationRestrictions?.passwordCredentials ?? []).filter(
+    (r) =>
+      r.state !== "disabled" &&
+      (!r.restrictForAppsCreatedAfterDateTime || Date.parse(r.restrictForAppsCreatedAfterDateTime) < now.getTime()),
+  );
   if (binding.some((r) => r.restrictionType === "passwordAddition")) return { kind: "blocked", policyId: policy.id };
   const start = iso(Math.floor(now.getTime() / 1000) * 1000);
-  const caps = binding.filter((r) => r.restrictionType === "passwordLifetime" && r.maxLifetime)
+  const caps = binding
+    .filter((r) => r.restrictionType === "passwordLifetime" && r.maxLifetime)
     .map((r) => ({ cap: r.maxLifetime!, until: addIsoDuration(new Date(start), r.maxLifetime!) }))
     .filter((c): c is { cap: string; until: Date } => !!c.until)
     .sort((a, b) => a.until.getTime() - b.until.getTime());
@@ -59,9 +63,13 @@ export function judgePassword(policy: DefaultAppPolicy, lifetimeMonths: number, 
   if (!tightest) return { kind: "allowed" };
   const fits = (months: number) => Date.parse(endDateOf(start, months)) <= tightest.until.getTime();
   if (fits(lifetimeMonths)) return { kind: "allowed", cap: tightest.cap };
-  const longest = Array.from({ length: MAX_SECRET_LIFETIME_MONTHS }, (_, i) => MAX_SECRET_LIFETIME_MONTHS - i).find(fits);
+  const longest = Array.from({ length: MAX_SECRET_LIFETIME_MONTHS }, (_, i) => MAX_SECRET_LIFETIME_MONTHS - i).find(
+    fits,
+  );
   return {
-    kind: "tooLong", policyId: policy.id, cap: tightest.cap,
+    kind: "tooLong",
+    policyId: policy.id,
+    cap: tightest.cap,
     capDays: Math.floor((tightest.until.getTime() - Date.parse(start)) / DAY_MS),
     wantedDays: Math.floor((Date.parse(endDateOf(start, lifetimeMonths)) - Date.parse(start)) / DAY_MS),
     longestMonths: longest,

@@ -1,6 +1,11 @@
 import { blocks, type CheckResult } from "./types";
 
-const LABEL: Record<CheckResult["status"], string> = { ok: "ok     ", fail: "FAIL   ", warn: "warn   ", unknown: "UNKNOWN" };
+const LABEL: Record<CheckResult["status"], string> = {
+  ok: "ok     ",
+  fail: "FAIL   ",
+  warn: "warn   ",
+  unknown: "UNKNOWN",
+};
 
 export interface ReportExtras {
   /** Sandbox runs: the writes the emulators saw (there must be none). */
@@ -16,12 +21,21 @@ export function renderText(stack: string, results: CheckResult[], extras: Report
     if (r.fix && r.status !== "ok") lines.push(`        fix: ${r.fix}`);
   }
   const count = (s: CheckResult["status"]) => results.filter((r) => r.status === s).length;
-  lines.push("", `${results.length} checks: ${count("ok")} ok, ${count("fail")} failing, ${count("unknown")} not checkable, ${count("warn")} warnings.`);
+  lines.push(
+    "",
+    `${results.length} checks: ${count("ok")} ok, ${count("fail")} failing, ${count("unknown")} not checkable, ${count("warn")} warnings.`,
+  );
   if (extras.writes) {
     const w = extras.writes;
-    lines.push(`Writes made: ${w.dataverse + w.graph} (Dataverse ${w.dataverse}, Microsoft Graph ${w.graph})${extras.requests ? `; requests: Dataverse ${extras.requests.dataverse}, Graph ${extras.requests.graph}` : ""}.`);
+    lines.push(
+      `Writes made: ${w.dataverse + w.graph} (Dataverse ${w.dataverse}, Microsoft Graph ${w.graph})${extras.requests ? `; requests: Dataverse ${extras.requests.dataverse}, Graph ${extras.requests.graph}` : ""}.`,
+    );
   }
-  lines.push(blocks(results) ? "`pulumi up` would not get through: fix the lines marked FAIL / UNKNOWN first." : "Nothing found that would stop `pulumi up`.");
+  lines.push(
+    blocks(results)
+      ? "`pulumi up` would not get through: fix the lines marked FAIL / UNKNOWN first."
+      : "Nothing found that would stop `pulumi up`.",
+  );
   return lines.join("\n");
 }
 

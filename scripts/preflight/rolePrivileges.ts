@@ -14,16 +14,32 @@ export interface RoleResolution {
  * The interface preflight checks generated roles through: the SecurityRole resource's own resolution (the same
  * reads and the same decision as its create), so preflight and `pulumi up` cannot disagree. Read-only.
  */
-export async function resolveGeneratedRole(client: DataverseClient, declared: DeclaredPrivilege[]): Promise<RoleResolution> {
+export async function resolveGeneratedRole(
+  client: DataverseClient,
+  declared: DeclaredPrivilege[],
+): Promise<RoleResolution> {
   let rows;
   try {
-    rows = await privilegeRows(client, declared.map((p) => p.name));
+    rows = await privilegeRows(
+      client,
+      declared.map((p) => p.name),
+    );
   } catch (err) {
     return { problem: `the privileges could not be read: ${(err as Error).message}` };
   }
   try {
-    const resolved = resolvePrivileges(declared.map((p) => ({ name: p.name, depth: p.depth })), rows);
-    return { resolved: resolved.map((r, i) => ({ declared: declared[i].name, name: r.name, privilegeId: r.privilegeId, depth: r.depth })) };
+    const resolved = resolvePrivileges(
+      declared.map((p) => ({ name: p.name, depth: p.depth })),
+      rows,
+    );
+    return {
+      resolved: resolved.map((r, i) => ({
+        declared: declared[i].name,
+        name: r.name,
+        privilegeId: r.privilegeId,
+        depth: r.depth,
+      })),
+    };
   } catch (err) {
     return { problem: (err as Error).message.replace(/^the role's privileges cannot be set: /, "") };
   }

@@ -16,10 +16,25 @@ export interface PreflightIO {
 
 /** Reads the tenant and every environment at once, then judges: one list of results, Entra first, then per environment. */
 export async function runPreflight(needs: PreflightNeeds, io: PreflightIO): Promise<CheckResult[]> {
-  const crashed = (area: string) => (err: unknown): CheckResult[] => [unknown(area, "preflight", `the checks stopped: ${(err as Error).message}`, "rerun; report the message if it persists")];
+  const crashed =
+    (area: string) =>
+    (err: unknown): CheckResult[] => [
+      unknown(
+        area,
+        "preflight",
+        `the checks stopped: ${(err as Error).message}`,
+        "rerun; report the message if it persists",
+      ),
+    ];
   const [entra, ...environments] = await Promise.all([
-    probeEntra(io.graph, needs).then((obs) => entraChecks(needs, obs, io.now)).catch(crashed("entra")),
-    ...needs.environments.map((env) => probeEnvironment(io.dataverse(env.url), env).then((obs) => dataverseChecks(env, obs)).catch(crashed(`dataverse ${env.key}`))),
+    probeEntra(io.graph, needs)
+      .then((obs) => entraChecks(needs, obs, io.now))
+      .catch(crashed("entra")),
+    ...needs.environments.map((env) =>
+      probeEnvironment(io.dataverse(env.url), env)
+        .then((obs) => dataverseChecks(env, obs))
+        .catch(crashed(`dataverse ${env.key}`)),
+    ),
   ]);
   return [...entra, ...environments.flat()];
 }

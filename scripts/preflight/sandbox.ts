@@ -39,7 +39,11 @@ function removeTable(emulator: Emulator, table: string): boolean {
   emulator.data.entities.delete(table);
   // The table's own privileges go with it (names end with its schema name); shared ones (prv*Activity) stay.
   const schema = String(def.SchemaName ?? table).toLowerCase();
-  emulator.data.privileges = emulator.data.privileges.filter((p) => !/^prv(AppendTo|Append|Create|Read|Write|Delete|Assign|Share)/.test(p.name) || !p.name.toLowerCase().endsWith(schema));
+  emulator.data.privileges = emulator.data.privileges.filter(
+    (p) =>
+      !/^prv(AppendTo|Append|Create|Read|Write|Delete|Assign|Share)/.test(p.name) ||
+      !p.name.toLowerCase().endsWith(schema),
+  );
   return true;
 }
 
@@ -47,7 +51,11 @@ function removeTable(emulator: Emulator, table: string): boolean {
  * A Graph emulator for the stack's tenant (the deployer signed in as a Global Administrator) and a Dataverse emulator per
  * environment (the deployer a System Administrator), with the switches applied. Unknown privileges or tables are refused.
  */
-export async function startPreflightSandbox(config: Record<string, string>, tenantId: string, switches: SandboxSwitches): Promise<PreflightSandbox> {
+export async function startPreflightSandbox(
+  config: Record<string, string>,
+  tenantId: string,
+  switches: SandboxSwitches,
+): Promise<PreflightSandbox> {
   const token = `sandbox-${Math.random().toString(36).slice(2)}`;
   const envs = await startSandboxEnvironments(config, token);
   let graph: GraphEmulator | undefined;
@@ -56,11 +64,17 @@ export async function startPreflightSandbox(config: Record<string, string>, tena
     const emulators = [...envs.emulators.values()];
     for (const name of switches.deny) {
       const known = emulators.map((e) => revokeEverywhere(e.data, name)).some(Boolean);
-      if (!known || emulators.length === 0) throw new SandboxSwitchError(`--sandbox-deny: no privilege named "${name}" in the emulated environment${emulators.length ? "" : "s (this stack has no Dataverse environment)"}`);
+      if (!known || emulators.length === 0)
+        throw new SandboxSwitchError(
+          `--sandbox-deny: no privilege named "${name}" in the emulated environment${emulators.length ? "" : "s (this stack has no Dataverse environment)"}`,
+        );
     }
     for (const table of switches.missingTables) {
       const known = emulators.map((e) => removeTable(e, table)).some(Boolean);
-      if (!known) throw new SandboxSwitchError(`--sandbox-missing-table: the emulated environment has no table "${table}" (tables: ${[...(emulators[0]?.data.entities.keys() ?? [])].join(", ") || "none"})`);
+      if (!known)
+        throw new SandboxSwitchError(
+          `--sandbox-missing-table: the emulated environment has no table "${table}" (tables: ${[...(emulators[0]?.data.entities.keys() ?? [])].join(", ") || "none"})`,
+        );
     }
     for (const op of switches.runningOperations) for (const e of emulators) addRunningOperation(e.data, op);
     if (switches.passwordMaxDays !== undefined) capPasswordLifetime(graph.data, `P${switches.passwordMaxDays}D`);
@@ -75,7 +89,11 @@ export async function startPreflightSandbox(config: Record<string, string>, tena
   return {
     config: envs.config,
     graph: graphReader(g.url, async () => g.token),
-    dataverse: (url) => new DataverseClient(url, { tokenSource: async () => token, log: (line) => process.stderr.write(`[preflight] ${line}\n`) }),
+    dataverse: (url) =>
+      new DataverseClient(url, {
+        tokenSource: async () => token,
+        log: (line) => process.stderr.write(`[preflight] ${line}\n`),
+      }),
     realUrls: new Map([...envs.emulators].map(([real, e]) => [e.url, real])),
     counts: () => {
       const fresh = emulators.flatMap((e, i) => e.log.slice(marks[i]));
@@ -85,6 +103,8 @@ export async function startPreflightSandbox(config: Record<string, string>, tena
         requests: { dataverse: roundTrips(fresh).length, graph: graphFresh.length },
       };
     },
-    close: async () => { await Promise.all([envs.close(), g.close()]); },
+    close: async () => {
+      await Promise.all([envs.close(), g.close()]);
+    },
   };
 }

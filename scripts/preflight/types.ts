@@ -16,9 +16,27 @@ export interface CheckResult {
 }
 
 export const ok = (area: string, check: string, detail: string): CheckResult => ({ area, check, status: "ok", detail });
-export const fail = (area: string, check: string, detail: string, fix: string): CheckResult => ({ area, check, status: "fail", detail, fix });
-export const warn = (area: string, check: string, detail: string, fix: string): CheckResult => ({ area, check, status: "warn", detail, fix });
-export const unknown = (area: string, check: string, detail: string, fix: string): CheckResult => ({ area, check, status: "unknown", detail, fix });
+export const fail = (area: string, check: string, detail: string, fix: string): CheckResult => ({
+  area,
+  check,
+  status: "fail",
+  detail,
+  fix,
+});
+export const warn = (area: string, check: string, detail: string, fix: string): CheckResult => ({
+  area,
+  check,
+  status: "warn",
+  detail,
+  fix,
+});
+export const unknown = (area: string, check: string, detail: string, fix: string): CheckResult => ({
+  area,
+  check,
+  status: "unknown",
+  detail,
+  fix,
+});
 
 /** Whether `pulumi up` would stop: any failure, or anything that could not be checked. */
 export const blocks = (results: CheckResult[]) => results.some((r) => r.status === "fail" || r.status === "unknown");
