@@ -149,3 +149,17 @@ describe("audit report: the secret the vendor holds", () => {
     expect(renderMarkdown(buildReport(input, new Date("2026-06-01T00:00:00Z")))).toContain("within its lifetime");
   });
 });
+
+describe("audit report: where the merged lists came from", () => {
+  it("shows, per field, the profile's entries, the user's and whether the profile's list was replaced", () => {
+    const profileEntries = {
+      permissions: { fromProfile: ["Dynamics CRM: user_impersonation (delegated)"], fromUser: ["Microsoft Graph: User.Read.All (application)"] },
+      "dataverse.changeTracking": { fromProfile: [], fromUser: ["account"], replaced: true },
+    };
+    const integration = { urn: "urn:pulumi:prod::crm-sync::crm-sync:sync:Integration::syncari", type: "crm-sync:sync:Integration", name: "syncari", custom: false, op: "current", new: { inputs: {}, outputs: { profile: "syncari", profileEntries } } };
+    const md = renderMarkdown(buildReport({ source: "state", stack: "prod", resources: [integration] } as never, new Date("2026-06-01T00:00:00Z")));
+    expect(md).toContain("### Where the lists came from");
+    expect(md).toMatch(/\| permissions \| Dynamics CRM: user_impersonation \(delegated\) \| Microsoft Graph: User\.Read\.All \(application\) \| no \|/);
+    expect(md).toMatch(/\| dataverse\.changeTracking \| - \| account \| yes \|/);
+  });
+});

@@ -45,7 +45,7 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
 
   it("serializes each provider as a small stub that loads the installed implementation (state stays small)", () => {
     for (const text of Object.values(serialized)) {
-      expect(text).toContain("crm-sync-dataverse-providers");
+      expect(text).toContain("crm-sync-infra/dataverse-providers");
       expect(text.length).toBeLessThan(4096);
       expect(text).not.toContain("axios");
     }

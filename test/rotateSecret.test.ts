@@ -27,6 +27,8 @@ config:
       profile: raynet
 `;
 const DIST = path.resolve(__dirname, "../dist/scripts");
+/** Each spawned command starts a Node process; on a loaded 2-core machine a few take seconds each. */
+const SPAWN_TIMEOUT = 180_000;
 
 /** A scratch stacks folder with one stack file, for the commands that edit stack files. */
 function scratchStack(text: string): { dir: string; file: string; env: NodeJS.ProcessEnv } {
@@ -56,8 +58,9 @@ function runPiped(script: string, args: string[], input: string, env: NodeJS.Pro
   });
 }
 
+const CLIENT_ID = "0a1b2c3d-0000-4000-8000-000000000001";
 const outputs = (secrets: object[], expiryWarningDays = 30) => JSON.stringify({
-  integrations: { daktela: { profile: "daktela", settings: {}, secretFields: [], generic: { secrets, expiryWarningDays } } },
+  integrations: { daktela: { profile: "daktela", settings: {}, secretFields: [], generic: { tenantId: "5f3c1a2b-7d4e-4f60-9a8b-0c1d2e3f4a5b", clientId: CLIENT_ID, secrets, expiryWarningDays } } },
 });
 const DAY = 86_400_000;
 const isoAt = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -107,7 +110,7 @@ describe("the commands", () => {
     expect(dry.status).toBe(0);
     expect(dry.stdout).toMatch(/daktela: generation 4 -> 5; the next `pulumi up -s prod` creates rotation 4 beside rotation 3, which the vendor holds and which stays valid until 2027-01-01T00:00:00Z/);
     expect(fs.readFileSync(file, "utf8")).toBe(YAML);
-  });
+  }, SPAWN_TIMEOUT);
 
   it("record-handover reads piped outputs in chunks and records the newest secret; refuses an ended one", async () => {
     const { file, env } = scratchStack(YAML);
@@ -121,13 +124,17 @@ describe("the commands", () => {
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/daktela: the vendor holds rotation 4 .* removes rotation 3/);
     expect(fs.readFileSync(file, "utf8")).toMatch(new RegExp(`handedOver:\\n\\s+rotation: 4\\n\\s+createdAt: ${isoAt(now - DAY)}\\n\\s+generation: 4`));
+    const backwards = await runPiped("record-handover.js", ["--stack", "prod", "--integration", "daktela", "--rotation", "3"], outputs(secrets), env);
+    expect(backwards.status).toBe(1);
+    expect(backwards.stderr).toMatch(/rotation 3 is older than rotation 4, which is recorded as handed over: a handover never moves backwards/);
+    const fresh = scratchStack(YAML);
     const ended = await runPiped("record-handover.js", ["--stack", "prod", "--integration", "daktela", "--rotation", "3"],
-      outputs([{ ...secrets[0], endDate: isoAt(now - DAY) }]), env);
+      outputs([{ ...secrets[0], createdAt: "2026-01-01T00:00:00Z", endDate: isoAt(now - DAY) }]), fresh.env);
     expect(ended.status).toBe(1);
     expect(ended.stderr).toMatch(/rotation 3 ended on .*: run `pulumi up -s prod` for a new secret/);
     const bad = await runPiped("record-handover.js", ["--stack", "prod", "--rotation", "x"], "{}", env);
     expect(bad.status).toBe(2);
-  });
+  }, SPAWN_TIMEOUT);
 
   it("secret-status prints each live secret and fails, saying what to do, when the held one ends within the window", async () => {
     const { env } = scratchStack(YAML);
@@ -149,5 +156,5 @@ describe("the commands", () => {
     expect(none.stderr).toMatch(/daktela: no handover recorded/);
     const flag = await runPiped("secret-status.js", ["--stack", "prod", "--fail-within-days", "-3"], outputs(healthy), env);
     expect(flag.status).toBe(2);
-  });
+  }, SPAWN_TIMEOUT);
 });

@@ -5,6 +5,7 @@ import { simulate, type HandoverHabit } from "./helpers/secretSimulation";
 import { TENANT, flatConfig } from "./helpers/stackConfig";
 import { loadBuilt } from "./helpers/dist";
 import type * as Evaluate from "../scripts/sandbox/evaluate";
+import extract from "../components/validation/providerSchema.json";
 
 const { evaluateStack } = loadBuilt<typeof Evaluate>("scripts/sandbox/evaluate.js");
 
@@ -70,7 +71,7 @@ describe("secret config", () => {
     }
   };
   it("refuses a handover in the future, on-demand rotation before any handover, and windows as long as the lifetime", () => {
-    expect(problems({ handedOver: { rotation: 1, createdAt: "3001-01-01T00:00:00Z" } })).toMatch(/secret\.handedOver\.createdAt: createdAt 3001-01-01T00:00:00Z is in the future/);
+    expect(problems({ handedOver: { rotation: 1, createdAt: "2199-01-01T00:00:00Z" } })).toMatch(/secret\.handedOver\.createdAt: createdAt 2199-01-01T00:00:00Z is in the future/);
     expect(problems({ generation: 1 })).toMatch(/secret\.generation: asks for an on-demand rotation, but no handover is recorded/);
     expect(problems({ lifetimeMonths: 1, expiryWarningDays: 30 })).toMatch(/secret\.expiryWarningDays: must be shorter than the secret's lifetime/);
     expect(problems({ lifetimeMonths: 12, rotateEveryDays: 400 })).toMatch(/secret\.rotateEveryDays: must be shorter/);
@@ -141,4 +142,44 @@ describe("the program replays the simulation through its clock seam", () => {
       expect(passwords.map((r) => [r.name, r.inputs.endDate]), `day ${run.day}`).toEqual(expected);
     }
   }, 120_000);
+});
+
+describe("a secret's end date is fixed when it is created", () => {
+  const schema = (extract as unknown as { resources: Record<string, { inputProperties: Record<string, { willReplaceOnChanges?: boolean }> }> }).resources;
+  /** The inputs whose change makes the provider replace the resource (willReplaceOnChanges in its published schema). */
+  const replacingChanges = (type: string, before: Record<string, unknown>, after: Record<string, unknown>) =>
+    Object.entries(schema[type].inputProperties).filter(([key, p]) => p.willReplaceOnChanges && JSON.stringify(before[key]) !== JSON.stringify(after[key])).map(([key]) => key);
+
+  it("a shorter lifetime applies to the next secret: the one the vendor holds is not replaced", async () => {
+    const now = at("2026-09-01T00:00:00Z");
+    const recorded = { rotation: 3, createdAt: "2026-01-10T08:00:00Z", generation: 0, endDate: "2028-01-10T08:00:00Z" };
+    const createdAt = { "crm-secret-3-created": recorded.createdAt };
+    const run = async (lifetimeMonths: number) => {
+      const config = flatConfig({ tenantId: TENANT, integrations: [{ name: "crm", profile: "custom", secret: { lifetimeMonths, handedOver: recorded } }] });
+      const plan = await evaluateStack("fixed-end", { now: () => now, config, createdAt });
+      return plan.resources.filter((r) => r.type === "azuread:index/applicationPassword:ApplicationPassword");
+    };
+    const before = await run(24);
+    const after = await run(12);
+    const held = (list: typeof before) => list.find((r) => r.name === "crm-secret-3")!;
+    expect(held(before).inputs.endDate).toBe("2028-01-10T08:00:00Z");
+    expect(held(after).inputs.endDate).toBe("2028-01-10T08:00:00Z");
+    expect(replacingChanges("azuread:index/applicationPassword:ApplicationPassword", held(before).inputs, held(after).inputs)).toEqual([]);
+    // The rule the test relies on: an endDate that moved would replace the vendor's secret.
+    expect(replacingChanges("azuread:index/applicationPassword:ApplicationPassword", held(before).inputs, { ...held(after).inputs, endDate: "2027-01-10T08:00:00Z" })).toEqual(["endDate"]);
+    // With 12 months the next rotation is due (half of 365 days after 2026-01-10): the new secret counts 12 months.
+    const next = after.find((r) => r.name === "crm-secret-4");
+    expect(next?.inputs.endDate).toBe("2027-09-01T00:00:00Z");
+  }, 120_000);
+
+  it("the plan counts the held secret's end from its recorded end date, not from today's lifetime", () => {
+    const recorded = { ...held, endDate: "2028-01-10T08:00:00Z" };
+    expect(secretPlan(policy({ lifetimeMonths: 1, rotateEveryDays: 15, expiryWarningDays: 10 }), recorded, at("2026-09-01T00:00:00Z")).heldEndsAt).toBe("2028-01-10T08:00:00Z");
+    expect(secretPlan(policy({ lifetimeMonths: 1, rotateEveryDays: 15, expiryWarningDays: 10 }), held, at("2026-09-01T00:00:00Z")).heldEndsAt).toBe("2026-02-10T08:00:00Z");
+  });
+
+  it("defaults adapt to a short lifetime the user chose", () => {
+    const cfg = parseStackConfig({ tenantId: TENANT, integrations: [{ name: "crm", profile: "custom", secret: { lifetimeMonths: 1 } }] });
+    expect(cfg.integrations[0].secret).toMatchObject({ lifetimeMonths: 1, expiryWarningDays: 10, rotateEveryDays: 15 });
+  });
 });

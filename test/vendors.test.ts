@@ -70,12 +70,16 @@ describe("Bright Pattern", () => {
     expect((err as Error).message).not.toContain("SECRETVALUE");
   });
 
-  it("lets the user override the reply URL", async () => {
-    const plan = await evaluateStack("bp-override", { now, config: flatConfig({
+  it("adds the user's reply URL to the profile's, and replaces it only when asked to", async () => {
+    const EU = "https://contoso-eu.brightpattern.com/admin/msdynamicscallback.html";
+    const config = (extra: Record<string, unknown>) => flatConfig({
       tenantId: TENANT, dataverseEnvironments: { crm: "https://contoso.crm.dynamics.com" },
-      integrations: [{ name: "bp", profile: "bright-pattern", vendor: { tenant: "contoso.brightpattern.com" }, redirectUris: { web: ["https://contoso-eu.brightpattern.com/admin/msdynamicscallback.html"] } }],
-    }) });
-    expect(ofType(plan, "Application")[0].inputs.web).toEqual({ redirectUris: ["https://contoso-eu.brightpattern.com/admin/msdynamicscallback.html"] });
+      integrations: [{ name: "bp", profile: "bright-pattern", vendor: { tenant: "contoso.brightpattern.com" }, redirectUris: { web: [EU] }, ...extra }],
+    });
+    const added = await evaluateStack("bp-added", { now, config: config({}) });
+    expect(ofType(added, "Application")[0].inputs.web).toEqual({ redirectUris: [EU, "https://contoso.brightpattern.com/admin/msdynamicscallback.html"] });
+    const replaced = await evaluateStack("bp-override", { now, config: config({ replaceProfileDefaults: ["redirectUris.web"] }) });
+    expect(ofType(replaced, "Application")[0].inputs.web).toEqual({ redirectUris: [EU] });
   });
 });
 
@@ -183,7 +187,7 @@ describe("Raynet with Key Vault delivery", () => {
   it("writes the secret and the settings bundle to the vault, with content type and expiry, and exports URIs instead of values", async () => {
     const plan = await evaluateStack("raynet", { now });
     const secrets = ofType(plan, "Secret").filter((r) => r.type === "azure-native:keyvault:Secret");
-    expect(secrets.map((r) => r.inputs.secretName)).toEqual(["raynet-client-secret", "raynet-sync-settings"]);
+    expect(secrets.map((r) => r.inputs.secretName)).toEqual(["raynet-raynet-client-secret", "raynet-raynet-sync-settings"]);
     const propsOf = (r: typeof secrets[number]) => (r.inputs.properties as Resolve.Secret).value as { value: string; contentType: string; attributes: object };
     for (const s of secrets) {
       expect(s.inputs.properties).toBeInstanceOf(Secret); // the value inside makes the whole property secret
@@ -196,7 +200,7 @@ describe("Raynet with Key Vault delivery", () => {
     const out = outputOf(plan, "raynet");
     // settings hold only values a customer can paste; where the secret lives is a map of its own.
     expect(Object.keys(out.settings)).toEqual(["Directory (tenant) ID", "Application (client) ID"]);
-    expect((out as any).secretsInKeyVault).toEqual({ "Client secret": { vaultSecretUri: "https://kv-contoso-sync.vault.azure.net/secrets/raynet-client-secret" } });
+    expect((out as any).secretsInKeyVault).toEqual({ "Client secret": { vaultSecretUri: "https://kv-contoso-sync.vault.azure.net/secrets/raynet-raynet-client-secret" } });
     expect(out.settings["Directory (tenant) ID"]).toBe(TENANT);
     expect(out.generic.clientSecret).toBeUndefined();
     expect(JSON.stringify(out)).not.toMatch(/fake~/);
@@ -206,7 +210,7 @@ describe("Raynet with Key Vault delivery", () => {
     const base = { tenantId: TENANT, integrations: [{ name: "raynet", profile: "raynet" }] };
     const withVault = await evaluateStack("kv-on", { now, config: flatConfig({ ...base, keyVault: { subscriptionId: SUBSCRIPTION, resourceGroupName: "rg", vaultName: "kv-one" } }) });
     expect(outputOf(withVault, "raynet").settings["Client secret"]).toBeInstanceOf(Secret);
-    expect(outputOf(withVault, "raynet").generic.keyVaultClientSecretUri).toBe("https://kv-one.vault.azure.net/secrets/raynet-client-secret");
+    expect(outputOf(withVault, "raynet").generic.keyVaultClientSecretUri).toBe("https://kv-one.vault.azure.net/secrets/kv-on-raynet-client-secret");
     const without = await evaluateStack("kv-off", { now, config: flatConfig(base) });
     expect(without.resources.filter((r) => r.type.startsWith("azure-native"))).toHaveLength(0);
   });

@@ -87,6 +87,33 @@ function networkError(method: Method, path: string, err: unknown): DataverseErro
   return new DataverseError(method, path, undefined, e.code ?? "", e.message ?? "request failed");
 }
 
+/**
+ * A total deadline per request: axios' `timeout` only counts idle time on the socket (a server trickling a byte
+ * every 2 s holds it for ever), so the request is also aborted when the whole exchange exceeds the timeout.
+ */
+function deadlineOptions(ms: number): { timeout: number; signal: AbortSignal } {
+  return { timeout: ms, signal: AbortSignal.timeout(ms) };
+}
+
+/** An abort by the deadline reads as the timeout it is (retried as one), never as a cancellation. */
+function deadlineError(err: unknown, ms: number): unknown {
+  const e = err as { code?: string; name?: string };
+  if (e?.code === "ERR_CANCELED" || e?.name === "CanceledError" || e?.name === "TimeoutError") {
+    return { code: "ETIMEDOUT", message: `no complete answer within the ${ms} ms request deadline (DATAVERSE_REQUEST_TIMEOUT_MS)` };
+  }
+  return err;
+}
+
+/** More pages than any collection this program reads (5000 rows each): a server answering nextLinks for ever is refused. */
+export const MAX_PAGES = 1000;
+
+/** Stops `@odata.nextLink` paging that loops back to a page already read, or runs past MAX_PAGES. */
+function checkPaging(collection: string, next: string, seen: Set<string>): void {
+  if (seen.has(next)) throw new DataverseError("GET", collection, undefined, "", `@odata.nextLink loops back to a page already read (after ${seen.size} pages); refusing to follow it`);
+  if (seen.size >= MAX_PAGES) throw new DataverseError("GET", collection, undefined, "", `more than ${MAX_PAGES} pages of @odata.nextLink; refusing to follow further`);
+  seen.add(next);
+}
+
 export interface RequestOptions {
   /** This request's timeout instead of DATAVERSE_REQUEST_TIMEOUT_MS (a publish takes longer than a read). */
   timeoutMs?: number;
@@ -129,8 +156,11 @@ export class DataverseClient {
     const rows: T[] = [];
     let next: string | undefined = path;
     const prefer = { Prefer: `odata.maxpagesize=${this.settings.pageSize}` };
+    const seen = new Set<string>();
     while (next) {
+      checkPaging(path, next, seen);
       const page: { value: T[]; "@odata.nextLink"?: string } = await this.get(next, prefer);
+      if (!Array.isArray(page?.value)) throw new DataverseError("GET", path, undefined, "", "a page of the collection has no value list");
       rows.push(...page.value);
       next = page["@odata.nextLink"] ? this.relativePath(page["@odata.nextLink"]) : undefined;
     }
@@ -196,7 +226,7 @@ export class DataverseClient {
       res = await this.http.request({
         method,
         url: path,
-        ...(timeoutMs !== undefined ? { timeout: timeoutMs } : {}),
+        ...deadlineOptions(timeoutMs ?? this.settings.requestTimeoutMs),
         data: body === undefined ? undefined : body instanceof RawBody ? body.text : JSON.stringify(body),
         // A batch answer is multipart text, not JSON.
         ...(body instanceof RawBody ? { responseType: "text" as const, transformResponse: (d: unknown) => d } : {}),
@@ -208,7 +238,7 @@ export class DataverseClient {
         },
       });
     } catch (err) {
-      throw networkError(method, path, err);
+      throw networkError(method, path, deadlineError(err, timeoutMs ?? this.settings.requestTimeoutMs));
     }
     if (res.status >= 400) throw dataverseErrorFrom(method, path, res);
     return { status: res.status, data: res.data as T, headers: res.headers as Record<string, string> };

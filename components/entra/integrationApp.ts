@@ -6,7 +6,7 @@ import type { Permission } from "./permissions";
 import { TYPES } from "../resourceTypes";
 import { redirectUriProblem, registeredRedirectUri, type Platform } from "./redirectUris";
 import { MAX_SECRET_LIFETIME_MONTHS } from "./secretExpiry";
-import { DEFAULT_EXPIRY_WARNING_DAYS, defaultRotateEveryDays, endDateOf, secretPlan, type Handover, type SecretPlan, type SecretPolicy, type SecretRole } from "./secretSchedule";
+import { defaultExpiryWarningDays, defaultRotateEveryDays, endDateOf, iso, secretPlan, type Handover, type SecretPlan, type SecretPolicy, type SecretRole } from "./secretSchedule";
 
 export interface RedirectUriSet {
   /** Web platform (confidential client, authorization code flow). */
@@ -19,7 +19,7 @@ export interface RedirectUriSet {
 
 export interface EntraIntegrationAppArgs {
   /** Directory (tenant) id the app lives in; passed through to the outputs for vendor settings. */
-  tenantId: string;
+  tenantId: pulumi.Input<string>;
   /**
    * The tenant id once the azuread provider's identity was checked against it (see `bindTenant`). The app
    * registration waits for it, so nothing is created in the wrong tenant. Pass the azuread provider bound to
@@ -57,7 +57,7 @@ function policyOf(args: EntraIntegrationAppArgs): SecretPolicy {
     lifetimeMonths,
     rotateEveryDays: args.secret?.rotateEveryDays ?? defaultRotateEveryDays(lifetimeMonths),
     generation: args.secret?.generation ?? 0,
-    expiryWarningDays: args.secret?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
+    expiryWarningDays: args.secret?.expiryWarningDays ?? defaultExpiryWarningDays(lifetimeMonths),
   };
 }
 
@@ -112,7 +112,8 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
     checkArgs(name, args);
     const policy = policyOf(args);
     const now = (args.now ?? (() => new Date()))();
-    const plan = secretPlan(policy, args.secret?.handedOver, now);
+    const handover = args.secret?.handedOver;
+    const plan = secretPlan(policy, handover, now);
     // Visible to policy packs and audit reports (stack validation, stack export): rotation, warning window, and
     // the secret the vendor holds.
     super(TYPES.integrationApp, name, {
@@ -146,12 +147,15 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
       // The creation moment lives in state: a new rotation number is a new resource, an existing one keeps its
       // time, so end dates never move between runs and count the full lifetime from creation.
       const created = new time.Static(`${name}-secret-${rotation}-created`, {}, parent);
-      const endDate = created.rfc3339.apply((at) => endDateOf(at, policy.lifetimeMonths));
+      // endDate forces replacement in the azuread provider: the held secret keeps the end date recorded at its
+      // handover, and state keeps every live secret's own (ignoreChanges), so a new lifetime applies to the next one.
+      const recorded = rotation === handover?.rotation ? handover.endDate : undefined;
+      const endDate = recorded ? pulumi.output(iso(Date.parse(recorded))) : created.rfc3339.apply((at) => endDateOf(at, policy.lifetimeMonths));
       const password = new azuread.ApplicationPassword(`${name}-secret-${rotation}`, {
         applicationId: application.id,
         displayName: `managed by Pulumi (${pulumi.getStack()}), rotation ${rotation}`,
         endDate,
-      }, { ...parent, additionalSecretOutputs: ["value"] });
+      }, { ...parent, additionalSecretOutputs: ["value"], ignoreChanges: ["endDate"] });
       return { rotation, role, createdAt: created.rfc3339, endDate: password.endDate, keyId: password.keyId, password };
     });
     for (const warning of plan.warnings) void pulumi.log.warn(`client secret of ${name}: ${warning}`, this);

@@ -22,6 +22,11 @@ export interface Handover {
   createdAt: string;
   /** The on-demand generation already served by this secret; a higher `generation` asks for a new one. */
   generation: number;
+  /**
+   * Its end date as it was fixed at creation (recorded from the outputs). A lifetime changed later applies to the
+   * next secret only; without it the end date is counted from createdAt with the current lifetime.
+   */
+  endDate?: string;
 }
 
 export type SecretRole = "held" | "pending" | "initial";
@@ -70,6 +75,11 @@ export function lifetimeDays(lifetimeMonths: number): number {
   return Math.floor((lifetimeMonths * 365) / 12);
 }
 
+/** Default warning window: 30 days, or a third of a shorter lifetime, so it always fits inside the secret's life. */
+export function defaultExpiryWarningDays(lifetimeMonths: number): number {
+  return Math.max(1, Math.min(DEFAULT_EXPIRY_WARNING_DAYS, Math.floor(lifetimeDays(lifetimeMonths) / 3)));
+}
+
 /** Default schedule: the next secret is created halfway through the held one's life. */
 export function defaultRotateEveryDays(lifetimeMonths: number): number {
   return Math.floor(lifetimeDays(lifetimeMonths) / 2);
@@ -92,7 +102,7 @@ export function secretPlan(policy: SecretPolicy, handover: Handover | undefined,
     };
   }
   const H = handover.rotation;
-  const heldEndsAt = endDateOf(handover.createdAt, policy.lifetimeMonths);
+  const heldEndsAt = handover.endDate ? iso(Date.parse(handover.endDate)) : endDateOf(handover.createdAt, policy.lifetimeMonths);
   const warnFrom = Date.parse(heldEndsAt) - policy.expiryWarningDays * DAY_MS;
   const scheduled = Math.min(Date.parse(handover.createdAt) + policy.rotateEveryDays * DAY_MS, warnFrom);
   const onDemand = policy.generation > handover.generation;
@@ -117,5 +127,6 @@ export function secretPlan(policy: SecretPolicy, handover: Handover | undefined,
 /** Why a recorded handover cannot be right at `now`, or undefined. */
 export function handoverProblem(handover: Handover, now: Date): string | undefined {
   if (Date.parse(handover.createdAt) > now.getTime()) return `createdAt ${handover.createdAt} is in the future: record the creation time the stack output shows`;
+  if (handover.endDate && Date.parse(handover.endDate) <= Date.parse(handover.createdAt)) return `endDate ${handover.endDate} is not after createdAt ${handover.createdAt}`;
   return undefined;
 }

@@ -34,9 +34,10 @@ export interface BoundTenant {
  * The provider's client-config data source reports the tenant the provider authenticated to
  * (hashicorp/terraform-provider-azuread v3.8.0 internal/services/serviceprincipals/client_config_data_source.go:75-85,
  * internal/clients/builder.go:22-51: the configured tenant, or Azure CLI's when signed in with `az`).
+ * `given`: a provider the caller configured itself; only the check is added.
  */
-export function bindTenant(tenantId: string, opts?: pulumi.CustomResourceOptions): BoundTenant {
-  const provider = new azuread.Provider(AZUREAD_PROVIDER_NAME, { tenantId }, opts);
-  const signedIn = azuread.getClientConfigOutput({ provider });
-  return { provider, verifiedTenantId: signedIn.tenantId.apply((actual) => checkedTenant(tenantId, actual)) };
+export function bindTenant(tenantId: pulumi.Input<string>, opts?: pulumi.CustomResourceOptions, name = AZUREAD_PROVIDER_NAME, given?: azuread.Provider): BoundTenant {
+  const provider = given ?? new azuread.Provider(name, { tenantId }, opts);
+  const signedIn = azuread.getClientConfigOutput({ provider, ...(opts?.parent ? { parent: opts.parent } : {}) });
+  return { provider, verifiedTenantId: pulumi.all([tenantId, signedIn.tenantId]).apply(([configured, actual]) => checkedTenant(configured, actual)) };
 }

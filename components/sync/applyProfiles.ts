@@ -1,5 +1,6 @@
 import { PROFILES } from "./profiles";
-import type { ProfileDefaults, ProfileView } from "./profile";
+import type { ProfileView } from "./profile";
+import { mergeProfileDefaults, type ProfileOrigins } from "./profileMerge";
 
 export interface PathIssue {
   path: (string | number)[];
@@ -9,34 +10,16 @@ export interface PathIssue {
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => !!v && typeof v === "object" && !Array.isArray(v);
 
-/** Fills what the user left out from the profile's defaults; whatever the user set wins. */
-export function mergeDefaults(integration: Raw, defaults: ProfileDefaults): Raw {
-  const merged: Raw = { ...integration };
-  for (const key of ["displayName", "signInAudience", "permissions", "grantAdminConsent"] as const) {
-    if (merged[key] === undefined && defaults[key] !== undefined) merged[key] = defaults[key];
-  }
-  if (defaults.redirectUris) {
-    const uris = isObject(merged.redirectUris) ? { ...merged.redirectUris } : {};
-    for (const [platform, list] of Object.entries(defaults.redirectUris)) if (uris[platform] === undefined) uris[platform] = list;
-    merged.redirectUris = uris;
-  }
-  if (defaults.secret) {
-    merged.secret = { ...defaults.secret, ...(isObject(merged.secret) ? merged.secret : {}) };
-  }
-  if (defaults.dataverse) {
-    merged.dataverse = { ...defaults.dataverse, ...(isObject(merged.dataverse) ? merged.dataverse : {}) };
-  }
-  return merged;
-}
-
 /**
  * Validates each integration's `vendor` block against its profile and merges the profile's defaults
- * into the raw config, before the schema runs. Unknown profiles are left to the schema to report.
+ * into the raw config, before the schema runs (lists add up: see mergeProfileDefaults); `origins[i]` tells which
+ * entries came from the profile. Unknown profiles are left to the schema to report.
  */
-export function applyProfiles(raw: Raw): { config: Raw; settings: unknown[]; issues: PathIssue[] } {
+export function applyProfiles(raw: Raw): { config: Raw; settings: unknown[]; origins: ProfileOrigins[]; issues: PathIssue[] } {
   const issues: PathIssue[] = [];
   const settings: unknown[] = [];
-  if (!Array.isArray(raw.integrations)) return { config: raw, settings, issues };
+  const origins: ProfileOrigins[] = [];
+  if (!Array.isArray(raw.integrations)) return { config: raw, settings, origins, issues };
   const integrations = raw.integrations.map((integration: unknown, i: number) => {
     if (!isObject(integration)) return integration;
     const profile = PROFILES[String(integration.profile)];
@@ -53,9 +36,11 @@ export function applyProfiles(raw: Raw): { config: Raw; settings: unknown[]; iss
       return integration;
     }
     settings[i] = parsed.data;
-    return mergeDefaults(integration, profile.defaults(parsed.data));
+    const { merged, origins: fromProfile } = mergeProfileDefaults(integration, profile.defaults(parsed.data));
+    origins[i] = fromProfile;
+    return merged;
   });
-  return { config: { ...raw, integrations }, settings, issues };
+  return { config: { ...raw, integrations }, settings, origins, issues };
 }
 
 /** Checks a profile makes of the merged, validated integrations (e.g. a role the vendor's page requires). */

@@ -3,6 +3,7 @@ import { permissionById, permissionLabel } from "../../components/entra/permissi
 import { integrationIndex, TYPES } from "../../components/resourceTypes";
 import type { ResourceChange, ResourceState } from "./readState";
 import { parsePrivilegeName, type HeldPrivilege } from "../../components/dataverse/securityRolePlan";
+import type { ProfileOrigins } from "../../components/sync/profileMerge";
 
 export interface PermissionFact { label: string; kind: string; consented: boolean }
 export interface IntegrationFacts {
@@ -18,6 +19,8 @@ export interface IntegrationFacts {
   secrets: { slot: string; rotation: string; endDate: string; active?: boolean; heldByVendor?: boolean }[];
   /** The secret the vendor holds, as the stack records it (IntegrationApp inputs), when a handover is recorded. */
   held?: { rotation: number; endsAt: string; warningDays: number };
+  /** Which entries of the merged lists came from the vendor profile and which from the user (SyncIntegration outputs). */
+  profileEntries?: ProfileOrigins;
 }
 
 const API_BY_SLUG: Record<string, typeof MICROSOFT_GRAPH> = { [MICROSOFT_GRAPH.slug]: MICROSOFT_GRAPH, [DYNAMICS_CRM.slug]: DYNAMICS_CRM };
@@ -101,6 +104,9 @@ export function integrationFacts(resources: ResourceChange[], name: string, pick
   facts.tables = of(TYPES.changeTracking).flatMap((x) => (x.s!.inputs.entities as string[]) ?? []);
   const stack = grouped(resources).stack;
   const generic = (pick(stack ?? ({} as ResourceChange))?.outputs?.integrations as Record<string, { generic?: { activeSecretSlot?: string } }> | undefined)?.[name]?.generic;
+  const integration = resources.find((r) => r.type === TYPES.integration && r.name === name);
+  const entries = (integration && pick(integration)?.outputs?.profileEntries) as ProfileOrigins | undefined;
+  if (entries && Object.keys(entries).length) facts.profileEntries = entries;
   const component = grouped(resources).apps.get(name);
   const appInputs = component && pick(component)?.inputs;
   if (appInputs && typeof appInputs.heldRotation === "number" && typeof appInputs.heldEndsAt === "string") {

@@ -42,6 +42,10 @@ function sections(report: AuditReport): { heading: string; level: number; lines?
     out.push({ heading: "Dataverse application user", level: 3, lines: f.appUser ? [`Environment ${f.appUser.environmentUrl}, business unit ${f.appUser.businessUnit}`, `Security roles: ${f.appUser.roles.join(", ") || "none"}`] : ["none"] });
     if (f.role) out.push({ heading: `Generated security role "${f.role.name}"`, level: 3, lines: privilegesByDepth(f.role.privileges) });
     out.push({ heading: "Change-tracked tables", level: 3, lines: [f.tables.join(", ") || "none"] });
+    if (f.profileEntries) {
+      const rows = Object.entries(f.profileEntries).map(([field, o]) => [field, o.fromProfile.join(", ") || "-", o.fromUser.join(", ") || "-", o.replaced ? "yes" : "no"]);
+      out.push({ heading: "Where the lists came from", level: 3, table: { head: ["Field", "From the profile", "Added by the user", "Profile's list replaced"], rows } });
+    }
     out.push({ heading: "Client secrets", level: 3, lines: [heldLine(f, report.generatedAt)], table: { head: ["Rotation", "Ends", "Vendor holds it"], rows: f.secrets.map((s) => [s.slot === s.rotation ? s.rotation : `${s.rotation} (slot ${s.slot})`, s.endDate, heldCell(s)]) } });
   }
   return out;

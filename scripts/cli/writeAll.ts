@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { writeFilesAtomically } from "./safeWrite";
 
 export interface OutputFile {
   /** A plain file name inside the output folder: no folder parts, no "..". */
@@ -17,9 +17,8 @@ export function fileNameProblem(name: string): string | undefined {
 }
 
 /**
- * Writes every file or none: each goes to a hidden temporary name in the folder first (created with `mode`), and
- * only when all are written are they renamed into place. A failure removes the temporary files, so no partial
- * file (and no secret) is left behind. Nothing is ever written outside `dir`.
+ * Writes every file or none, through writeFilesAtomically (temporary files in the folder, checked full writes,
+ * fsync, renames), each with `mode` whatever the file it replaces had. Nothing is ever written outside `dir`.
  */
 export function writeAll(dir: string, files: OutputFile[], mode = 0o600): string[] {
   for (const f of files) {
@@ -27,37 +26,30 @@ export function writeAll(dir: string, files: OutputFile[], mode = 0o600): string
     if (problem) throw new Error(`refusing to write ${problem}`);
   }
   const root = path.resolve(dir);
+  if (fs.existsSync(root) && fs.lstatSync(root).isSymbolicLink()) throw new Error(`${dir} is a symbolic link to ${fs.realpathSync(root)}; refusing to write through it (pass the real path as --out)`);
   if (fs.existsSync(root) && !fs.statSync(root).isDirectory()) throw new Error(`${dir} exists and is not a folder`);
   // Checked before anything is written, so a target that cannot be replaced leaves nothing half done.
   for (const f of files) {
     const target = path.join(root, f.name);
     if (fs.existsSync(target) && !fs.lstatSync(target).isFile()) throw new Error(`${target} exists and is not a regular file; move it away first`);
   }
+  const created = !fs.existsSync(root);
   try {
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw new Error(`cannot create the folder ${dir} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
   }
-  const staged: { temp: string; final: string }[] = [];
+  const targets = files.map((f) => {
+    const final = path.join(root, f.name);
+    if (path.dirname(final) !== root) throw new Error(`refusing to write "${f.name}" outside ${root}`);
+    return { path: final, content: f.content, mode };
+  });
   try {
-    for (const f of files) {
-      const final = path.join(root, f.name);
-      if (path.dirname(final) !== root) throw new Error(`refusing to write "${f.name}" outside ${root}`);
-      const temp = path.join(root, `.${f.name}.${randomBytes(6).toString("hex")}.tmp`);
-      const fd = fs.openSync(temp, "wx", mode);
-      try {
-        fs.fchmodSync(fd, mode);
-        fs.writeSync(fd, f.content);
-      } finally {
-        fs.closeSync(fd);
-      }
-      staged.push({ temp, final });
-    }
-    for (const s of staged) fs.renameSync(s.temp, s.final);
+    writeFilesAtomically(targets);
   } catch (err) {
-    for (const s of staged) fs.rmSync(s.temp, { force: true });
-    const code = (err as NodeJS.ErrnoException).code;
-    throw code ? new Error(`cannot write into ${dir} (${code}); nothing was written`) : err;
+    // A folder this call created is not left behind empty.
+    if (created) { try { fs.rmdirSync(root); } catch { /* not empty: someone else wrote there */ } }
+    throw err;
   }
-  return staged.map((s) => s.final);
+  return targets.map((t) => t.path);
 }

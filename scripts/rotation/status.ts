@@ -1,6 +1,7 @@
 import type { IntegrationOutput } from "../sync/stackOutputs";
 import { daysUntil } from "../../components/entra/secretSchedule";
-import { secretsOf } from "./secretOutputs";
+import { commandLine, pulumiLine } from "../cli/commandLine";
+import { secretsOf, warningDaysOf } from "./secretOutputs";
 
 export interface StatusRow {
   integration: string;
@@ -16,7 +17,7 @@ export interface StatusRow {
 /** One row per live secret of every integration, as of `now`. */
 export function statusRows(outputs: Record<string, IntegrationOutput>, now: Date): StatusRow[] {
   return Object.entries(outputs).flatMap(([integration, out]) => secretsOf(integration, out).map((s) => ({
-    integration, rotation: s.rotation, keyId: String(s.keyId), createdAt: s.createdAt, endDate: s.endDate,
+    integration, rotation: s.rotation, keyId: s.keyId, createdAt: s.createdAt, endDate: s.endDate,
     daysLeft: daysUntil(s.endDate, now), heldByVendor: s.heldByVendor, awaitingHandover: s.awaitingHandover,
   })));
 }
@@ -30,6 +31,11 @@ export function renderStatus(rows: StatusRow[]): string {
   return [line(head), ...body.map(line)].join("\n");
 }
 
+/** `pulumi stack output -s <stack> --json | <record-handover ...>`, every argument quoted. */
+export function recordHandoverLine(stack: string, integration: string): string {
+  return `${pulumiLine(["stack", "output", "-s", stack, "--json"])} | ${commandLine("record-handover", ["--stack", stack, "--integration", integration])}`;
+}
+
 /**
  * What a scheduled CI job must fail on: a held secret ending within `withinDays` (default: the integration's own
  * expiryWarningDays), or an integration whose handover was never recorded. Each line says what to do.
@@ -40,13 +46,13 @@ export function statusFailures(outputs: Record<string, IntegrationOutput>, rows:
     const mine = rows.filter((r) => r.integration === integration);
     const held = mine.find((r) => r.heldByVendor);
     const newest = mine[mine.length - 1];
-    const limit = withinDays ?? Number(o.generic.expiryWarningDays ?? 30);
+    const limit = withinDays ?? warningDaysOf(integration, o, 30);
     if (!held) {
-      out.push(`${integration}: no handover recorded. Paste rotation ${newest?.rotation ?? 1} into the vendor's settings, then: pulumi stack output -s ${stack} --json | npm run -s record-handover -- --stack ${stack} --integration ${integration}`);
+      out.push(`${integration}: no handover recorded. Paste rotation ${newest?.rotation ?? 1} into the vendor's settings, then: ${recordHandoverLine(stack, integration)}`);
     } else if (held.daysLeft <= limit) {
       const next = newest && newest.rotation !== held.rotation
-        ? `paste rotation ${newest.rotation} (export-sync-config) into the vendor's settings, then record it: pulumi stack output -s ${stack} --json | npm run -s record-handover -- --stack ${stack} --integration ${integration}`
-        : `run \`pulumi up -s ${stack}\` so the next secret is created, then hand it over and record it`;
+        ? `paste rotation ${newest.rotation} (export-sync-config) into the vendor's settings, then record it: ${recordHandoverLine(stack, integration)}`
+        : `run \`${pulumiLine(["up", "-s", stack])}\` so the next secret is created, then hand it over and record it`;
       out.push(`${integration}: the secret the vendor holds (rotation ${held.rotation}) ends in ${held.daysLeft} days, on ${held.endDate}: ${next}`);
     }
   }

@@ -32,10 +32,10 @@ export const DIFF_SOME = provproto.DiffResponse.DiffChanges.DIFF_SOME as number;
 
 /**
  * Starts `@pulumi/pulumi/cmd/dynamic-provider`, the process the Pulumi CLI runs for dynamic resources, with only
- * the given environment (plus PATH), and connects to it.
+ * the given environment (plus PATH), and connects to it. `cwd` is the program's folder (the CLI starts the host there);
+ * `hostScript` the host of another installation of the SDK (a consumer project's).
  */
-export async function startProviderHost(env: Record<string, string>, cwd = process.cwd()): Promise<ProviderHost> {
-  const hostScript = requireFromSdk.resolve("./cmd/dynamic-provider");
+export async function startProviderHost(env: Record<string, string>, cwd = process.cwd(), hostScript = requireFromSdk.resolve("./cmd/dynamic-provider")): Promise<ProviderHost> {
   const child = spawn(process.execPath, [hostScript, "127.0.0.1:1"], {
     env: { PATH: process.env.PATH ?? "", ...env },
     cwd,

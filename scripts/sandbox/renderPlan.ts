@@ -181,7 +181,7 @@ const show = (v: unknown): string => {
 
 /** Per integration: the vendor's fields as its settings screen names them, the steps left, then the generic block. */
 function renderIntegrationOutputs(outputs: Record<string, unknown>): string[] {
-  type Out = { profile?: string; settings?: Record<string, unknown>; connectionProperties?: Record<string, unknown>; nextSteps?: string[]; generic?: Record<string, unknown>; secretsInKeyVault?: Record<string, unknown> };
+  type Out = { profile?: string; settings?: Record<string, unknown>; connectionProperties?: Record<string, unknown>; nextSteps?: string[]; generic?: Record<string, unknown>; secretsInKeyVault?: Record<string, unknown>; profileEntries?: Record<string, { fromProfile: string[]; fromUser: string[]; replaced?: boolean }> };
   const integrations = (outputs.integrations ?? {}) as Record<string, Out>;
   const lines: string[] = [];
   const block = (title: string, fields: Record<string, unknown>, labels: Record<string, string> = {}) => {
@@ -202,6 +202,13 @@ function renderIntegrationOutputs(outputs: Record<string, unknown>): string[] {
     if (out.nextSteps?.length) {
       lines.push(`  integrations.${name}.nextSteps (left to do in the vendor's screen):`);
       out.nextSteps.forEach((step, i) => lines.push(`    ${i + 1}. ${step}`));
+    }
+    const entries = Object.entries(out.profileEntries ?? {});
+    if (entries.length) {
+      lines.push(`  integrations.${name}.profileEntries (which list entries came from the ${out.profile} profile, which from you):`);
+      for (const [field, o] of entries) {
+        lines.push(`    ${field}: profile: ${o.fromProfile.join(", ") || "-"}; yours: ${o.fromUser.join(", ") || "-"}${o.replaced ? " (your list replaces the profile's: replaceProfileDefaults)" : ""}`);
+      }
     }
     lines.push(`  integrations.${name}.generic:`);
     for (const [key, value] of Object.entries(out.generic ?? {})) {

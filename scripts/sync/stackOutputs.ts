@@ -12,11 +12,17 @@ export interface IntegrationOutput {
   generic: Record<string, unknown>;
 }
 
+/** Larger than any stack export or preview of a crm-sync stack: refused rather than held in memory. */
+const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+/** More integrations than one stack holds in practice; output stays bounded. */
+const MAX_INTEGRATIONS = 1000;
 const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
 const isMapping = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
 /** JSON text, refused with a clear message when it is not JSON or nests deeper than any stack output does. */
-export function parseJsonInput(text: string, expected: string, maxDepth = 64): unknown {
+export function parseJsonInput(raw: string, expected: string, maxDepth = 64): unknown {
+  // A byte-order mark (files saved by some Windows editors) is not part of the JSON.
+  const text = raw.replace(/^\uFEFF/, "");
   if (!text.trim()) throw new Error(`the input is empty: pipe in ${expected}`);
   let depth = 0;
   let deepest = 0;
@@ -48,6 +54,7 @@ export function parseStackOutputs(text: string): Record<string, IntegrationOutpu
     throw new Error(`the input has no \`integrations\` output (top-level keys: ${Object.keys(doc).join(", ") || "none"}): is this ${expected}?`);
   }
   if (Object.keys(integrations).length === 0) throw new Error("the input's `integrations` output is empty: the stack has no integration");
+  if (Object.keys(integrations).length > MAX_INTEGRATIONS) throw new Error(`the input lists ${Object.keys(integrations).length} integrations (at most ${MAX_INTEGRATIONS}): refusing the input`);
   for (const [name, value] of Object.entries(integrations)) {
     if (!NAME.test(name)) throw new Error(`integration name "${name}" is not one crm-sync creates (lowercase letters, digits, dashes): refusing the input`);
     if (!isMapping(value) || !isMapping(value.settings) || !Array.isArray(value.secretFields) || !value.secretFields.every((f) => typeof f === "string")) {
@@ -64,10 +71,27 @@ export function parseStackOutputs(text: string): Record<string, IntegrationOutpu
  * `pulumi`) writes in parts into a non-blocking pipe.
  */
 export async function readInput(file: string | undefined, expected = "`pulumi stack output --json --show-secrets`"): Promise<string> {
-  if (file && file !== "-") return fs.readFileSync(file, "utf8");
+  if (file && file !== "-") {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch (err) {
+      throw new Error(`--input ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+    // A folder, a named pipe or a device is refused: reading it would fail obscurely or wait for ever.
+    if (!stat.isFile()) throw new Error(`--input ${file} is not a regular file: give the file that holds ${expected}`);
+    if (stat.size > MAX_INPUT_BYTES) throw new Error(`--input ${file} is ${stat.size} bytes (at most ${MAX_INPUT_BYTES}): it is not ${expected}`);
+    return fs.readFileSync(file, "utf8");
+  }
   if (process.stdin.isTTY) throw new Error(`no input: pipe ${expected} in, or pass --input <file>`);
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    const buf = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    size += buf.length;
+    if (size > MAX_INPUT_BYTES) throw new Error(`the input is over ${MAX_INPUT_BYTES} bytes: it is not ${expected}`);
+    chunks.push(buf);
+  }
   return Buffer.concat(chunks).toString("utf8");
 }
 
