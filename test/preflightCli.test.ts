@@ -112,7 +112,7 @@ describe("npm run preflight usage", { timeout: 120_000 }, () => {
       [["--stack", "daktela", "--sandbox", "--sandbox-deny", "prvNoSuchThing"], /no privilege named "prvNoSuchThing"/],
       [["--stack", "daktela", "--sandbox", "--sandbox-missing-table", "nosuchtable"], /no table "nosuchtable"/],
       [["--stack", "daktela", "--sandbox", "--sandbox-password-max-days", "ten"], /whole number of days/],
-      [["--sandbox"], /name the stack/],
+      [["--sandbox"], /give the stack/],
     ];
     const results = await Promise.all(cases.map(([args]) => preflight(...args)));
     results.forEach((r, i) => {
