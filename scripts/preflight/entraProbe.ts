@@ -83,15 +83,24 @@ async function whoIsDeploying(graph: GraphReader, claims: Record<string, unknown
   }
   try {
     const me = await graph.get<{ id: string }>("/me?$select=id");
-    // Transitive membership of directory roles, by role template id (https://learn.microsoft.com/graph/api/directoryobject-checkmemberobjects).
+    // Transitive membership of directory roles (https://learn.microsoft.com/graph/api/directoryobject-checkmemberobjects).
+    // Asked by role template id and, where the activated roles can be listed, by their object ids too: which of the
+    // two the service matches for directory roles is UNCONFIRMED, so both are sent (at most 8 of the 20 ids allowed).
+    const activated = await graph
+      .getAll<{ id: string; roleTemplateId: string }>("/directoryRoles?$select=id,roleTemplateId")
+      .catch(() => []);
+    const idsOf = (template: string) => [
+      template,
+      ...activated.filter((r) => r.roleTemplateId?.toLowerCase() === template).map((r) => r.id.toLowerCase()),
+    ];
     const held = await graph.readAction<{ value: string[] }>("/me/checkMemberObjects", {
-      ids: Object.values(DIRECTORY_ROLES),
+      ids: Object.values(DIRECTORY_ROLES).flatMap(idsOf),
     });
     const policy = await graph
       .get<{ defaultUserRolePermissions?: { allowedToCreateApps?: boolean } }>("/policies/authorizationPolicy")
       .catch(() => undefined);
     const names = Object.entries(DIRECTORY_ROLES)
-      .filter(([, id]) => held.value.some((v) => v.toLowerCase() === id))
+      .filter(([, template]) => held.value.some((v) => idsOf(template).includes(v.toLowerCase())))
       .map(([n]) => n);
     return {
       kind: "user",
