@@ -35,7 +35,8 @@ export default defineConfig(
     },
   },
   {
-    files: ["providers/**/*.js"],
+    // The serialized providers' entry and the bin load modules on demand (in Pulumi's provider host, per command).
+    files: ["providers/**/*.ts", "bin/**/*.js"],
     languageOptions: { sourceType: "commonjs" },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

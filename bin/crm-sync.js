@@ -7,12 +7,19 @@ const fs = require("fs");
 const path = require("path");
 
 const scripts = path.join(__dirname, "..", "dist", "scripts");
-const commands = () => (fs.existsSync(scripts) ? fs.readdirSync(scripts) : [])
-  .filter((f) => f.endsWith(".js")).map((f) => f.slice(0, -3)).sort();
+const commands = () =>
+  (fs.existsSync(scripts) ? fs.readdirSync(scripts) : [])
+    .filter((f) => f.endsWith(".js"))
+    .map((f) => f.slice(0, -3))
+    .sort();
 
 function usage(stream) {
-  stream.write(`usage: crm-sync <command> [arguments]\n\ncommands:\n${commands().map((c) => `  ${c}`).join("\n")}\n\n` +
-    "Run `crm-sync <command> --help` for a command's arguments. Relative paths resolve against the current directory.\n");
+  stream.write(
+    `usage: crm-sync <command> [arguments]\n\ncommands:\n${commands()
+      .map((c) => `  ${c}`)
+      .join("\n")}\n\n` +
+      "Run `crm-sync <command> --help` for a command's arguments. Relative paths resolve against the current directory.\n",
+  );
 }
 
 const [command, ...rest] = process.argv.slice(2);
@@ -21,7 +28,9 @@ if (!command || command === "--help" || command === "-h" || command === "help") 
   process.exit(command ? 0 : 2);
 }
 if (!commands().includes(command)) {
-  process.stderr.write(`crm-sync: unknown command "${command}"${commands().length ? "" : " (the package is not built: dist/scripts is missing)"}\n\n`);
+  process.stderr.write(
+    `crm-sync: unknown command "${command}"${commands().length ? "" : " (the package is not built: dist/scripts is missing)"}\n\n`,
+  );
   usage(process.stderr);
   process.exit(2);
 }

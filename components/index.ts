@@ -2,13 +2,25 @@
 // no resource and reads no config; the YAML stack program is index.ts at the repository root (Pulumi.yaml `main`).
 export { SyncIntegration, type SyncIntegrationArgs } from "./syncIntegration";
 export type {
-  ProfileKey, MergedField, TableAccessArgs, SyncIntegrationDataverseArgs, SyncIntegrationSecretArgs, SyncIntegrationKeyVaultArgs,
+  ProfileKey,
+  MergedField,
+  TableAccessArgs,
+  SyncIntegrationDataverseArgs,
+  SyncIntegrationSecretArgs,
+  SyncIntegrationKeyVaultArgs,
 } from "./syncIntegrationArgs";
 export { SyncIntegrationArgsError } from "./sync/resolveArgs";
 export type { ProfileOrigins } from "./sync/profileMerge";
 export { MERGED_FIELDS } from "./sync/profileMerge";
 export { defineStack, runStack, type StackOutputs } from "./stack";
-export { parseStackConfig, parseRuntimeConfig, ConfigError, CONFIG_NAMESPACE, type StackConfig, type IntegrationConfig } from "./config";
+export {
+  parseStackConfig,
+  parseRuntimeConfig,
+  ConfigError,
+  CONFIG_NAMESPACE,
+  type StackConfig,
+  type IntegrationConfig,
+} from "./config";
 export { PROFILES, PROFILE_KEYS } from "./sync/profiles";
 export type { VendorProfile, ProfileDefaults } from "./sync/profile";
 export { EntraIntegrationApp, type EntraIntegrationAppArgs, type RedirectUriSet } from "./entra/integrationApp";

@@ -3,7 +3,7 @@ import { ApplicationUser } from "./dataverse/applicationUser";
 import { ChangeTracking } from "./dataverse/changeTracking";
 import { SecurityRole } from "./dataverse/securityRole";
 import { accessEntries } from "./dataverse/access";
-import { declaredPrivileges } from "./dataverse/securityRolePlan";
+import { declaredGrants } from "./dataverse/securityRolePlan";
 import { EntraIntegrationApp } from "./entra/integrationApp";
 import { bindTenant } from "./entra/tenant";
 import type { Endpoints } from "./sync/endpoints";
@@ -16,6 +16,7 @@ import { TYPES } from "./resourceTypes";
 import { guardSecret } from "./sync/secretGuard";
 import type { ProfileOrigins } from "./sync/profileMerge";
 import type { SyncIntegrationArgs } from "./syncIntegrationArgs";
+import { vendorSecretEntry } from "./entra/vendorSecretOutput";
 
 export type { SyncIntegrationArgs } from "./syncIntegrationArgs";
 
@@ -87,6 +88,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
       secret: integration.secret,
       grantAdminConsent: integration.grantAdminConsent,
       now: resolved.now,
+      existing: integration.existing,
     }, entraOpts);
 
     // Dataverse work waits for the tenant check too, so a wrong tenant changes nothing anywhere.
@@ -99,7 +101,8 @@ export class SyncIntegration extends pulumi.ComponentResource {
         this.securityRole = new SecurityRole(`${name}-role`, {
           environmentUrl: afterTenantCheck(this.dataverseUrl),
           roleName: `CRM sync ${name} (${pulumi.getStack()})`,
-          privileges: declaredPrivileges(access).map((p) => ({ name: p.name, depth: p.depth })),
+          grants: declaredGrants(access),
+          administrativeReason: dataverse.administrativeAccess?.reason,
         }, { parent: this });
       }
       if (dataverse.applicationUser) {
@@ -109,6 +112,7 @@ export class SyncIntegration extends pulumi.ComponentResource {
           environmentUrl: afterTenantCheck(this.dataverseUrl),
           applicationId: this.app.clientId,
           businessUnitId: resolved.businessUnitId,
+          adoptExistingUser: dataverse.adoptExistingUser,
           securityRoles: this.securityRole ? this.securityRole.roleId.apply((id) => [...dataverse.securityRoles, id]) : dataverse.securityRoles,
         }, { parent: this, dependsOn: [...this.app.readyResources, ...(this.securityRole ? [this.securityRole] : [])] });
       }
@@ -133,10 +137,13 @@ export class SyncIntegration extends pulumi.ComponentResource {
       clientSecret,
       secretExpiresAt: this.app.secretExpiresAt,
       // Every live secret; the vendor holds the one marked heldByVendor (recorded by scripts/record-handover).
-      secrets: this.app.secrets.map((s) => ({
-        rotation: s.rotation, keyId: s.keyId, createdAt: s.createdAt, endDate: s.endDate,
-        heldByVendor: s.role === "held", awaitingHandover: s.role !== "held",
-      })),
+      secrets: [
+        ...(this.app.vendorSecret ? [vendorSecretEntry(this.app.vendorSecret)] : []),
+        ...this.app.secrets.map((s) => ({
+          rotation: s.rotation, keyId: s.keyId, createdAt: s.createdAt, endDate: s.endDate,
+          heldByVendor: s.role === "held", awaitingHandover: s.role !== "held",
+        })),
+      ],
       expiryWarningDays: integration.secret.expiryWarningDays,
       ...(this.app.secretPlan.nextRotationAt ? { nextRotationAt: this.app.secretPlan.nextRotationAt } : {}),
       applicationObjectId: this.app.applicationObjectId,

@@ -54,7 +54,12 @@ export class CustomizationLock {
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     let left = false;
-    return () => { if (!left) { left = true; this.inFlight -= 1; } };
+    return () => {
+      if (!left) {
+        left = true;
+        this.inFlight -= 1;
+      }
+    };
   }
 
   /** Takes the lock for `operation` or throws the service's refusal; the answer lets go of it. */
@@ -62,10 +67,14 @@ export class CustomizationLock {
     if (!this.enabled) return () => undefined;
     if (this.holder) {
       this.refusals += 1;
-      const headers: Record<string, string> = this.retryAfterSeconds !== undefined ? { "Retry-After": String(this.retryAfterSeconds) } : {};
-      throw new HttpError(this.status, LOCK_CODE,
+      const headers: Record<string, string> =
+        this.retryAfterSeconds !== undefined ? { "Retry-After": String(this.retryAfterSeconds) } : {};
+      throw new HttpError(
+        this.status,
+        LOCK_CODE,
         `Microsoft.Crm.ObjectModel.CustomizationLockException: Cannot start the requested operation [${operation}] because there is another [${this.holder.operation}] running at this moment. Please try again later.`,
-        headers);
+        headers,
+      );
     }
     const holder = { operation, source, startedAt: performance.now() };
     this.holder = holder;
@@ -91,10 +100,18 @@ export class CustomizationLock {
 
   /** The most operations that held the lock at the same time (1 while the lock is enabled). */
   maxConcurrentHolders(): number {
-    const edges = this.held.flatMap((r) => [{ t: r.startedAt, d: 1 }, { t: r.endedAt, d: -1 }]).sort((a, b) => a.t - b.t || a.d - b.d);
+    const edges = this.held
+      .flatMap((r) => [
+        { t: r.startedAt, d: 1 },
+        { t: r.endedAt, d: -1 },
+      ])
+      .sort((a, b) => a.t - b.t || a.d - b.d);
     let now = 0;
     let max = 0;
-    for (const e of edges) { now += e.d; max = Math.max(max, now); }
+    for (const e of edges) {
+      now += e.d;
+      max = Math.max(max, now);
+    }
     return max;
   }
 
@@ -114,11 +131,22 @@ export class CustomizationLock {
 }
 
 /** The customization operation a request starts, if any (a $batch by its parts). */
-export function customizationOperationOf(method: string, path: string, body: string, lock: CustomizationLock): CustomizationOperation | undefined {
+export function customizationOperationOf(
+  method: string,
+  path: string,
+  body: string,
+  lock: CustomizationLock,
+): CustomizationOperation | undefined {
   if (method !== "GET" && /^\/EntityDefinitions\(/.test(path)) return "EntityCustomization";
   if (method === "POST" && path === "/PublishXml") return "PublishXml";
   if (method === "POST" && path === "/PublishAllXml") return "PublishAll";
-  if (lock.rolePrivilegesTakeLock && method === "POST" && /^\/roles\([^)]*\)\/Microsoft\.Dynamics\.CRM\.(Add|Replace|Remove)PrivilegesRole$/.test(path)) return "RolePrivileges";
-  if (method === "POST" && path === "/$batch" && /^(PUT|POST|PATCH|DELETE) \S*\/EntityDefinitions\(/m.test(body)) return "EntityCustomization";
+  if (
+    lock.rolePrivilegesTakeLock &&
+    method === "POST" &&
+    /^\/roles\([^)]*\)\/Microsoft\.Dynamics\.CRM\.(Add|Replace|Remove)PrivilegesRole$/.test(path)
+  )
+    return "RolePrivileges";
+  if (method === "POST" && path === "/$batch" && /^(PUT|POST|PATCH|DELETE) \S*\/EntityDefinitions\(/m.test(body))
+    return "EntityCustomization";
   return undefined;
 }

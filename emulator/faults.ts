@@ -68,6 +68,12 @@ export class Faults {
    * each such part refused on its own, or the whole batch refused.
    */
   metadataInBatch: "accepted" | "refusedPerPart" | "refusedWhole" = "accepted";
+  /** Whether POST roles refuses a name already used in the business unit (RoleAlreadyExists); UNCONFIRMED, so both are played. */
+  refuseDuplicateRoleName = false;
+  /** Whether ReplacePrivilegesRole leaves the SharePoint defaults on the role (reported by third parties; UNCONFIRMED). */
+  keepSharePointPrivileges = false;
+  /** Reads of the roles collection before a new root role's child-unit copies appear (copies lag; UNCONFIRMED how long). */
+  roleCopyLagReads = 0;
   /** Application ids whose service principal "replicates" only at the given time (ms since epoch). */
   readonly replicationReadyAt = new Map<string, number>();
 
@@ -105,6 +111,9 @@ export class Faults {
     this.operationCostMs = 0;
     this.publishMs = 0;
     this.metadataInBatch = "accepted";
+    this.refuseDuplicateRoleName = false;
+    this.keepSharePointPrivileges = false;
+    this.roleCopyLagReads = 0;
     this.replicationReadyAt.clear();
     this.timeScale = 1;
     this.metadataWriteMs = 0;

@@ -5,7 +5,8 @@ import { HttpError, parseJson, select } from "./httpUtil";
 import { matches, parseFilter } from "./odataFilter";
 import type { EmulatorData, User } from "./seed";
 import { handleBatch } from "./batch";
-import { routeRoles } from "./roleRoutes";
+import { releaseRoleCopies, routeRoles } from "./roleRoutes";
+import { KNOWN_TABLES } from "./privilegeSeed";
 import { routePrivileges } from "./privilegeRoutes";
 import type { LoggedRequest } from "./requestLog";
 
@@ -274,7 +275,10 @@ export function route(ctx: RouteContext): RouteResult | Promise<RouteResult> {
   if (method === "GET" && path === "/WhoAmI") return whoAmI(ctx);
   if (ctx.callerApp) return routeForApplication(ctx);
   if (method === "GET" && path === "/businessunits") return collection(ctx, ctx.data.businessUnits as unknown as Record<string, unknown>[]);
-  if (method === "GET" && path === "/roles") return collection(ctx, ctx.data.roles.map(roleRow));
+  if (method === "GET" && path === "/roles") {
+    releaseRoleCopies(ctx.data);
+    return collection(ctx, ctx.data.roles.map(roleRow));
+  }
   if (method === "GET" && path === "/privileges") return collection(ctx, ctx.data.privileges as unknown as Record<string, unknown>[]);
   const roleRoute = routeRoles(ctx);
   if (roleRoute) return roleRoute;
@@ -312,7 +316,8 @@ export function route(ctx: RouteContext): RouteResult | Promise<RouteResult> {
   if ((m = /^\/EntityDefinitions\(LogicalName='([a-z0-9_]+)'\)$/.exec(path))) {
     if (method === "GET") {
       const def = ctx.data.entities.get(m[1]);
-      if (!def) throw new HttpError(404, "0x80040217", `Could not find an entity with name ${m[1]}`);
+      // The real wording is UNCONFIRMED; the emulator says it is an emulator, so a sandbox limit never reads as a typo.
+      if (!def) throw new HttpError(404, "0x80040217", `Could not find an entity with name ${m[1]} [emulator: it knows only ${[...KNOWN_TABLES].join(", ")}${ctx.data.entities.size > KNOWN_TABLES.length ? " and test tables" : ""}; a real environment may have this table]`);
       return { status: 200, body: { "@odata.context": `${ctx.apiRoot}/$metadata#EntityDefinitions/$entity`, ...select(def, ctx.query.get("$select") ?? undefined) } };
     }
     if (method === "PUT") return entityPut(ctx, m[1]);

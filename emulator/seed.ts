@@ -1,9 +1,14 @@
 import { randomUUID } from "node:crypto";
 import recordedDefinition from "./recorded/tf-power-platform/entitydefinition_contact.json";
 import { seedAdministratorPrivileges } from "./privilegeRoutes";
+import { KNOWN_TABLES, NEW_ROLE_DEFAULTS, privilegesByTable } from "./privilegeSeed";
 
 export interface BusinessUnit { businessunitid: string; name: string; _parentbusinessunitid_value: string | null }
-export interface Role { roleid: string; name: string; _businessunitid_value: string; _roletemplateid_value: string | null }
+/**
+ * `_parentrootroleid_value`: a root role's own id; a child unit's copy names the root role (recorded roles collection,
+ * recorded/tf-power-platform/roles_collection.json: every root role names itself).
+ */
+export interface Role { roleid: string; name: string; _businessunitid_value: string; _roletemplateid_value: string | null; _parentrootroleid_value: string }
 export interface User {
   systemuserid: string;
   applicationid: string | null;
@@ -12,7 +17,7 @@ export interface User {
   _businessunitid_value: string;
   fullname: string;
   roles: Set<string>;
-  /** 0 live, 1 soft-deleted (a first DELETE); a second DELETE purges the row (REFERENCE.md 1.6, 1.8). */
+  /** 0 live, 1 soft-deleted (a first DELETE); a second DELETE purges the row (Microsoft's Power Platform provider deletes application users twice). */
   deletedstate: number;
   /** Row version, answered as `@odata.etag: W/"<versionnumber>"` like the recorded rows. */
   versionnumber: number;
@@ -21,18 +26,24 @@ export type EntityDefinition = Record<string, unknown> & { LogicalName: string; 
 /** A privilege and the depths it can be granted at (privilege EntityType: canbebasic, canbelocal, canbedeep, canbeglobal). */
 export interface PrivilegeRow { privilegeid: string; name: string; canbebasic: boolean; canbelocal: boolean; canbedeep: boolean; canbeglobal: boolean }
 
-const TABLE_OPERATIONS = ["Create", "Read", "Write", "Delete", "Append", "AppendTo", "Assign", "Share"];
-
-/** prv<Operation><SchemaName> for every table: user-owned tables take every depth; organization-owned ones only Global. */
+/**
+ * The privilege rows (`GET privileges`) of every known table, one per privilege (activity tables share theirs), and
+ * the recorded defaults a new role holds. All from recorded material (privilegeSeed.ts); defaults' flags UNCONFIRMED.
+ */
 function privilegesFor(entities: Map<string, EntityDefinition>): PrivilegeRow[] {
-  const row = (name: string, orgOwned = false): PrivilegeRow => ({
-    privilegeid: randomUUID(), name, canbebasic: !orgOwned, canbelocal: !orgOwned, canbedeep: !orgOwned, canbeglobal: true,
-  });
-  const rows = [...entities.values()].flatMap((e) => TABLE_OPERATIONS.map((op) => row(`prv${op}${e.SchemaName as string}`)));
-  return [...rows, row("prvReadUser"), row("prvReadBusinessUnit"), row("prvReadOrganization", true), row("prvWriteOrganization", true)];
+  const rows = new Map<string, PrivilegeRow>();
+  for (const e of entities.values()) {
+    for (const p of (e.Privileges as { PrivilegeId: string; Name: string; CanBeBasic: boolean; CanBeLocal: boolean; CanBeDeep: boolean; CanBeGlobal: boolean }[] | undefined) ?? []) {
+      rows.set(p.PrivilegeId, { privilegeid: p.PrivilegeId, name: p.Name, canbebasic: p.CanBeBasic, canbelocal: p.CanBeLocal, canbedeep: p.CanBeDeep, canbeglobal: p.CanBeGlobal });
+    }
+  }
+  for (const d of NEW_ROLE_DEFAULTS) {
+    if (!rows.has(d.privilegeid)) rows.set(d.privilegeid, { privilegeid: d.privilegeid, name: d.name, canbebasic: false, canbelocal: false, canbedeep: false, canbeglobal: true });
+  }
+  return [...rows.values()];
 }
 
-/** Standard role templates (REFERENCE.md §2.1); every business unit gets a copy with its own role id. */
+/** Standard role templates (learn.microsoft.com .../security-roles, role template ids); every business unit gets a copy with its own role id. */
 export const ROLE_TEMPLATES: Record<string, string> = {
   "System Administrator": "627090ff-40a3-4053-8790-584edc5be201",
   "System Customizer": "119f245c-3cc8-4b62-b31c-d1a046ced15d",
@@ -59,7 +70,7 @@ const relabel = (labels: unknown, text: string) => {
 };
 
 /** A table definition in the recorded shape, with this table's names, ids and tracking flags. */
-export function entityDefinition(logicalName: string, options: { enabled?: boolean; eligible?: boolean } = {}): EntityDefinition {
+export function entityDefinition(logicalName: string, options: { enabled?: boolean; eligible?: boolean; privileges?: unknown[] } = {}): EntityDefinition {
   const schema = logicalName.replace(/(^|_)([a-z])/g, (_m, p, c) => `${p}${c.toUpperCase()}`);
   const { "@odata.context": _context, ...body } = RECORDED;
   return {
@@ -79,6 +90,11 @@ export function entityDefinition(logicalName: string, options: { enabled?: boole
     Description: relabel(body.Description, `${schema} table`),
     ChangeTrackingEnabled: options.enabled ?? false,
     CanChangeTrackingBeEnabled: { ...(body.CanChangeTrackingBeEnabled as object), Value: options.eligible ?? true },
+    // A custom table's privileges are prv<Type> + SchemaName (recorded sample: prvReadsample_BankAccount).
+    Privileges: options.privileges ?? ["Create", "Read", "Write", "Delete", "Assign", "Share", "Append", "AppendTo"].map((type) => ({
+      CanBeBasic: true, CanBeLocal: true, CanBeDeep: true, CanBeGlobal: true, CanBeEntityReference: false, CanBeParentEntityReference: false,
+      CanBeRecordFilter: false, Name: `prv${type}${schema}`, PrivilegeId: randomUUID(), PrivilegeType: type,
+    })),
   } as EntityDefinition;
 }
 
@@ -92,15 +108,20 @@ export function seed(options: SeedOptions = {}) {
   const sales: BusinessUnit = { businessunitid: randomUUID(), name: "Sales", _parentbusinessunitid_value: root.businessunitid };
   const roles: Role[] = [];
   for (const bu of [root, sales]) {
+    const rootRole = (name: string) => roles.find((r) => r.name === name && r._businessunitid_value === root.businessunitid)?.roleid;
     for (const [name, template] of Object.entries(ROLE_TEMPLATES)) {
-      roles.push({ roleid: randomUUID(), name, _businessunitid_value: bu.businessunitid, _roletemplateid_value: template });
+      const id = randomUUID();
+      roles.push({ roleid: id, name, _businessunitid_value: bu.businessunitid, _roletemplateid_value: template, _parentrootroleid_value: rootRole(name) ?? id });
     }
-    roles.push({ roleid: randomUUID(), name: "CRM Sync Integration", _businessunitid_value: bu.businessunitid, _roletemplateid_value: null });
+    const id = randomUUID();
+    roles.push({ roleid: id, name: "CRM Sync Integration", _businessunitid_value: bu.businessunitid, _roletemplateid_value: null, _parentrootroleid_value: rootRole("CRM Sync Integration") ?? id });
   }
   const entities = new Map<string, EntityDefinition>();
-  for (const name of ["account", "contact", "lead", "opportunity", "incident", "phonecall"]) entities.set(name, entityDefinition(name));
-  entities.set("annotation", entityDefinition("annotation", { enabled: true }));
-  entities.set("activitypointer", entityDefinition("activitypointer", { eligible: false }));
+  const privileges = privilegesByTable();
+  // Change tracking: annotation starts enabled, activitypointer is not eligible (test scenarios, not recorded facts).
+  for (const name of KNOWN_TABLES) {
+    entities.set(name, entityDefinition(name, { privileges: privileges.get(name), enabled: name === "annotation", eligible: name !== "activitypointer" }));
+  }
   for (let i = 1; i <= (options.extraTables ?? 0); i++) {
     const name = `new_table${String(i).padStart(3, "0")}`;
     entities.set(name, entityDefinition(name));
@@ -118,6 +139,8 @@ export function seed(options: SeedOptions = {}) {
     adminUserId: admin.systemuserid,
     entities,
     privileges: privilegesFor(entities),
+    /** Child-unit copies of new root roles not visible yet (see roleRoutes.ts, copies lag). */
+    pendingRoleCopies: [] as { readsLeft: number; copies: Role[] }[],
     /** Per role: privilege id -> depth. */
     rolePrivileges: new Map<string, Map<string, "Basic" | "Local" | "Deep" | "Global">>(),
     /** PublishXml calls that finished their work (for tests and the bench). */
@@ -151,6 +174,6 @@ export function addBusinessUnit(data: EmulatorData, businessUnitId: string, name
   const root = data.businessUnits[0];
   data.businessUnits.push({ businessunitid: id, name, _parentbusinessunitid_value: root.businessunitid });
   for (const role of data.roles.filter((r) => r._businessunitid_value === root.businessunitid)) {
-    data.roles.push({ ...role, roleid: randomUUID(), _businessunitid_value: id });
+    data.roles.push({ ...role, roleid: randomUUID(), _businessunitid_value: id, _parentrootroleid_value: role.roleid });
   }
 }

@@ -4,7 +4,9 @@ import { formatViolation, validateResource } from "../components/validation/prov
 import { redirectUriFindings, type Platform } from "../components/validation/uriRules";
 import { addMonthsUtc } from "../components/entra/secretExpiry";
 import { TYPES } from "../components/resourceTypes";
-import { parsePrivilegeName } from "../components/dataverse/securityRolePlan";
+import { administrativeGrant } from "../components/dataverse/access";
+import { recordedPrivilegeName } from "../components/dataverse/privilegeCatalog";
+import type { Operation } from "../components/dataverse/securityRolePlan";
 
 const SYSTEM_ADMINISTRATOR_TEMPLATE = "627090ff-40a3-4053-8790-584edc5be201";
 /** Application input blocks that hold redirect URIs, and the platform their rules are named after. */
@@ -99,6 +101,12 @@ export const dataverseSystemAdministrator: ResourceValidationPolicy = {
 const DEPTH_ORDER = ["user", "businessUnit", "parentChild", "organization"];
 const API_DEPTH_WORD: Record<string, string> = { Basic: "user", Local: "businessUnit", Deep: "parentChild", Global: "organization" };
 
+interface Grant { table: string; operation: Operation; depth: string }
+const privilegeLabel = (g: Grant) => {
+  const name = recordedPrivilegeName(g.table, g.operation);
+  return `${g.operation} on ${g.table} (${name ?? "privilege name resolved from the table's metadata at deploy"})`;
+};
+
 export const dataversePrivilegeDepth: ResourceValidationPolicy = {
   name: "crm-sync-dataverse-privilege-depth",
   description: "Generated Dataverse roles grant each operation at most the depth policy config allows (e.g. no organization-wide delete).",
@@ -107,13 +115,28 @@ export const dataversePrivilegeDepth: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     if (args.type !== TYPES.securityRole) return;
     const caps = args.getConfig<{ maxDepth: Record<string, string> }>().maxDepth ?? {};
-    for (const p of (args.props.privileges as { name: string; depth: string }[] | undefined) ?? []) {
-      const parsed = parsePrivilegeName(p.name);
-      const cap = parsed && caps[parsed.operation];
-      const depth = API_DEPTH_WORD[p.depth];
-      if (cap && DEPTH_ORDER.indexOf(depth) > DEPTH_ORDER.indexOf(cap)) {
-        report(`${parsed!.operation} on ${parsed!.table} at ${depth} depth exceeds the allowed ${cap} (policy config maxDepth.${parsed!.operation})`);
+    for (const g of (args.props.grants as Grant[] | undefined) ?? []) {
+      const cap = caps[g.operation];
+      const depth = API_DEPTH_WORD[g.depth];
+      if (cap && depth && DEPTH_ORDER.indexOf(depth) > DEPTH_ORDER.indexOf(cap)) {
+        report(`${privilegeLabel(g)} at ${depth} depth exceeds the allowed ${cap} (policy config maxDepth.${g.operation})`);
       }
+    }
+  },
+};
+
+/** Administrator-level grants (components/dataverse/access.ts ADMINISTRATIVE_TABLES) are flagged, with the reason given. */
+export const dataverseAdministrativeAccess: ResourceValidationPolicy = {
+  name: "crm-sync-dataverse-administrative-access",
+  description: "Generated Dataverse roles grant no administrator-level access (roles, users, teams, business units, organization, solutions, plug-ins) unless policy config allows it.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { allow: { type: "boolean", default: false } } },
+  validateResource: (args, report) => {
+    if (args.type !== TYPES.securityRole || args.getConfig<{ allow?: boolean }>().allow) return;
+    const reason = typeof args.props.administrativeReason === "string" ? args.props.administrativeReason : undefined;
+    for (const g of (args.props.grants as Grant[] | undefined) ?? []) {
+      const what = administrativeGrant(g.table, g.operation);
+      if (what) report(`${privilegeLabel(g)} is administrator-level access (${what}); reason given: ${reason ?? "none"}`);
     }
   },
 };
@@ -132,5 +155,5 @@ export const expiryWarningWindow: StackValidationPolicy = {
   },
 };
 
-export const resourcePolicies = [providerRules, redirectUrisHttps, noWildcardRedirectUris, secretLifetime, applicationPermissionAllowList, dataverseSystemAdministrator, dataversePrivilegeDepth];
+export const resourcePolicies = [providerRules, redirectUrisHttps, noWildcardRedirectUris, secretLifetime, applicationPermissionAllowList, dataverseSystemAdministrator, dataversePrivilegeDepth, dataverseAdministrativeAccess];
 export const stackPolicies = [expiryWarningWindow];

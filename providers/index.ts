@@ -7,6 +7,9 @@ import type * as pulumi from "@pulumi/pulumi";
 type Implementation = () => pulumi.dynamic.ResourceProvider;
 
 /** Each loads its module on first use, so a host serving one kind never loads the others. */
-export const applicationUser: Implementation = () => require("../components/dataverse/applicationUser").applicationUserImplementation;
-export const changeTracking: Implementation = () => require("../components/dataverse/changeTracking").changeTrackingImplementation;
-export const securityRole: Implementation = () => require("../components/dataverse/securityRole").securityRoleImplementation;
+export const applicationUser: Implementation = () =>
+  require("../components/dataverse/applicationUser").applicationUserImplementation;
+export const changeTracking: Implementation = () =>
+  require("../components/dataverse/changeTracking").changeTrackingImplementation;
+export const securityRole: Implementation = () =>
+  require("../components/dataverse/securityRole").securityRoleImplementation;

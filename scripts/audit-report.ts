@@ -3,6 +3,7 @@ import { readAuditInput } from "./audit/readState";
 import { readInput } from "./sync/stackOutputs";
 import { writeAll } from "./cli/writeAll";
 import { buildReport, renderHtml, renderMarkdown } from "./audit/report";
+import { reportProblems } from "./audit/reportChecks";
 import { out, runCommand } from "./cli/command";
 import { userPath } from "./cli/commandLine";
 
@@ -22,6 +23,9 @@ goes to stdout; with --out, audit-report.md and a self-contained audit-report.ht
   run: async (values) => {
     const text = await readInput(values.input && values.input !== "-" ? userPath(values.input) : values.input, "`pulumi preview --json` or `pulumi stack export`");
     const report = buildReport(readAuditInput(text));
+    // Fails closed: a malformed date or number is an error, never a report that reads "NaN days".
+    const problems = reportProblems(report);
+    if (problems.length) throw new Error(`the input has values that are not what crm-sync writes:\n  - ${problems.slice(0, 20).join("\n  - ")}`);
     if (!values.out) {
       out(renderMarkdown(report));
       return;

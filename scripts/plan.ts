@@ -28,12 +28,17 @@ async function sandbox(target: StackTarget, config: Record<string, string>, plan
     const plan = await evaluateStack(target.stack, { config: env.config, now });
     const urls = new Map([...env.emulators].map(([real, e]) => [e.url, real]));
     process.stderr.write(`[sandbox] running ${dynamicResources(plan.resources).length} Dataverse resources against the emulator ...\n`);
-    const run = await runDataverseResources(plan.resources, env, (line) => process.stderr.write(`[sandbox] ${line}\n`));
-    return withRealUrls(`${renderPlanText(plan)}\n${renderDataverseRun(run)}\n\n${NOTHING_LEFT}`, urls);
+    // The plan is printed whatever happens to the Dataverse run; a failed run is reported under it and fails the command.
+    const run = await runDataverseResources(plan.resources, env, (line) => process.stderr.write(`[sandbox] ${line}\n`)).catch((e: Error) => e);
+    if (run instanceof Error) dataverseRunFailed = true;
+    const outcome = run instanceof Error ? `\nDataverse run FAILED: ${run.message}` : renderDataverseRun(run);
+    return withRealUrls(`${renderPlanText(plan)}\n${outcome}\n\n${NOTHING_LEFT}`, urls);
   } finally {
     await env.close();
   }
 }
+
+let dataverseRunFailed = false;
 
 runCommand({
   name: "plan",
@@ -59,6 +64,7 @@ Then it runs the Dataverse side again to show that nothing changes. Nothing leav
       const target = stackTarget(values, "dev");
       const config = stackConfigFromText(readStackText(target.file), target.file);
       out(values.json ? planJson(await evaluateStack(target.stack, { config, now })) : await sandbox(target, config, values["plan-only"]!, now));
+      return dataverseRunFailed ? 1 : 0;
     } catch (e) {
       if (e instanceof UsageError) throw e;
       throw new Error(`stack "${label}": ${errorText(e)}`);

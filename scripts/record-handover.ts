@@ -28,7 +28,9 @@ ${STACK_USAGE}
     if (values.rotation !== undefined && !/^[1-9]\d{0,5}$/.test(values.rotation)) throw new UsageError(`--rotation must be a rotation number (1, 2, ...), got "${values.rotation}"`);
     const { stack, file } = stackTarget(values);
     const [name, outputs] = pickIntegration(parseStackOutputs(await readInput(values.input, "`pulumi stack output --json`")), values.integration);
-    const secrets = secretsOf(name, outputs);
+    // The vendor's own secret of an adopted integration was never managed: only a managed rotation can be handed over.
+    const secrets = secretsOf(name, outputs).filter((s) => s.managed !== false);
+    if (secrets.length === 0) throw new Error(`integration "${name}" has no managed secret yet: the vendor keeps its own secret until a rotation is due (its warning window, or rotate-secret); then \`pulumi up\` creates rotation 1 to hand over`);
     await editStackFile(file, (text) => {
       const config = parseStackConfig(rawConfigFrom(stackConfigFromText(text, file)));
       const current = config.integrations.find((i) => i.name === name);
@@ -41,6 +43,7 @@ ${STACK_USAGE}
       // The edited text is validated exactly as a preview would, before it is written.
       parseStackConfig(rawConfigFrom(stackConfigFromText(edited, file)));
       const removed = secrets.filter((s) => s.rotation !== wanted.rotation).map((s) => `rotation ${s.rotation}`).join(", ") || "nothing";
+      // (The vendor's former unmanaged secret, if any, is only listed for removal: see remove-vendor-secret.)
       out(`${name}: the vendor holds rotation ${wanted.rotation} (created ${wanted.createdAt}, ends ${wanted.endDate}); the next \`${pulumiLine(["up", "-s", stack])}\` removes ${removed}`);
       return edited;
     }, values["dry-run"], out);

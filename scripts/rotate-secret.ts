@@ -31,7 +31,12 @@ ${STACK_USAGE}
       const after = parseStackConfig(rawConfigFrom(stackConfigFromText(text, file)));
       for (const change of changes) {
         const held = after.integrations.find((i) => i.name === change.integration)!.secret;
-        const h = held.handedOver!;
+        const h = held.handedOver;
+        if (!h) {
+          // An adopted integration before its first handover: the vendor keeps its own secret meanwhile.
+          out(`${change.integration}: generation ${change.from} -> ${change.to}; the next \`${pulumiLine(["up", "-s", stack])}\` creates managed rotation 1 beside the vendor's own secret, which stays untouched`);
+          continue;
+        }
         out(`${change.integration}: generation ${change.from} -> ${change.to}; the next \`${pulumiLine(["up", "-s", stack])}\` creates rotation ${h.rotation + 1} ` +
           `beside rotation ${h.rotation}, which the vendor holds and which stays valid until ${h.endDate ?? endDateOf(h.createdAt, held.lifetimeMonths)} or until the handover is recorded`);
       }

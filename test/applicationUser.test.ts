@@ -3,8 +3,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { makeApplicationUserProvider } from "../components/dataverse/applicationUser";
 import type { ApplicationUserState } from "../components/dataverse/applicationUserPlan";
 import { startEmulator, type Emulator } from "../emulator/server";
-import { clientFactory, roleId, rootBu, salesBu, writes } from "./helpers/dataverse";
-import { countStages } from "../emulator/requestLog";
+import { clientFactory, roleId, rootBu, salesBu, stageRecorder, writes } from "./helpers/dataverse";
+
+/** The provider process's per-environment cache (root business unit, roles), emptied so a test sees every lookup. */
+const environmentCacheReset = () => { (globalThis as Record<string, unknown>).__crmSyncEnvironmentCache = new Map(); };
 
 let emulator: Emulator;
 const lines: string[] = [];
@@ -31,11 +33,14 @@ async function create(over: Record<string, unknown> = {}) {
 }
 
 describe("ApplicationUser create", () => {
-  it("creates a user with several roles in 3 sequential round-trip stages", async () => {
-    emulator.faults.latencyMs = 80; // well above per-request CPU cost, so overlapping requests are not blurred
-    const onePage = makeApplicationUserProvider({ clientFactory: clientFactory(emulator, { pageSize: 5000, maxConcurrency: 8 }), log: () => {} });
+  it("creates a user with several roles in 3 sequential round-trip stages (counted from dependency order)", async () => {
+    const stages = stageRecorder();
+    const make = clientFactory(emulator, { pageSize: 5000, maxConcurrency: 8 });
+    const onePage = makeApplicationUserProvider({ clientFactory: (url) => stages.wrap(make(url)), log: () => {} });
+    environmentCacheReset();
     await onePage.create!(inputs({ securityRoles: ["Basic User", "Support User", "Delegate", "System Customizer", "CRM Sync Integration"] }));
-    expect(countStages(emulator.log)).toBe(3); // lookups | create + role query | role associations
+    expect(stages.count()).toBe(3); // lookups | create + role query | role associations
+    expect(stages.stages.filter((s) => s.stage === 3).map((s) => s.method)).toEqual(Array(5).fill("POST"));
     expect(emulator.log).toHaveLength(2 + 2 + 5);
   });
 
@@ -66,7 +71,7 @@ describe("ApplicationUser create", () => {
     const first = await create({ securityRoles: ["Basic User"] });
     userOf(first.id).isdisabled = true;
     emulator.log.length = 0;
-    const again = await provider.create!({ ...first.ins, securityRoles: ["Basic User", "Support User"] });
+    const again = await provider.create!({ ...first.ins, securityRoles: ["Basic User", "Support User"], adoptExistingUser: true });
     expect(again.id).toBe(first.id);
     expect((again.outs as ApplicationUserState).adopted).toBe(true);
     expect(userOf(first.id).isdisabled).toBe(false);

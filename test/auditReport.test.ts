@@ -108,21 +108,26 @@ describe("audit report: a generated security role", () => {
       source: "preview" as const, stack: "prod",
       resources: [
         r("crm-sync:sync:Integration", "crm", {}, false, "current"),
-        r("pulumi-nodejs:dynamic/dataverse:SecurityRole", "crm-role", { roleName: "CRM sync crm (prod)", environmentUrl: "https://x.crm.dynamics.com", privileges: [
-          { name: "prvReadUser", depth: "Basic" }, { name: "prvReadaccount", depth: "Global" }, { name: "prvWriteaccount", depth: "Local" },
+        r("pulumi-nodejs:dynamic/dataverse:SecurityRole", "crm-role", { roleName: "CRM sync crm (prod)", environmentUrl: "https://x.crm.dynamics.com", grants: [
+          { table: "systemuser", operation: "read", depth: "narrowest", reason: "base" }, { table: "account", operation: "read", depth: "Global", reason: "declared" },
+          { table: "phonecall", operation: "write", depth: "Local", reason: "declared" }, { table: "new_thing", operation: "read", depth: "Basic", reason: "declared" },
         ] }),
       ],
     };
     const report = buildReport(input as never, new Date("2026-06-01T00:00:00Z"));
     const md = renderMarkdown(report);
     expect(md).toContain('### Generated security role "CRM sync crm (prod)"');
-    expect(md.indexOf("organization: account (read)")).toBeLessThan(md.indexOf("business unit: account (write)"));
-    expect(md.indexOf("business unit: account (write)")).toBeLessThan(md.indexOf("user: (base) (prvReadUser)"));
+    // real privilege names where recorded (phonecall is prvWriteActivity), honest where not; broadest first
+    expect(md.indexOf("read account at Global depth: prvReadAccount (recorded name)")).toBeGreaterThan(-1);
+    expect(md.indexOf("read account at Global depth")).toBeLessThan(md.indexOf("write phonecall at Local depth: prvWriteActivity (recorded name)"));
+    expect(md).toContain("read new_thing at Basic depth: (name resolved from the table's metadata at deploy)");
+    expect(md.indexOf("write phonecall at Local")).toBeLessThan(md.indexOf("read systemuser at the narrowest allowed depth: prvReadUser (recorded name)"));
     const grants = report.changes![0].grants.map((g) => g.text);
-    expect(grants.slice(0, 3)).toEqual([
-      'Dataverse privilege read account at organization depth (role "CRM sync crm (prod)")',
-      'Dataverse privilege write account at business unit depth (role "CRM sync crm (prod)")',
-      'Dataverse privilege prvReadUser (base) at user depth (role "CRM sync crm (prod)")',
+    expect(grants.slice(0, 4)).toEqual([
+      'Dataverse privilege prvReadAccount (recorded name): read account at organization depth (role "CRM sync crm (prod)")',
+      'Dataverse privilege prvWriteActivity (recorded name): write phonecall at business unit depth (role "CRM sync crm (prod)")',
+      `Dataverse privilege (name resolved from the table's metadata at deploy): read new_thing at user depth (role "CRM sync crm (prod)")`,
+      'Dataverse privilege prvReadUser (recorded name): read systemuser at the narrowest depth the environment allows (role "CRM sync crm (prod)")',
     ]);
   });
 });

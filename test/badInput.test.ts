@@ -2,6 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import * as http from "node:http";
 import { Writable } from "node:stream";
 import { exitWhenDrained } from "../scripts/cli/command";
+import { commandLine, invokedThroughBin } from "../components/commandLine";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -274,6 +275,34 @@ describe.concurrent("audit-report refuses input that is not a crm-sync export or
   }, T);
 });
 
+describe.concurrent("audit-report fails closed on malformed dates and numbers", () => {
+  const exportWith = (app: Record<string, unknown>, endDate: string) => {
+    const doc = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures/stack-export.json"), "utf8"));
+    for (const r of doc.deployment.resources) {
+      if (r.type === "crm-sync:entra:IntegrationApp") r.inputs = { ...r.inputs, ...app };
+      if (r.type === "azuread:index/applicationPassword:ApplicationPassword" && r.urn.endsWith("-secret-a")) r.inputs.endDate = endDate;
+    }
+    return JSON.stringify(doc);
+  };
+  it.each([
+    ["a held end date that is not a time", exportWith({ heldRotation: 6, heldEndsAt: "soon", expiryWarningDays: 30 }, "2027-12-31T00:00:00Z"), /integration "crm": heldEndsAt "soon" is not an ISO 8601 time/],
+    ["a warning window that is text", exportWith({ heldRotation: 6, heldEndsAt: "2027-12-31T00:00:00Z", expiryWarningDays: "thirty" }, "2027-12-31T00:00:00Z"), /integration "crm": expiryWarningDays must be a whole number of days/],
+    ["a secret that ends never", exportWith({}, "never"), /integration "crm": client secret a endDate "never" is not an ISO 8601 time/],
+  ])("%s", async (_label, input, expected) => {
+    const r = await run("audit-report.js", [], input);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(expected);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).not.toMatch(FORBIDDEN);
+  }, T);
+
+  it("reports a well-formed export (valid control)", async () => {
+    const r = await run("audit-report.js", [], exportWith({ heldRotation: 6, heldEndsAt: "2027-12-31T00:00:00Z", expiryWarningDays: 30 }, "2027-12-31T00:00:00Z"));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/The vendor holds rotation 6, ending 2027-12-31T00:00:00Z/);
+  }, T);
+});
+
 describe.concurrent("the other commands check their flags and input", () => {
   it.each([
     ["verify-connection.js", ["--environment-url", "http://crm.example.com"], "{}", 2, /--environment-url "http:\/\/crm\.example\.com" must use https/],
@@ -465,8 +494,10 @@ describe.concurrent("stack-file edits touch only what they say, one at a time, n
     expect([a.status, b.status], a.stderr + b.stderr).toEqual([0, 0]);
     const text = fs.readFileSync(s.file, "utf8");
     expect(text.match(/generation: 1\n/g)?.length).toBe(2);
+    // A live holder: it refreshes the lock's time, as proper-lockfile does, so the lock never looks abandoned.
     fs.mkdirSync(`${s.file}.lock`);
-    const locked = await run("rotate-secret.js", ["--stack", "prod", "--all"], undefined, s.env);
+    const holder = setInterval(() => { const t = new Date(); fs.utimesSync(`${s.file}.lock`, t, t); }, 1000);
+    const locked = await run("rotate-secret.js", ["--stack", "prod", "--all"], undefined, s.env).finally(() => clearInterval(holder));
     expect(locked.status).toBe(1);
     expect(locked.stderr).toMatch(/Pulumi\.prod\.yaml is being edited by another command \(lock .*\.lock\); nothing was changed/);
     expect(fs.readFileSync(s.file, "utf8")).toBe(text);
@@ -658,7 +689,7 @@ describe("the Dataverse client bounds each request and each paging", () => {
     });
     try {
       const client = new DataverseClient(s.url, { settings, tokenSource: async () => "t", log: () => undefined });
-      await expect(client.get("/WhoAmI")).rejects.toThrow(/no complete answer within the 300 ms request deadline/);
+      await expect(client.get("/WhoAmI")).rejects.toThrow(/timeout: no complete answer within the 300 ms request deadline/);
     } finally {
       timers.forEach(clearInterval);
       await s.close();
@@ -678,5 +709,17 @@ describe("every command exits only after its output has drained", () => {
     while (pending.length) pending.shift()!();
     await exiting;
     expect(exits).toEqual([3]);
+  });
+});
+
+describe("suggested commands are named from one place and pasted safely", () => {
+  it("names the command as the user runs it and quotes every argument", () => {
+    expect(commandLine("record-handover", ["--stack", "$(touch x)", "--integration", "crm"], false)).toBe("npm run -s record-handover -- --stack '$(touch x)' --integration crm");
+    expect(commandLine("record-handover", ["--stack", "it's"], true)).toBe(`crm-sync record-handover --stack "it's"`);
+    expect(commandLine("plan", [], false)).toBe("npm start");
+    expect(invokedThroughBin({}, "/usr/local/bin/crm-sync", "/repo/dist/components")).toBe(true);
+    expect(invokedThroughBin({ CRM_SYNC_BIN: "1" }, "/x/node", "/repo/dist/components")).toBe(true);
+    expect(invokedThroughBin({}, "/repo/dist/scripts/plan.js", "/app/node_modules/crm-sync-infra/dist/components")).toBe(true);
+    expect(invokedThroughBin({}, "/repo/dist/scripts/plan.js", "/repo/dist/components")).toBe(false);
   });
 });

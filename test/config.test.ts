@@ -135,3 +135,23 @@ describe("dataverse.access", () => {
     expect(problems.join("\n")).toMatch(/dataverse\.access: gives the application user a generated role, but dataverse\.applicationUser is false/);
   });
 });
+
+describe("dataverse: adoption and administrator-level access", () => {
+  it("adoptExistingUser defaults to false and must be a boolean", () => {
+    expect(parseStackConfig(valid()).integrations[0].dataverse!.adoptExistingUser).toBe(false);
+    expect(problemsOf((c) => { c.integrations[0].dataverse.adoptExistingUser = "yes"; }).join("\n")).toMatch(/adoptExistingUser.*must be true or false/);
+  });
+
+  it("refuses administrator-level access without an opt-in naming why, and accepts it with a reason", () => {
+    const admin = (c: any) => { c.integrations[0].dataverse.access = { role: { operations: ["read", "assign"], depth: "organization" }, systemuser: { operations: ["create"], depth: "organization" } }; };
+    const problems = problemsOf(admin).join("\n");
+    expect(problems).toMatch(/access.*administrator-level access: assign role \(security roles and their privileges\); create systemuser \(users\).*administrativeAccess\.reason/);
+    expect(problemsOf((c) => { admin(c); c.integrations[0].dataverse.administrativeAccess = { reason: "short" }; }).join("\n")).toMatch(/must say why/);
+    const cfg: any = valid();
+    admin(cfg);
+    cfg.integrations[0].dataverse.administrativeAccess = { reason: "the vendor provisions its agents as users" };
+    expect(parseStackConfig(cfg).integrations[0].dataverse!.administrativeAccess!.reason).toBe("the vendor provisions its agents as users");
+    // read on the same tables is not administration
+    expect(() => parseStackConfig({ ...valid(), integrations: [{ ...valid().integrations[0], dataverse: { access: { systemuser: { operations: ["read"], depth: "organization" } } } }] })).not.toThrow();
+  });
+});

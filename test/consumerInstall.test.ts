@@ -2,7 +2,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createConsumerProject, packPackage, type ConsumerProject, type PackedPackage } from "./helpers/consumerProject";
+import {
+  createConsumerProject,
+  packPackage,
+  type ConsumerProject,
+  type PackedPackage,
+} from "./helpers/consumerProject";
 import { startEmulator, type Emulator } from "../emulator/server";
 import { startProviderHost, urnFor } from "../scripts/sandbox/providerHost";
 
@@ -46,7 +51,13 @@ const settle = (o) => new Promise((resolve) => pulumi.output(o).apply(resolve));
 `;
 
 interface MockRun {
-  outputs: { profile: string; settings: Record<string, string>; secretFields: string[]; generic: Record<string, unknown>; profileEntries: Record<string, unknown> };
+  outputs: {
+    profile: string;
+    settings: Record<string, string>;
+    secretFields: string[];
+    generic: Record<string, unknown>;
+    profileEntries: Record<string, unknown>;
+  };
   clientSecretIsSecret: boolean;
   types: string[];
   dynamic: { type: string; name: string; inputs: Record<string, unknown> }[];
@@ -68,12 +79,23 @@ afterAll(async () => {
 
 describe("the packed tarball", () => {
   it("holds the library, its declarations, the providers entry and the bin; no tests, stacks, bench, CI, maps or build info", () => {
-    expect(packed.files).toEqual(expect.arrayContaining([
-      "package.json", "README.md", "bin/crm-sync.js",
-      "dist/components/index.js", "dist/components/index.d.ts", "dist/components/syncIntegrationArgs.d.ts",
-      "dist/providers/index.js", "dist/scripts/record-handover.js",
-    ]));
-    const unwanted = packed.files.filter((f) => /^(test|stacks|bench|\.ci|policy|components|scripts|emulator)\/|\.map$|tsbuildinfo|^dist\/(test|bench|policy|stacks)\/|\.test\./.test(f));
+    expect(packed.files).toEqual(
+      expect.arrayContaining([
+        "package.json",
+        "README.md",
+        "bin/crm-sync.js",
+        "dist/components/index.js",
+        "dist/components/index.d.ts",
+        "dist/components/syncIntegrationArgs.d.ts",
+        "dist/providers/index.js",
+        "dist/scripts/record-handover.js",
+      ]),
+    );
+    const unwanted = packed.files.filter((f) =>
+      /^(test|stacks|bench|\.ci|policy|components|scripts|emulator)\/|\.map$|tsbuildinfo|^dist\/(test|bench|policy|stacks)\/|\.test\./.test(
+        f,
+      ),
+    );
     expect(unwanted).toEqual([]);
     expect(packed.files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
   });
@@ -84,7 +106,13 @@ describe.each(["tarball", "file"] as const)("a consumer project installing crm-s
   let mockRun: MockRun;
 
   beforeAll(async () => {
-    consumer = await createConsumerProject({ mode, packed, program: PROGRAM, files: { "run-mocks.js": RUN_UNDER_MOCKS }, root: fs.mkdtempSync(path.join(work, `${mode}-`)) });
+    consumer = await createConsumerProject({
+      mode,
+      packed,
+      program: PROGRAM,
+      files: { "run-mocks.js": RUN_UNDER_MOCKS },
+      root: fs.mkdtempSync(path.join(work, `${mode}-`)),
+    });
   }, INSTALL_TIMEOUT);
 
   it("has a clean npm ls", async () => {
@@ -94,6 +122,25 @@ describe.each(["tarball", "file"] as const)("a consumer project installing crm-s
     expect(ls.stdout).toContain("crm-sync-infra@");
   }, 120_000);
 
+  it("has the crm-sync command, which lists every script and refuses an unknown one", async () => {
+    const bin = path.join(consumer.dir, "node_modules", ".bin", "crm-sync");
+    const help = await consumer.node(bin, ["--help"]);
+    expect(help.code).toBe(0);
+    for (const command of [
+      "record-handover",
+      "rotate-secret",
+      "secret-status",
+      "audit-report",
+      "export-sync-config",
+      "verify-connection",
+    ]) {
+      expect(help.stdout).toContain(`  ${command}\n`);
+    }
+    const unknown = await consumer.node(bin, ["no-such-command"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('crm-sync: unknown command "no-such-command"');
+  }, 120_000);
+
   it("type-checks the issue's program with strict, noUncheckedIndexedAccess and exactOptionalPropertyTypes", async () => {
     const tsc = await consumer.compile();
     expect(tsc.stdout + tsc.stderr).toBe("");
@@ -101,11 +148,24 @@ describe.each(["tarball", "file"] as const)("a consumer project installing crm-s
   }, 300_000);
 
   it("imports the library without side effects: no resource, no config read", async () => {
-    const probe = await consumer.node("-e", [`const lib = require("crm-sync-infra"); const pulumi = require("@pulumi/pulumi");
-      process.stdout.write(JSON.stringify({ exports: Object.keys(lib).sort(), hasStack: !!pulumi.runtime.getStackResource?.() }));`]);
+    const probe = await consumer.node("-e", [
+      `const lib = require("crm-sync-infra"); const pulumi = require("@pulumi/pulumi");
+      process.stdout.write(JSON.stringify({ exports: Object.keys(lib).sort(), hasStack: !!pulumi.runtime.getStackResource?.() }));`,
+    ]);
     expect(probe.stderr).toBe("");
     const { exports, hasStack } = JSON.parse(probe.stdout) as { exports: string[]; hasStack: boolean };
-    expect(exports).toEqual(expect.arrayContaining(["SyncIntegration", "ApplicationUser", "SecurityRole", "ChangeTracking", "EntraIntegrationApp", "defineStack", "PROFILES", "PROFILE_KEYS"]));
+    expect(exports).toEqual(
+      expect.arrayContaining([
+        "SyncIntegration",
+        "ApplicationUser",
+        "SecurityRole",
+        "ChangeTracking",
+        "EntraIntegrationApp",
+        "defineStack",
+        "PROFILES",
+        "PROFILE_KEYS",
+      ]),
+    );
     expect(hasStack).toBe(false);
   }, 120_000);
 
@@ -118,16 +178,27 @@ describe.each(["tarball", "file"] as const)("a consumer project installing crm-s
     expect(mockRun.outputs.settings["Instance URI"]).toBe("https://contoso.crm4.dynamics.com");
     expect(mockRun.outputs.generic.tenantId).toBe("5f3c1a2b-7d4e-4f60-9a8b-0c1d2e3f4a5b");
     expect(mockRun.outputs.generic.changeTrackedTables).toEqual(["account", "contact"]);
-    expect(mockRun.outputs.profileEntries["dataverse.securityRoles"]).toEqual({ fromProfile: [], fromUser: ["Basic User"] });
+    expect(mockRun.outputs.profileEntries["dataverse.securityRoles"]).toEqual({
+      fromProfile: [],
+      fromUser: ["Basic User"],
+    });
     expect(mockRun.clientSecretIsSecret).toBe(true);
     expect(mockRun.types.filter((t) => t === "pulumi:providers:azuread")).toHaveLength(1);
-    expect(mockRun.dynamic.map((r) => r.type).sort()).toEqual(["pulumi-nodejs:dynamic/dataverse:ApplicationUser", "pulumi-nodejs:dynamic/dataverse:ChangeTracking"]);
-    for (const r of mockRun.dynamic) expect(String(r.inputs.__provider)).toContain("crm-sync-infra/dataverse-providers");
+    expect(mockRun.dynamic.map((r) => r.type).sort()).toEqual([
+      "pulumi-nodejs:dynamic/dataverse:ApplicationUser",
+      "pulumi-nodejs:dynamic/dataverse:ChangeTracking",
+    ]);
+    for (const r of mockRun.dynamic)
+      expect(String(r.inputs.__provider)).toContain("crm-sync-infra/dataverse-providers");
   }, 300_000);
 
   it("runs its Dataverse resources through the consumer's dynamic-provider host, started in the consumer's folder", async () => {
     expect(mockRun).toBeDefined();
-    const host = await startProviderHost({ DATAVERSE_ACCESS_TOKEN: TOKEN, DATAVERSE_RETRY_BASE_MS: "20" }, consumer.dir, consumer.providerHostScript);
+    const host = await startProviderHost(
+      { DATAVERSE_ACCESS_TOKEN: TOKEN, DATAVERSE_RETRY_BASE_MS: "20" },
+      consumer.dir,
+      consumer.providerHostScript,
+    );
     try {
       for (const resource of mockRun.dynamic) {
         const urn = urnFor(resource.type, resource.name);
@@ -140,7 +211,9 @@ describe.each(["tarball", "file"] as const)("a consumer project installing crm-s
           expect(created.props.enabledEntities).toEqual(["account", "contact"]);
           expect(emulator.data.entities.get("contact")!.ChangeTrackingEnabled).toBe(true);
         } else {
-          expect(emulator.data.users.get(created.id)?.applicationid).toBe(String(resource.inputs.applicationId).toLowerCase());
+          expect(emulator.data.users.get(created.id)?.applicationid).toBe(
+            String(resource.inputs.applicationId).toLowerCase(),
+          );
           await host.delete(urn, created.id, created.props);
           expect(emulator.data.users.has(created.id)).toBe(false);
         }

@@ -88,9 +88,9 @@ describe("every PATCH of an existing row sends If-Match: *", () => {
   it("enabling an adopted disabled user and moving it to another business unit", async () => {
     const applicationId = randomUUID();
     const existing = addApplicationUser(emulator.data, { applicationid: applicationId, _businessunitid_value: rootBu(emulator), isdisabled: true });
-    const { outs } = await users.create!(inputs({ applicationId }));
+    const { outs } = await users.create!({ ...inputs({ applicationId }), adoptExistingUser: true });
     const sales = emulator.data.businessUnits[1].businessunitid;
-    await users.update!(existing.systemuserid, outs as ApplicationUserState, inputs({ applicationId, businessUnitId: sales }));
+    await users.update!(existing.systemuserid, outs as ApplicationUserState, { ...inputs({ applicationId, businessUnitId: sales }), adoptExistingUser: true });
     const patches = emulator.log.filter((r) => r.method === "PATCH");
     expect(patches.length).toBe(2);
     expect(patches.every((r) => r.headers.ifMatch === "*")).toBe(true);
@@ -146,7 +146,7 @@ describe("a create that fails after its POST", () => {
     const applicationId = randomUUID();
     const existing = addApplicationUser(emulator.data, { applicationid: applicationId, _businessunitid_value: rootBu(emulator) });
     emulator.faults.add({ method: "POST", path: /systemuserroles_association/, times: 1, action: { kind: "status", status: 400, code: "0x80060888", message: "The role assignment was refused." } });
-    await expect(users.create!(inputs({ applicationId }))).rejects.toThrow(/refused/);
+    await expect(users.create!({ ...inputs({ applicationId }), adoptExistingUser: true })).rejects.toThrow(/refused/);
     expect(emulator.data.users.get(existing.systemuserid)?.deletedstate).toBe(0);
   });
 });

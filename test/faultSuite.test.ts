@@ -83,7 +83,7 @@ describe("fault suite, through the dynamic-provider host", () => {
     expect(roleNames(emulator, usersOf(emulator, applicationId)[0].roles)).toEqual(["Basic User"]);
   });
 
-  it("a provider process killed in the middle of create converges on rerun: one user, exactly the desired roles", async () => {
+  it("a provider process killed in the middle of create: the rerun refuses the unknown user until adoption is declared, then converges on one user with exactly the desired roles", async () => {
     const first = await host();
     const applicationId = randomUUID();
     emulator.faults.add({ method: "POST", path: /systemuserroles_association/, times: 99, action: { kind: "delay", ms: 1500 } });
@@ -95,7 +95,12 @@ describe("fault suite, through the dynamic-provider host", () => {
     expect(await pending).toBeInstanceOf(Error);
     emulator.faults.clear();
     const second = await host();
-    const rerun = await second.create(USER, inputs);
+    // State never heard of that user: it may be the interrupted run's, or someone's made by hand. Never taken silently.
+    const refused = await second.create(USER, inputs).catch((e: Error) => e);
+    expect(String(refused)).toMatch(/this stack did not create it.*interrupted.*adoptExistingUser: true/);
+    expect(String(refused)).not.toMatch(/\d+ UNKNOWN:/);
+    const adopting = (await second.check(USER, {}, { ...userInputs(applicationId, ["Basic User", "System Customizer"]), adoptExistingUser: true })).inputs;
+    const rerun = await second.create(USER, adopting);
     expect(rerun.props.adopted).toBe(true);
     await sleep(1600); // the killed process's role requests still reach the server
     const users = usersOf(emulator, applicationId);

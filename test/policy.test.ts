@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import {
-  applicationPermissionAllowList, dataversePrivilegeDepth, dataverseSystemAdministrator, expiryWarningWindow, noWildcardRedirectUris, redirectUrisHttps, secretLifetime,
+  applicationPermissionAllowList, dataversePrivilegeDepth, dataverseAdministrativeAccess, dataverseSystemAdministrator, expiryWarningWindow, noWildcardRedirectUris, redirectUrisHttps, secretLifetime,
 } from "../policy/policies";
 
 const GRAPH = "00000003-0000-0000-c000-000000000000";
@@ -67,11 +67,23 @@ describe("policy pack", () => {
 
   it("caps the depth of generated role privileges per operation (default: no organization-wide delete, assign, share)", async () => {
     const type = "pulumi-nodejs:dynamic/dataverse:SecurityRole";
-    const role = (privileges: { name: string; depth: string }[]) => ({ roleName: "r", environmentUrl: "https://x.crm.dynamics.com", privileges });
-    expect(await violations(dataversePrivilegeDepth, type, role([{ name: "prvReadaccount", depth: "Global" }, { name: "prvDeleteaccount", depth: "Local" }]))).toEqual([]);
-    expect(await violations(dataversePrivilegeDepth, type, role([{ name: "prvDeleteaccount", depth: "Global" }])))
-      .toEqual(["delete on account at organization depth exceeds the allowed businessUnit (policy config maxDepth.delete)"]);
-    expect(await violations(dataversePrivilegeDepth, type, role([{ name: "prvWriteaccount", depth: "Global" }]), { maxDepth: { write: "user" } })).toHaveLength(1);
+    const role = (grants: { table: string; operation: string; depth: string }[], administrativeReason?: string) => ({ roleName: "r", environmentUrl: "https://x.crm.dynamics.com", grants, administrativeReason });
+    expect(await violations(dataversePrivilegeDepth, type, role([{ table: "account", operation: "read", depth: "Global" }, { table: "account", operation: "delete", depth: "Local" }]))).toEqual([]);
+    expect(await violations(dataversePrivilegeDepth, type, role([{ table: "phonecall", operation: "delete", depth: "Global" }])))
+      .toEqual(["delete on phonecall (prvDeleteActivity) at organization depth exceeds the allowed businessUnit (policy config maxDepth.delete)"]);
+    expect(await violations(dataversePrivilegeDepth, type, role([{ table: "account", operation: "write", depth: "Global" }]), { maxDepth: { write: "user" } })).toHaveLength(1);
+    // a table whose names are not recorded: honest about it, no invented name
+    expect(await violations(dataversePrivilegeDepth, type, role([{ table: "new_thing", operation: "delete", depth: "Global" }])))
+      .toEqual([expect.stringMatching(/^delete on new_thing \(privilege name resolved from the table's metadata at deploy\)/)]);
+  });
+
+  it("flags administrator-level grants with the reason given, whether or not the stack opted in", async () => {
+    const type = "pulumi-nodejs:dynamic/dataverse:SecurityRole";
+    const role = (grants: { table: string; operation: string; depth: string }[], administrativeReason?: string) => ({ roleName: "r", environmentUrl: "https://x.crm.dynamics.com", grants, administrativeReason });
+    expect(await violations(dataverseAdministrativeAccess, type, role([{ table: "systemuser", operation: "read", depth: "Local" }]))).toEqual([]);
+    expect(await violations(dataverseAdministrativeAccess, type, role([{ table: "role", operation: "assign", depth: "Global" }], "vendor assigns roles to its agents")))
+      .toEqual(["assign on role (prvAssignRole) is administrator-level access (security roles and their privileges); reason given: vendor assigns roles to its agents"]);
+    expect(await violations(dataverseAdministrativeAccess, type, role([{ table: "systemuser", operation: "create", depth: "Global" }]), { allow: true })).toEqual([]);
   });
 
   it("every integration has an expiry warning window", async () => {
@@ -93,7 +105,7 @@ describe("policy pack on the example stacks", () => {
     const { evaluateStack } = loadBuilt<typeof import("../scripts/sandbox/evaluate")>("scripts/sandbox/evaluate.js");
     const { listStacks } = loadBuilt<typeof import("../scripts/sandbox/stackFiles")>("scripts/sandbox/stackFiles.js");
     const config = JSON.parse(await import("node:fs").then((fs) => fs.readFileSync(`${__dirname}/../policy/config.example.json`, "utf8")));
-    const policies = [redirectUrisHttps, noWildcardRedirectUris, secretLifetime, applicationPermissionAllowList, dataverseSystemAdministrator, dataversePrivilegeDepth];
+    const policies = [redirectUrisHttps, noWildcardRedirectUris, secretLifetime, applicationPermissionAllowList, dataverseSystemAdministrator, dataversePrivilegeDepth, dataverseAdministrativeAccess];
     const found: string[] = [];
     for (const stack of listStacks()) {
       const plan = await evaluateStack(stack);

@@ -29,6 +29,8 @@ beforeAll(async () => {
   host = await startProviderHost({
     DATAVERSE_ACCESS_TOKEN: TOKEN_MARKER,
     DATAVERSE_RETRY_BASE_MS: "20",
+    // Wide enough that two creates the host receives together meet in one wave on a loaded machine.
+    DATAVERSE_WAVE_GATHER_MS: "1000",
     DATAVERSE_REPLICATION_WAIT_MS: "20000",
     DATAVERSE_PAGE_SIZE: "2",
   });
@@ -164,31 +166,61 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
 
   it("runs the SecurityRole lifecycle: create, drift found by read, repair, update, delete", async () => {
     const ROLE_URN = urnFor("pulumi-nodejs:dynamic/dataverse:SecurityRole", "crm-role");
-    const declared = [{ name: "prvReadUser", depth: "Basic" }, { name: "prvReadaccount", depth: "Global" }, { name: "prvWriteaccount", depth: "Local" }];
-    const inputs = (await host.check(ROLE_URN, {}, { __provider: serialized.role, environmentUrl: emulator.url, roleName: "CRM sync crm (test)", privileges: declared })).inputs;
+    const declared = [
+      { table: "systemuser", operation: "read", depth: "narrowest", reason: "base" },
+      { table: "account", operation: "read", depth: "Global", reason: "declared" },
+      { table: "phonecall", operation: "write", depth: "Local", reason: "declared" },
+    ];
+    const inputs = (await host.check(ROLE_URN, {}, { __provider: serialized.role, environmentUrl: emulator.url, roleName: "CRM sync crm (test)", grants: declared })).inputs;
     const created = await host.create(ROLE_URN, inputs);
     const held = () => [...emulator.data.rolePrivileges.get(created.id)!].map(([id, d]) => `${emulator.data.privileges.find((p) => p.privilegeid === id)!.name}:${d}`).sort();
-    expect(held()).toEqual(["prvReadAccount:Global", "prvReadUser:Basic", "prvWriteAccount:Local"]);
+    expect(held()).toEqual(["prvReadAccount:Global", "prvReadUser:Local", "prvWriteActivity:Local"]);
 
     // In the portal: a privilege added and one widened.
     const set = emulator.data.rolePrivileges.get(created.id)!;
     set.set(emulator.data.privileges.find((p) => p.name === "prvDeleteAccount")!.privilegeid, "Global");
-    set.set(emulator.data.privileges.find((p) => p.name === "prvWriteAccount")!.privilegeid, "Global");
+    set.set(emulator.data.privileges.find((p) => p.name === "prvWriteActivity")!.privilegeid, "Global");
     const read = await host.read(ROLE_URN, created.id, created.props);
     expect((await host.diff(ROLE_URN, created.id, read.props, inputs)).changes).toBe(DIFF_SOME);
     const repaired = await host.update(ROLE_URN, created.id, read.props, inputs);
-    expect(held()).toEqual(["prvReadAccount:Global", "prvReadUser:Basic", "prvWriteAccount:Local"]);
+    expect(held()).toEqual(["prvReadAccount:Global", "prvReadUser:Local", "prvWriteActivity:Local"]);
     const clean = await host.read(ROLE_URN, created.id, repaired);
     expect((await host.diff(ROLE_URN, created.id, clean.props, inputs)).changes).toBe(DIFF_NONE);
 
-    const narrower = (await host.check(ROLE_URN, inputs, { ...inputs, __provider: serialized.role, privileges: declared.slice(0, 2) })).inputs;
+    const narrower = (await host.check(ROLE_URN, inputs, { ...inputs, __provider: serialized.role, grants: declared.slice(0, 2) })).inputs;
     await host.update(ROLE_URN, created.id, clean.props, narrower);
-    expect(held()).toEqual(["prvReadAccount:Global", "prvReadUser:Basic"]);
+    expect(held()).toEqual(["prvReadAccount:Global", "prvReadUser:Local"]);
 
     const user = addApplicationUser(emulator.data, { applicationid: randomUUID(), _businessunitid_value: rootBu(emulator) });
     user.roles.add(created.id);
     await host.delete(ROLE_URN, created.id, clean.props);
     expect(emulator.data.roles.some((r) => r.roleid === created.id)).toBe(false);
     expect(user.roles.has(created.id)).toBe(false);
+  });
+
+  it("parallel lookups failing together: each call fails with its resource and environment named, no gRPC prefix, and the host lives on", async () => {
+    // Every GET fails at once for a while: the business-unit, user and role lookups a create starts side by side.
+    emulator.faults.add({ method: "GET", times: 40, action: { kind: "status", status: 400, code: "0x80040203", message: "Injected lookup failure." } });
+    emulator.faults.add({ method: "POST", path: /\$batch/, times: 40, action: { kind: "status", status: 400, code: "0x80040203", message: "Injected lookup failure." } });
+    const ROLE_URN = urnFor("pulumi-nodejs:dynamic/dataverse:SecurityRole", "crm-role-fail");
+    const roleInputs = (await host.check(ROLE_URN, {}, { __provider: serialized.role, environmentUrl: emulator.url, roleName: "CRM sync failing", grants: [{ table: "account", operation: "read", depth: "Global", reason: "declared" }] })).inputs;
+    const users = await Promise.all([0, 1, 2].map(async () => (await host.check(USER_URN, {}, { __provider: serialized.user, environmentUrl: emulator.url, applicationId: randomUUID(), securityRoles: ["Basic User", "No Such Role"] })).inputs));
+    const results = await Promise.all([
+      host.create(ROLE_URN, roleInputs).catch((e: Error) => e),
+      ...users.map((u) => host.create(USER_URN, u).catch((e: Error) => e)),
+    ]);
+    emulator.faults.clear();
+    for (const r of results) {
+      expect(r).toBeInstanceOf(Error);
+      expect(String(r)).not.toMatch(/\d+ UNKNOWN:/);
+      expect(String(r)).toContain(emulator.url);
+    }
+    expect(String(results[0])).toMatch(/security role "CRM sync failing" in /);
+    expect(String(results[1])).toMatch(/application user of app [0-9a-f-]{36} in /);
+    // The host started with --unhandled-rejections=strict: an unhandled rejection would have ended it.
+    expect(host.process.exitCode).toBeNull();
+    const again = await host.create(USER_URN, users[0]).catch((e: Error) => e);
+    expect(String(again)).toMatch(/No Such Role/);
+    expect(host.stderr()).not.toMatch(/Unhandled|unhandled/);
   });
 });

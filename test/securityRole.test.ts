@@ -2,9 +2,11 @@ import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { makeApplicationUserProvider } from "../components/dataverse/applicationUser";
 import { makeSecurityRoleProvider } from "../components/dataverse/securityRole";
-import { broadestFirst, declaredPrivileges, privilegeDrift, type SecurityRoleState } from "../components/dataverse/securityRolePlan";
+import type { RoleGrant } from "../components/dataverse/privilegeResolution";
+import { checkSecurityRole, declaredGrants, privilegeDrift, type SecurityRoleState } from "../components/dataverse/securityRolePlan";
 import { startEmulator, type Emulator } from "../emulator/server";
 import { addApplicationUser } from "../emulator/seed";
+import { NEW_ROLE_DEFAULTS } from "../emulator/privilegeSeed";
 import { roundTrips } from "../emulator/requestLog";
 import { clientFactory, rootBu, salesBu } from "./helpers/dataverse";
 
@@ -12,113 +14,168 @@ let emulator: Emulator;
 const lines: string[] = [];
 let provider: ReturnType<typeof makeSecurityRoleProvider>;
 beforeAll(async () => {
-  emulator = await startEmulator({ extraTables: 5 });
+  emulator = await startEmulator();
   provider = makeSecurityRoleProvider({ clientFactory: clientFactory(emulator, { pageSize: 5000 }, lines), log: (l) => lines.push(l) });
 });
 afterAll(() => emulator.close());
 afterEach(() => { emulator.faults.clear(); emulator.log.length = 0; lines.length = 0; });
 
-const syncAccess = declaredPrivileges({
-  account: { operations: ["read", "write", "create", "append", "appendTo"], depth: "organization" },
-  contact: { operations: ["read"], depth: "businessUnit" },
-});
-const inputs = (privileges = syncAccess.map((p) => ({ name: p.name, depth: p.depth })), roleName = "CRM sync syncari (dev)") => ({ environmentUrl: emulator.url, roleName, privileges });
-const heldOf = (roleId: string) => [...(emulator.data.rolePrivileges.get(roleId) ?? [])].map(([id, depth]) => [emulator.data.privileges.find((p) => p.privilegeid === id)!.name, depth]).sort();
+const syncGrants = declaredGrants([
+  { table: "account", operations: ["read", "write", "create", "append", "appendTo"], depth: "organization" },
+  { table: "contact", operations: ["read"], depth: "businessUnit" },
+  { table: "phonecall", operations: ["read", "create"], depth: "organization" },
+  { table: "email", operations: ["read"], depth: "businessUnit" },
+  { table: "salesorder", operations: ["read"], depth: "organization" },
+  { table: "annotation", operations: ["read"], depth: "user" },
+]);
+let n = 0;
+const inputs = (grants: RoleGrant[] = syncGrants, roleName = `CRM sync syncari (dev) ${++n}`) => ({ environmentUrl: emulator.url, roleName, grants });
+const heldOf = (roleId: string) => [...(emulator.data.rolePrivileges.get(roleId) ?? [])].map(([id, depth]) => `${emulator.data.privileges.find((p) => p.privilegeid === id)!.name}:${depth}`).sort();
 
 describe("access contract", () => {
-  it("becomes prv<Operation><table> privileges plus the base set, widest depth per privilege, broadest first", () => {
-    const names = syncAccess.map((p) => `${p.name}:${p.depth}`);
-    expect(names).toEqual(expect.arrayContaining(["prvReadaccount:Global", "prvWriteaccount:Global", "prvReadcontact:Local", "prvReadUser:Basic", "prvReadOrganization:Global"]));
-    expect(broadestFirst(syncAccess)[0].depth).toBe("Global");
-    expect(broadestFirst(syncAccess).at(-1)!.depth).toBe("Basic");
+  it("becomes table operations plus the base set at the narrowest allowed depth, widest depth per operation", () => {
+    const keys = syncGrants.map((g) => `${g.operation} ${g.table}:${g.depth}`);
+    expect(keys).toEqual(expect.arrayContaining(["read account:Global", "read contact:Local", "read systemuser:narrowest", "read businessunit:narrowest", "read organization:narrowest"]));
+    const wider = declaredGrants([{ table: "account", operations: ["read"], depth: "user" }, { table: "account", operations: ["read"], depth: "organization", reason: "change tracking" }]);
+    expect(wider.filter((g) => g.table === "account")).toEqual([{ table: "account", operation: "read", depth: "Global", reason: "change tracking" }]);
   });
 
-  it("drift: added, widened, missing and narrowed privileges", () => {
-    const d = privilegeDrift([{ name: "prvReadAccount", depth: "Local" }, { name: "prvWriteAccount", depth: "Global" }], [{ name: "prvreadaccount", depth: "Global" }, { name: "prvDeleteAccount", depth: "Basic" }]);
+  it("drift: added, widened, missing and narrowed privileges; platform-maintained ones are never drift", () => {
+    const d = privilegeDrift([{ name: "prvReadAccount", depth: "Local" }, { name: "prvWriteAccount", depth: "Global" }], [{ name: "prvreadaccount", depth: "Global" }, { name: "prvDeleteAccount", depth: "Basic" }, { name: "prvReadSharePointData", depth: "Global" }], ["prvReadSharePointData"]);
     expect(d).toEqual({ added: ["prvdeleteaccount"], widened: ["prvreadaccount"], missing: ["prvwriteaccount"], narrowed: [] });
+  });
+
+  it("administrator-level grants need a reason", () => {
+    const admin = [{ table: "role", operation: "write", depth: "Global", reason: "declared" }];
+    expect(checkSecurityRole({ environmentUrl: "https://contoso.crm4.dynamics.com", roleName: "x", grants: admin }).failures.map((f) => f.reason).join()).toMatch(/write on role is administrator-level access \(security roles/);
+    expect(checkSecurityRole({ environmentUrl: "https://contoso.crm4.dynamics.com", roleName: "x", grants: admin, administrativeReason: "vendor provisions its own roles" }).failures).toEqual([]);
   });
 });
 
 describe("SecurityRole", () => {
-  it("creates a custom role in the root business unit with exactly the declared privileges, in 3 round trips for 40 privileges", async () => {
-    const forty = ["account", "contact", "lead", "opportunity", "incident"].flatMap((t) => ["Create", "Read", "Write", "Delete", "Append", "AppendTo", "Assign", "Share"].map((op) => ({ name: `prv${op}${t}`, depth: "Global" as const })));
-    expect(forty).toHaveLength(40);
-    const { id, outs } = await provider.create!(inputs(forty, "forty"));
-    expect(roundTrips(emulator.log)).toHaveLength(3);
-    expect(heldOf(id)).toHaveLength(40);
-    expect((outs as SecurityRoleState).businessUnitId).toBe(rootBu(emulator));
-    expect(emulator.data.roles.find((r) => r.roleid === id)).toMatchObject({ name: "forty", _businessunitid_value: rootBu(emulator) });
+  it("resolves each operation through the table's own privileges (never a name formula) and holds exactly those", async () => {
+    const { id, outs } = await provider.create!(inputs());
+    const state = outs as SecurityRoleState;
+    expect(heldOf(id)).toEqual([
+      "prvAppendAccount:Global", "prvAppendToAccount:Global", "prvCreateAccount:Global", "prvCreateActivity:Global", "prvReadAccount:Global",
+      "prvReadActivity:Global", "prvReadBusinessUnit:Local", "prvReadContact:Local", "prvReadNote:Basic", "prvReadOrder:Global",
+      "prvReadOrganization:Global", "prvReadUser:Local", "prvWriteAccount:Global",
+    ]);
+    // phonecall and email share prvReadActivity: one privilege, the widest depth, both reasons
+    expect(state.privileges.find((p) => p.name === "prvReadActivity")).toMatchObject({ depth: "Global", operations: ["read phonecall", "read email"] });
+    // the nine defaults of a new role are gone: a least-privilege role does not keep SharePoint write
+    expect(heldOf(id).some((p) => NEW_ROLE_DEFAULTS.some((d) => p.startsWith(`${d.name}:`)))).toBe(false);
+    const paths = emulator.log.map((r) => r.path);
+    expect(paths.filter((p) => p.startsWith("/EntityDefinitions(LogicalName="))).toHaveLength(new Set(syncGrants.map((g) => g.table)).size);
+    expect(emulator.log.filter((r) => r.path.startsWith("/EntityDefinitions(")).every((r) => /\$select=LogicalName,Privileges/.test(r.query))).toBe(true);
+    expect(paths).not.toContain("/privileges");
+    // root business unit | definitions + namesakes ($batch) | POST role | ReplacePrivilegesRole | read back ($batch)
+    expect(roundTrips(emulator.log)).toHaveLength(5);
+    expect(state.businessUnitId).toBe(rootBu(emulator));
   });
 
+  it("refuses depths the privilege does not allow, naming table, operation and allowed depths, and leaves no role behind", async () => {
+    const before = emulator.data.roles.length;
+    const bad: RoleGrant[] = [
+      { table: "businessunit", operation: "read", depth: "Basic", reason: "declared" },
+      { table: "product", operation: "write", depth: "Local", reason: "declared" },
+      { table: "team", operation: "assign", depth: "Global", reason: "declared" },
+    ];
+    const err = String(await provider.create!({ ...inputs(bad), administrativeReason: "test" }).catch((e: Error) => e));
+    expect(err).toMatch(/read on table "businessunit" \(prvReadBusinessUnit\) cannot be granted at depth Basic \(user\); allowed: Local \(businessUnit\), Deep \(parentChild\), Global \(organization\)/);
+    expect(err).toMatch(/write on table "product" \(prvWriteProduct\) cannot be granted at depth Local .*allowed: Global \(organization\)/);
+    expect(err).toMatch(/table "team" has no assign privilege/);
+    expect(err).toMatch(/^Error: security role "[^"]+" in http:\/\/127\.0\.0\.1:\d+: /);
+    expect(emulator.data.roles.length).toBe(before);
+  });
+
+  it("a table the environment does not know is named as such (here: a sandbox limit, said by the emulator)", async () => {
+    const err = String(await provider.create!(inputs([{ table: "msdyn_customerasset", operation: "read", depth: "Global", reason: "declared" }])).catch((e: Error) => e));
+    expect(err).toMatch(/table "msdyn_customerasset" does not exist in/);
+  });
+
+  for (const refuse of [false, true]) {
+    it(`refuses a role of the same name it did not create, saying how to resolve it (service ${refuse ? "refuses" : "allows"} duplicates)`, async () => {
+      emulator.faults.refuseDuplicateRoleName = refuse;
+      const before = emulator.data.roles.length;
+      const existing = emulator.data.roles.find((r) => r.name === "CRM Sync Integration" && r._businessunitid_value === rootBu(emulator))!;
+      const err = String(await provider.create!(inputs(syncGrants, "crm sync integration")).catch((e: Error) => e));
+      expect(err).toContain(existing.roleid);
+      expect(err).toMatch(/this stack did not create it.*renaming or deleting that role/);
+      expect(emulator.data.roles.length).toBe(before);
+    });
+  }
+
+  for (const keep of [false, true]) {
+    it(`converges: ${keep ? "SharePoint privileges kept by the platform" : "the platform keeps nothing"}, and a refresh rewrites nothing`, async () => {
+      emulator.faults.keepSharePointPrivileges = keep;
+      const { id, outs } = await provider.create!(inputs());
+      expect((outs as SecurityRoleState).platformKept.length).toBe(keep ? 4 : 0);
+      for (let i = 0; i < 3; i++) {
+        const read = await provider.read!(id, outs);
+        expect((await provider.diff!(id, read.props as SecurityRoleState, inputs(syncGrants, (outs as SecurityRoleState).roleName))).changes).toBe(false);
+      }
+    });
+  }
+
   it("finds privileges added or widened in the portal; the next update restores exactly the declared set", async () => {
-    const { id, outs } = await provider.create!(inputs());
+    const ins = inputs();
+    const { id, outs } = await provider.create!(ins);
+    const declared = heldOf(id);
     const held = emulator.data.rolePrivileges.get(id)!;
     const del = emulator.data.privileges.find((p) => p.name === "prvDeleteAccount")!;
     const readContact = emulator.data.privileges.find((p) => p.name === "prvReadContact")!;
     held.set(del.privilegeid, "Global");
     held.set(readContact.privilegeid, "Global"); // widened from Local
-    const read = await provider.read!(id, outs);
-    const state = read.props as SecurityRoleState;
+    const state = (await provider.read!(id, outs)).props as SecurityRoleState;
     expect(state.heldPrivileges.map((p) => `${p.name}:${p.depth}`)).toEqual(expect.arrayContaining(["prvDeleteAccount:Global", "prvReadContact:Global"]));
-    expect((await provider.diff!(id, state, inputs())).changes).toBe(true);
-    emulator.log.length = 0;
-    await provider.update!(id, state, inputs());
-    expect(roundTrips(emulator.log)).toHaveLength(2);
-    expect(heldOf(id)).toEqual(syncAccess.map((p) => [emulator.data.privileges.find((x) => x.name.toLowerCase() === p.name.toLowerCase())!.name, p.depth]).sort());
-    const again = await provider.read!(id, state);
-    expect((await provider.diff!(id, again.props as SecurityRoleState, inputs())).changes).toBe(false);
+    expect((await provider.diff!(id, state, ins)).changes).toBe(true);
+    const { outs: updated } = await provider.update!(id, state, ins);
+    expect(heldOf(id)).toEqual(declared);
+    const again = await provider.read!(id, updated);
+    expect((await provider.diff!(id, again.props as SecurityRoleState, ins)).changes).toBe(false);
   });
 
   it("changes privileges and the name in place", async () => {
     const { id, outs } = await provider.create!(inputs());
-    const narrower = syncAccess.filter((p) => !/write/i.test(p.name)).map((p) => ({ name: p.name, depth: p.depth }));
-    const next = inputs(narrower, "CRM sync syncari (dev) v2");
+    const next = inputs(syncGrants.filter((g) => g.operation !== "write"), "CRM sync syncari (dev) v2");
     expect(await provider.diff!(id, outs as SecurityRoleState, next)).toEqual({ changes: true, replaces: [] });
     await provider.update!(id, outs as SecurityRoleState, next);
-    expect(heldOf(id).map(([n]) => n)).not.toContain("prvWriteAccount");
+    expect(heldOf(id).join()).not.toContain("prvWriteAccount");
     expect(emulator.data.roles.find((r) => r.roleid === id)!.name).toBe("CRM sync syncari (dev) v2");
   });
 
-  it("delete takes the role from its users and deletes it; a role already gone is success", async () => {
+  it("delete takes the role and its child-unit copies from their users and deletes it; a role already gone is success", async () => {
     const { id, outs } = await provider.create!(inputs());
-    const user = addApplicationUser(emulator.data, { applicationid: crypto.randomUUID(), _businessunitid_value: rootBu(emulator) });
+    const copy = emulator.data.roles.find((r) => r._parentrootroleid_value === id && r._businessunitid_value === salesBu(emulator))!;
+    const user = addApplicationUser(emulator.data, { applicationid: randomUUID(), _businessunitid_value: rootBu(emulator) });
+    const child = addApplicationUser(emulator.data, { applicationid: randomUUID(), _businessunitid_value: salesBu(emulator) });
     user.roles.add(id);
+    child.roles.add(copy.roleid);
     await provider.delete!(id, outs);
     expect(user.roles.has(id)).toBe(false);
-    expect(emulator.data.roles.some((r) => r.roleid === id)).toBe(false);
+    expect(child.roles.has(copy.roleid)).toBe(false);
+    expect(emulator.data.roles.some((r) => r.roleid === id || r.roleid === copy.roleid)).toBe(false);
     await expect(provider.delete!(id, outs)).resolves.toBeUndefined();
     expect(await provider.read!(id, outs)).toEqual({ id: "", props: {} });
-  });
-
-  it("refuses unknown privileges and depths a privilege does not support, naming them, and leaves no role behind", async () => {
-    const before = emulator.data.roles.length;
-    await expect(provider.create!(inputs([{ name: "prvReadNoSuchTable", depth: "Global" }, { name: "prvReadOrganization", depth: "Basic" }])))
-      .rejects.toThrow(/prvReadNoSuchTable does not exist in this environment.*prvReadOrganization cannot be granted at depth Basic \(it can be: Global\)/);
-    expect(emulator.data.roles.length).toBe(before);
-  });
-
-  it("the emulator refuses a role outside the root business unit and an unsupported depth, as the service does", async () => {
-    const client = clientFactory(emulator)(emulator.url);
-    await expect(client.request("POST", "/roles", { name: "x", "businessunitid@odata.bind": `/businessunits(${salesBu(emulator)})` })).rejects.toMatchObject({ status: 400 });
-    const { id } = await provider.create!(inputs());
-    const org = emulator.data.privileges.find((p) => p.name === "prvReadOrganization")!;
-    await expect(client.request("POST", `/roles(${id})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, { Privileges: [{ PrivilegeId: org.privilegeid, Depth: "Local" }] }))
-      .rejects.toThrow(/cannot be granted at depth Local/);
-    await expect(client.request("POST", `/roles(${id})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, { Privileges: [{ PrivilegeId: crypto.randomUUID(), Depth: "Global" }] }))
-      .rejects.toMatchObject({ status: 404 });
   });
 });
 
 describe("SecurityRole and ApplicationUser in one environment", () => {
-  it("the role's lookup of the root business unit serves the application users too: they do not ask again", async () => {
+  it("one root-business-unit query however many roles and users start at once (single flight)", async () => {
     const fresh = await startEmulator();
     try {
       const factory = clientFactory(fresh, { pageSize: 5000 });
-      await makeSecurityRoleProvider({ clientFactory: factory, log: () => {} }).create!({ environmentUrl: fresh.url, roleName: "CRM sync", privileges: syncAccess.map((p) => ({ name: p.name, depth: p.depth })) });
-      const before = fresh.log.length;
-      const user = await makeApplicationUserProvider({ clientFactory: factory, log: () => {} }).create!({ environmentUrl: fresh.url, applicationId: randomUUID(), securityRoles: ["Basic User"] });
-      expect(user.outs).toMatchObject({ businessUnitId: rootBu(fresh) });
-      expect(fresh.log.slice(before).filter((r) => r.path === "/businessunits")).toEqual([]);
+      const roles = makeSecurityRoleProvider({ clientFactory: factory, log: () => {} });
+      const users = makeApplicationUserProvider({ clientFactory: factory, log: () => {} });
+      await Promise.all([
+        roles.create!({ environmentUrl: fresh.url, roleName: "CRM sync a", grants: syncGrants }),
+        roles.create!({ environmentUrl: fresh.url, roleName: "CRM sync b", grants: syncGrants }),
+        users.create!({ environmentUrl: fresh.url, applicationId: randomUUID(), securityRoles: ["Basic User"] }),
+        users.create!({ environmentUrl: fresh.url, applicationId: randomUUID(), businessUnitId: salesBu(fresh), securityRoles: ["Basic User"] }),
+      ]);
+      const rootQueries = fresh.log.filter((r) => r.path === "/businessunits" && /_parentbusinessunitid_value eq null/.test(r.query));
+      expect(rootQueries).toHaveLength(1);
     } finally {
       await fresh.close();
     }

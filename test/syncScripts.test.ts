@@ -127,6 +127,9 @@ describe("verify-connection", () => {
     await expect(verifyConnection(target(roleless), tokenFor(roleless), TEST_SETTINGS)).rejects.toMatchObject({ reason: "no-role" });
     const disabled = appUser({ roles: ["Basic User"], disabled: true });
     await expect(verifyConnection(target(disabled), tokenFor(disabled), TEST_SETTINGS)).rejects.toMatchObject({ reason: "disabled" });
+    // The service's exact answer is UNCONFIRMED: a 401 that says so, and a WhoAmI that works for a disabled row, read the same.
+    emulator.faults.add({ path: /^\/WhoAmI$/, times: 1, action: { kind: "status", status: 401, code: "0x80072560", message: "The user is disabled." } });
+    await expect(verifyConnection(target(disabled), tokenFor(disabled), TEST_SETTINGS)).rejects.toMatchObject({ reason: "disabled", message: expect.stringMatching(/is disabled: enable it again/) });
   });
 
   it("only checks the secret for a delegated integration", async () => {

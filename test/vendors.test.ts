@@ -32,7 +32,8 @@ describe("Daktela", () => {
     const role = ofType(plan, "SecurityRole")[0];
     expect(role.inputs.roleName).toBe("CRM sync daktela (daktela)");
     expect(ofType(plan, "ApplicationUser")[0].inputs).toMatchObject({ environmentUrl: "https://contoso.crm4.dynamics.com", applicationId: idOf(plan, "daktela-app clientId"), securityRoles: [expect.stringMatching(/^[0-9a-f-]{36}$/)] });
-    expect((role.inputs.privileges as { name: string }[]).map((p) => p.name)).toEqual(expect.arrayContaining(["prvReadcontact", "prvWriteaccount", "prvCreatephonecall", "prvReadUser"]));
+    // Operations on tables, resolved to privileges (phonecall: prvCreateActivity) from the environment's metadata at deploy.
+    expect((role.inputs.grants as { table: string; operation: string }[]).map((g) => `${g.operation} ${g.table}`)).toEqual(expect.arrayContaining(["read contact", "write account", "create phonecall", "read systemuser"]));
     expect(ofType(plan, "AppRoleAssignment").length + ofType(plan, "ServicePrincipalDelegatedPermissionGrant").length + ofType(plan, "ChangeTracking").length).toBe(0);
     const out = outputOf(plan, "daktela");
     expect(Object.keys(out.settings)).toEqual(["Instance URI", "Application ID", "Application secret"]);
@@ -93,9 +94,9 @@ describe("Syncari", () => {
     expect(outputOf(plan, "syncari").nextSteps.join("\n")).toMatch(/Click Generate and copy the OAuth Redirect URL; put it into vendor\.oauthRedirectUrl/);
     // The profile's access contract becomes a generated role with read and write on the synced tables.
     expect(ofType(plan, "ApplicationUser")[0].inputs.securityRoles).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/)]);
-    const privileges = ofType(plan, "SecurityRole")[0].inputs.privileges as { name: string; depth: string }[];
-    expect(privileges).toEqual(expect.arrayContaining([{ name: "prvReadlead", depth: "Global" }, { name: "prvWriteaccount", depth: "Global" }]));
-    expect(privileges.some((p) => /^prvDelete/.test(p.name))).toBe(false);
+    const grants = ofType(plan, "SecurityRole")[0].inputs.grants as { table: string; operation: string; depth: string }[];
+    expect(grants).toEqual(expect.arrayContaining([expect.objectContaining({ table: "lead", operation: "read", depth: "Global" }), expect.objectContaining({ table: "account", operation: "write", depth: "Global" })]));
+    expect(grants.some((g) => g.operation === "delete")).toBe(false);
     expect(ofType(plan, "ChangeTracking")[0].inputs.entities).toEqual(["account", "contact", "lead"]);
     const out = outputOf(plan, "syncari");
     expect(out.settings).toMatchObject({

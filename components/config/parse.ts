@@ -1,5 +1,7 @@
 import { distance } from "fastest-levenshtein";
 import { handoverProblem } from "../entra/secretSchedule";
+import { existingProblems } from "../entra/existing";
+import { permissionLabel } from "../entra/permissions";
 import { applyProfiles, profileProblems } from "../sync/applyProfiles";
 import { CONFIG_NAMESPACE, ConfigError, describeIssue, formatPath } from "./messages";
 import { stackConfig, type DataverseConfig, type StackConfig } from "./schema";
@@ -30,6 +32,22 @@ function shapeProblems(raw: Record<string, unknown>): string[] {
 }
 
 /**
+ * On-demand rotation needs a recorded handover, except on an adopted integration whose vendor still holds its own
+ * secret; and what an `existing:` block cannot mean (components/entra/existing.ts).
+ */
+function adoptionProblems(integrations: StackConfig["integrations"]): string[] {
+  return integrations.flatMap((integ, i) => [
+    ...(integ.secret.generation > 0 && !integ.secret.handedOver && !integ.existing?.vendorSecret
+      ? [`${formatPath(["integrations", i, "secret", "generation"])}: asks for an on-demand rotation, but no handover is recorded (secret.handedOver): record the secret the vendor holds first (npm run -s record-handover)`]
+      : []),
+    ...(integ.existing
+      ? existingProblems(integ.existing, integ.permissions.filter((p) => p.kind === "application").map(permissionLabel), [...new Set(integ.permissions.filter((p) => p.kind === "delegated").map((p) => p.api.name))], !!integ.secret.handedOver)
+        .map((p) => `${formatPath(["integrations", i, ...p.path])}: ${p.message}`)
+      : []),
+  ]);
+}
+
+/**
  * Validates the raw config (the values of `crm-sync:*` keys, already parsed from YAML/JSON) as of `now`.
  * Throws ConfigError listing every problem with its exact config path.
  */
@@ -48,6 +66,7 @@ export function parseStackConfig(raw: Record<string, unknown>, now: Date = new D
         const problem = integ.secret.handedOver && handoverProblem(integ.secret.handedOver, now);
         return problem ? [`${formatPath(["integrations", i, "secret", "handedOver", "createdAt"])}: ${problem}`] : [];
       }),
+      ...adoptionProblems(data.integrations),
     ];
     if (problems.length === 0) return data;
     throw new ConfigError(problems);

@@ -1,12 +1,14 @@
 import { z } from "zod";
 import { PROFILE_KEYS } from "../sync/profiles";
 import { DEPTHS, OPERATIONS } from "../dataverse/securityRolePlan";
+import { administrativeEntries } from "../dataverse/access";
 import { permissionLabel } from "../entra/permissions";
 import { appRedirectUriFindings } from "../validation/uriRules";
 import { GUID_PATTERN } from "../dataverse/inputs";
 import { DEFAULT_DATAVERSE_SUFFIX, dataverseHostProblem, ENVIRONMENT_KEY, ENVIRONMENT_KEY_RULE, environmentUrl, guid, permission, redirectUriList, tableName, uniqueList } from "./fields";
 import { handedOver, secretKeys, secretPolicy } from "./secret";
 import { MERGED_FIELDS, type ProfileOrigins } from "../sync/profileMerge";
+import { EXISTING_KEYS, existingSchema, VENDOR_SECRET_KEYS } from "../entra/existing";
 
 /**
  * The stack config schema. To add a setting, add its key to the object it belongs to (with a comment saying what it
@@ -39,7 +41,7 @@ export const tableAccess = z.strictObject({
 export const dataverse = z.strictObject({
   /** Key in `dataverseEnvironments`; optional when the stack has exactly one environment. */
   environment: z.string().optional(),
-  /** Create (or adopt) the app's Dataverse application user. Default true. */
+  /** Create the app's Dataverse application user. Default true. */
   applicationUser: z.boolean({ error: "must be true or false" }).default(true),
   /** Business unit of the application user; default: the environment's root business unit. */
   businessUnitId: guid.optional(),
@@ -54,6 +56,17 @@ export const dataverse = z.strictObject({
   changeTracking: uniqueList(tableName, "table")
     .min(1, { error: "lists no table: name at least one table logical name, or remove changeTracking" })
     .optional(),
+  /** Manage the app's existing application user that this stack did not create (never deleted by the stack). Default false: refused. */
+  adoptExistingUser: z.boolean({ error: "must be true or false" }).default(false),
+  /** Opt-in for administrator-level access in `access` (README: "Administrator-level access"), with the reason reviewers see. */
+  administrativeAccess: z.strictObject({
+    reason: z.string({ error: "is required: say why this integration needs administrator-level access" }).trim().min(10, { error: "must say why (at least 10 characters)" }),
+  }).optional(),
+}).superRefine((d, ctx) => {
+  const admin = administrativeEntries(Object.entries(d.access ?? {}).map(([table, a]) => ({ table, operations: a.operations })));
+  if (admin.length && !d.administrativeAccess) {
+    ctx.addIssue({ code: "custom", path: ["access"], message: `grants administrator-level access: ${admin.join("; ")}. Remove it, or opt in with dataverse.administrativeAccess.reason saying why` });
+  }
 });
 
 
@@ -82,6 +95,8 @@ export const integration = z.strictObject({
   secret: secretPolicy,
   /** Dataverse application user and change tracking; omit for integrations that do not touch Dataverse. */
   dataverse: dataverse.optional(),
+  /** Hand-made objects to take over instead of creating new ones (components/entra/existing.ts; npm run adopt). */
+  existing: existingSchema.optional(),
 });
 
 export const keyVault = z.strictObject({
@@ -166,5 +181,7 @@ export const KNOWN_KEYS: Record<string, string[]> = {
   access: Object.keys(tableAccess.shape),
   redirectUris: Object.keys(redirectUriKeys.shape),
   keyVault: Object.keys(keyVault.shape),
+  existing: EXISTING_KEYS,
+  vendorSecret: VENDOR_SECRET_KEYS,
 };
 

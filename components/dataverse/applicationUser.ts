@@ -4,27 +4,42 @@ import {
   addRole, businessUnits, createUser, getUser, isLive, purgeUser, removeRole,
   rolesOfBusinessUnit, updateUser, usersByApplicationId, type SystemUserRow,
 } from "./applicationUserApi";
-import { isDataverseError } from "./errors";
+import { inResource, isDataverseError } from "./errors";
+import { isGuid } from "./inputs";
 import {
   checkApplicationUser, diffApplicationUser, resolveRoles, roleChanges,
   type ApplicationUserInputs, type ApplicationUserState,
 } from "./applicationUserPlan";
 import { providerContext, type DataverseClient, type ProviderOptions } from "./client";
 import { looksLikeReplicationLag, replicationDelayMs, sleep } from "./replication";
+import { adoptionRefusal } from "./applicationUserAdoption";
 
 const roleIdsOf = (user: SystemUserRow) => (user.systemuserroles_association ?? []).map((r) => r.roleid);
 
 /**
- * Resolves role names and template ids against the unit's roles, read once per environment and unit in this
- * provider process; a reference not found reads them again (a role created since), then fails with the closest names.
+ * Resolves role names, template ids and root role ids against the unit's roles, read once per environment and unit
+ * in this provider process; a reference not found reads them again (a role created since). In a child unit a root
+ * role (the generated one) is found as its copy there; Dataverse makes copies with some delay ("up to a few
+ * minutes", UNCONFIRMED), so a role id not found yet is waited for, bounded by DATAVERSE_REPLICATION_WAIT_MS.
  */
-async function resolveInBusinessUnit(client: DataverseClient, businessUnitId: string, refs: string[]): Promise<string[]> {
+async function resolveInBusinessUnit(client: DataverseClient, businessUnitId: string, refs: string[], log: (l: string) => void): Promise<string[]> {
   if (refs.length === 0) return [];
   try {
     return resolveRoles(refs, await rolesOfBusinessUnit(client, businessUnitId), businessUnitId);
   } catch {
-    const rows = await rolesOfBusinessUnit(client, businessUnitId, true);
-    return resolveRoles(refs, rows, businessUnitId, rows.map((r) => r.name));
+    const deadline = Date.now() + client.settings.replicationWaitMs;
+    for (let attempt = 1; ; attempt++) {
+      const rows = await rolesOfBusinessUnit(client, businessUnitId, true);
+      try {
+        return resolveRoles(refs, rows, businessUnitId, rows.map((r) => r.name));
+      } catch (err) {
+        const delay = replicationDelayMs(attempt, client.settings.retryBaseMs);
+        const waitingForCopy = refs.some((ref) => isGuid(ref) && !rows.some((r) => [r.roleid, r._roletemplateid_value, r._parentrootroleid_value].some((v) => v?.toLowerCase() === ref.toLowerCase())));
+        if (!waitingForCopy || Date.now() + delay > deadline) throw err;
+        log(`waiting for Dataverse to copy the role into business unit ${businessUnitId} of ${client.environmentUrl}; next look in ${Math.round(delay / 1000)} s (attempt ${attempt})`);
+        await sleep(delay);
+      }
+    }
   }
 }
 
@@ -66,6 +81,8 @@ async function createWithReplicationRetry(client: DataverseClient, applicationId
     }
   }
 }
+
+const what = (inputs: { applicationId: string }) => `application user of app ${inputs.applicationId}`;
 
 export function makeApplicationUserProvider(options: ProviderOptions = {}): pulumi.dynamic.ResourceProvider {
   const { log, clientFor } = providerContext(options);
@@ -113,10 +130,13 @@ export function makeApplicationUserProvider(options: ProviderOptions = {}): pulu
 
     async create(inputs: ApplicationUserInputs) {
       const client = clientFor(inputs.environmentUrl);
+      return inResource(what(inputs), inputs.environmentUrl, async () => {
       const [{ root }, rows] = await Promise.all([businessUnits(client, inputs.businessUnitId), usersByApplicationId(client, inputs.applicationId)]);
-      const existing = rows.find(isLive);
       const wantedBu = inputs.businessUnitId ?? root;
-      const desired = resolveInBusinessUnit(client, wantedBu, inputs.securityRoles);
+      const refusal = adoptionRefusal(rows.filter(isLive), inputs, wantedBu, client.environmentUrl);
+      if (refusal) throw new Error(refusal);
+      const existing = rows.find(isLive);
+      const desired = resolveInBusinessUnit(client, wantedBu, inputs.securityRoles, log);
       desired.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
       let user = existing;
       let createdId: string | undefined;
@@ -137,12 +157,16 @@ export function makeApplicationUserProvider(options: ProviderOptions = {}): pulu
             (cleanup) => log(`could not remove application user ${createdId} after the failed create: ${(cleanup as Error).message}`),
           );
         }
+        // The desired roles were started early; a failure before they were awaited must not surface on its own.
+        await desired.catch(() => undefined);
         throw err;
       }
+      });
     },
 
     async read(id, props: ApplicationUserState) {
       const client = clientFor(props.environmentUrl);
+      return inResource(what(props), props.environmentUrl, async () => {
       const user = await getUser(client, id);
       if (!user) return { id: "", props: {} };
       const assigned = roleIdsOf(user);
@@ -152,21 +176,35 @@ export function makeApplicationUserProvider(options: ProviderOptions = {}): pulu
         ...props, businessUnitId: user._businessunitid_value, roleIds: (props.roleIds ?? []).filter(has), assignedRoleIds: assigned, isDisabled: user.isdisabled,
       };
       return { id, props: state };
+      });
     },
 
     async update(id, olds: ApplicationUserState, news: ApplicationUserInputs) {
       const client = clientFor(news.environmentUrl);
-      const desired = resolveInBusinessUnit(client, news.businessUnitId ?? olds.rootBusinessUnitId, news.securityRoles);
-      desired.catch(() => undefined);
-      const user = await getUser(client, id);
-      if (!user) throw new Error(`application user ${id} no longer exists in ${news.environmentUrl}; run \`pulumi refresh\` so it is created again`);
-      const outs = await converge(client, user, news, desired, olds.roleIds ?? [], olds.rootBusinessUnitId, olds.adopted ?? false);
-      return { outs };
+      return inResource(what(news), news.environmentUrl, async () => {
+        const desired = resolveInBusinessUnit(client, news.businessUnitId ?? olds.rootBusinessUnitId, news.securityRoles, log);
+        desired.catch(() => undefined);
+        const user = await getUser(client, id);
+        if (!user) throw new Error(`application user ${id} no longer exists; run \`pulumi refresh\` so it is created again`);
+        const outs = await converge(client, user, news, desired, olds.roleIds ?? [], olds.rootBusinessUnitId, olds.adopted ?? false);
+        return { outs };
+      });
     },
 
+    /** A user this stack created is purged; an adopted one (not created here) only loses the roles this stack gave it. */
     async delete(id, props: ApplicationUserState) {
-      const result = await purgeUser(clientFor(props.environmentUrl), id);
-      if (result === "already gone") log(`application user ${id} was already deleted`);
+      const client = clientFor(props.environmentUrl);
+      await inResource(what(props), props.environmentUrl, async () => {
+        if (props.adopted !== false) {
+          const user = await getUser(client, id);
+          const managed = (props.roleIds ?? []).filter((r) => user && roleIdsOf(user).some((a) => a.toLowerCase() === r.toLowerCase()));
+          await Promise.all(managed.map((r) => removeRole(client, id, r)));
+          log(`application user ${id} was not created by this stack: left in place${managed.length ? `, without the ${managed.length} role(s) this stack gave it` : ""}`);
+          return;
+        }
+        const result = await purgeUser(client, id);
+        if (result === "already gone") log(`application user ${id} was already deleted`);
+      });
     },
   };
 }
@@ -184,14 +222,16 @@ export interface ApplicationUserArgs {
   applicationId: pulumi.Input<string>;
   /** Business unit of the user; default: the environment's root business unit. */
   businessUnitId?: pulumi.Input<string>;
-  /** Security roles, each a role name or a role template id, resolved in the user's business unit. */
+  /** Security roles, each a role name, a role template id or a root role's id, resolved in the user's business unit. */
   securityRoles?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Take over the app's live application user if one exists that this stack did not create (default false: refused). */
+  adoptExistingUser?: pulumi.Input<boolean>;
 }
 
 /**
  * A Dataverse application user (a systemuser with `applicationid`) with security roles.
- * Adopts the app's existing live application user if there is one (never a soft-deleted one); delete disables it,
- * soft-deletes it and purges it.
+ * An existing live user of the app is adopted only with adoptExistingUser, and never deleted; a user this stack
+ * created is disabled, soft-deleted and purged on delete.
  */
 export class ApplicationUser extends pulumi.dynamic.Resource {
   declare readonly systemUserId: pulumi.Output<string>;

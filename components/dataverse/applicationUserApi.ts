@@ -10,6 +10,8 @@ export interface RoleRow {
   name: string;
   _businessunitid_value: string;
   _roletemplateid_value?: string | null;
+  /** The root business unit's role this one is a copy of (a root role names itself). */
+  _parentrootroleid_value?: string | null;
 }
 
 /** A systemuser row with its roles expanded. */
@@ -25,7 +27,7 @@ export interface SystemUserRow {
 }
 
 const USER_SELECT = "systemuserid,applicationid,isdisabled,deletedstate,_businessunitid_value,fullname";
-const ROLE_SELECT = "roleid,name,_businessunitid_value,_roletemplateid_value";
+const ROLE_SELECT = "roleid,name,_businessunitid_value,_roletemplateid_value,_parentrootroleid_value";
 const EXPAND_ROLES = `systemuserroles_association($select=${ROLE_SELECT})`;
 /** Dataverse's DuplicateRecord code, answered when a role is associated twice. */
 const DUPLICATE_RECORD = "0x80040237";
@@ -35,33 +37,43 @@ export const isLive = (row: SystemUserRow) => (row.deletedstate ?? 0) === 0;
 /** Every PATCH of an existing row: without it Dataverse treats a PATCH of a missing row as an upsert (a create). */
 const ONLY_IF_EXISTS = { "If-Match": "*" };
 
-/**
- * The root business unit, and whether `wanted` exists, in one query: a business unit that does not exist fails at
- * once, naming it, instead of surfacing later as a role-resolution or create error.
- */
-export async function businessUnits(client: DataverseClient, wanted?: string): Promise<{ root: string }> {
-  // Cached per environment in the provider process: every application user of a `pulumi up` asks the same.
-  const cache = environmentCache(client.environmentUrl);
-  if (cache.root && (!wanted || cache.businessUnits.has(wanted.toLowerCase()))) return { root: await cache.root };
-  const lookup = lookupBusinessUnits(client, wanted);
-  if (!wanted) cache.root = lookup.then((r) => r.root);
-  const { root } = await lookup.catch((err) => { if (!wanted) cache.root = undefined; throw err; });
-  cache.root ??= Promise.resolve(root);
-  if (wanted) cache.businessUnits.add(wanted.toLowerCase());
-  return { root };
+/** A cached promise, shared by everyone who asks meanwhile; forgotten if it fails, so a later step asks again. */
+function singleFlight<T>(map: Map<string, Promise<T>>, key: string, start: () => Promise<T>): Promise<T> {
+  const known = map.get(key);
+  if (known) return known;
+  const p = start();
+  map.set(key, p);
+  p.catch(() => { if (map.get(key) === p) map.delete(key); });
+  return p;
 }
 
-async function lookupBusinessUnits(client: DataverseClient, wanted?: string): Promise<{ root: string }> {
-  const rows = await client.getAll<{ businessunitid: string; _parentbusinessunitid_value: string | null }>(withQuery("/businessunits", {
-    $select: "businessunitid,name,_parentbusinessunitid_value",
-    $filter: wanted ? `_parentbusinessunitid_value eq null or businessunitid eq ${wanted}` : "_parentbusinessunitid_value eq null",
+/**
+ * The root business unit, and whether `wanted` exists (a business unit that does not exist fails at once, naming
+ * it). Single flight per environment in the provider process: however many roles and users start at once, the
+ * root is asked for once, and each wanted unit once.
+ */
+export async function businessUnits(client: DataverseClient, wanted?: string): Promise<{ root: string }> {
+  const cache = environmentCache(client.environmentUrl);
+  const root = singleFlight(cache.lookups, "root", () => lookupRoot(client));
+  const exists = wanted ? singleFlight(cache.lookups, `bu:${wanted.toLowerCase()}`, () => lookupBusinessUnit(client, wanted)) : undefined;
+  const [id] = await Promise.all([root, exists]);
+  return { root: id };
+}
+
+async function lookupRoot(client: DataverseClient): Promise<string> {
+  const roots = await client.getAll<{ businessunitid: string }>(withQuery("/businessunits", {
+    $select: "businessunitid,name", $filter: "_parentbusinessunitid_value eq null",
   }));
-  const roots = rows.filter((r) => r._parentbusinessunitid_value === null);
   if (roots.length !== 1) throw new Error(`expected one root business unit in ${client.environmentUrl}, found ${roots.length}`);
-  if (wanted && !rows.some((r) => r.businessunitid.toLowerCase() === wanted.toLowerCase())) {
+  return roots[0].businessunitid;
+}
+
+async function lookupBusinessUnit(client: DataverseClient, wanted: string): Promise<string> {
+  const rows = await client.getAll<{ businessunitid: string }>(withQuery("/businessunits", { $select: "businessunitid,name", $filter: `businessunitid eq ${wanted}` }));
+  if (rows.length === 0) {
     throw new Error(`business unit ${wanted} does not exist in ${client.environmentUrl}: set dataverse.businessUnitId to an existing business unit id, or remove it for the root business unit`);
   }
-  return { root: roots[0].businessunitid };
+  return rows[0].businessunitid;
 }
 
 export async function rootBusinessUnitId(client: DataverseClient): Promise<string> {

@@ -8,6 +8,8 @@ export interface ApplicationUserInputs {
   applicationId: string;
   businessUnitId?: string;
   securityRoles: string[];
+  /** Take over a live application user of the app that this stack did not create (never deleted by this stack). */
+  adoptExistingUser?: boolean;
 }
 
 /** What the resource records after create, update or read. */
@@ -22,7 +24,7 @@ export interface ApplicationUserState extends ApplicationUserInputs {
   /** Every role the user has now, managed here or not. */
   assignedRoleIds: string[];
   isDisabled: boolean;
-  /** True when the user existed before and was adopted rather than created. */
+  /** True when the user existed before and was adopted rather than created: then it is never deleted by this stack. */
   adopted: boolean;
 }
 
@@ -49,9 +51,13 @@ export function checkApplicationUser(news: Record<string, unknown>): { inputs: A
   if (news.businessUnitId !== undefined && news.businessUnitId !== null && !isGuid(news.businessUnitId)) {
     failures.push({ property: "businessUnitId", reason: "must be a business unit id (GUID); omit it for the root business unit" });
   }
+  // A list computed from a resource not created yet (a generated role's id) is unknown as a whole during preview.
+  const rolesUnknown = news.securityRoles === UNKNOWN_DURING_PREVIEW;
   const roles = news.securityRoles ?? [];
   const roleList: string[] = [];
-  if (!Array.isArray(roles)) {
+  if (rolesUnknown) {
+    // Checked again with the real list before create or update.
+  } else if (!Array.isArray(roles)) {
     failures.push({ property: "securityRoles", reason: "must be a list of role names or role template ids" });
   } else {
     const seen = new Set<string>();
@@ -69,9 +75,11 @@ export function checkApplicationUser(news: Record<string, unknown>): { inputs: A
   const inputs: ApplicationUserInputs = {
     environmentUrl: urlProblem ? String(news.environmentUrl) : normalizeEnvironmentUrl(String(news.environmentUrl)),
     applicationId: String(news.applicationId).toLowerCase(),
-    securityRoles: roleList,
+    securityRoles: rolesUnknown ? (UNKNOWN_DURING_PREVIEW as unknown as string[]) : roleList,
   };
   if (isGuid(news.businessUnitId)) inputs.businessUnitId = news.businessUnitId.toLowerCase();
+  if (news.adoptExistingUser !== undefined && typeof news.adoptExistingUser !== "boolean") failures.push({ property: "adoptExistingUser", reason: "must be true or false" });
+  if (news.adoptExistingUser === true) inputs.adoptExistingUser = true;
   return { inputs, failures };
 }
 
@@ -85,7 +93,8 @@ export function resolveRoles(refs: string[], rows: RoleRow[], businessUnitId: st
   const problems: string[] = [];
   const ids = refs.map((ref) => {
     const matches = isGuid(ref)
-      ? rows.filter((r) => sameText(r._roletemplateid_value ?? "", ref) || sameText(r.roleid, ref))
+      // A root role's id also finds its copy in a child unit (same _parentrootroleid_value): a user there can only hold the copy.
+      ? rows.filter((r) => sameText(r._roletemplateid_value ?? "", ref) || sameText(r.roleid, ref) || sameText(r._parentrootroleid_value ?? "", ref))
       : rows.filter((r) => sameText(r.name, ref));
     if (matches.length === 1) return matches[0].roleid;
     if (matches.length > 1) {
@@ -123,14 +132,21 @@ export function diffApplicationUser(olds: ApplicationUserState, news: Applicatio
   if (wantedBu && !sameText(wantedBu, olds.businessUnitId ?? "")) detailedDiff.businessUnitId = { kind: "update", inputDiff: true };
 
   const oldRoles = olds.securityRoles ?? [];
-  news.securityRoles.forEach((role, i) => {
-    if (!oldRoles.some((r) => sameText(r, role))) detailedDiff[`securityRoles[${i}]`] = { kind: "add", inputDiff: true };
-  });
-  oldRoles.forEach((role, i) => {
-    if (news.securityRoles.some((r) => sameText(r, role))) return;
-    const key = `securityRoles[${i}]`;
-    detailedDiff[key] = { kind: detailedDiff[key] ? "update" : "delete", inputDiff: true };
-  });
+  const newRoles = news.securityRoles;
+  if (!Array.isArray(newRoles)) {
+    // Unknown during preview (see checkApplicationUser): the roles may change.
+    detailedDiff.securityRoles = { kind: "update", inputDiff: true };
+  } else {
+    newRoles.forEach((role, i) => {
+      if (!oldRoles.some((r) => sameText(r, role))) detailedDiff[`securityRoles[${i}]`] = { kind: "add", inputDiff: true };
+    });
+    oldRoles.forEach((role, i) => {
+      if (newRoles.some((r) => sameText(r, role))) return;
+      const key = `securityRoles[${i}]`;
+      detailedDiff[key] = { kind: detailedDiff[key] ? "update" : "delete", inputDiff: true };
+    });
+  }
+  if (!!olds.adoptExistingUser !== !!news.adoptExistingUser) detailedDiff.adoptExistingUser = { kind: "update", inputDiff: true };
   if (olds.isDisabled) detailedDiff.isDisabled = { kind: "update", inputDiff: false };
   // read drops managed roles the user no longer has from roleIds (each role reference resolves to one role id).
   const missing = (olds.roleIds ?? []).filter((id) => !(olds.assignedRoleIds ?? []).some((a) => sameText(a, id)));

@@ -114,7 +114,7 @@ export async function publishTables(client: DataverseClient, logicalNames: strin
     } catch (err) {
       if (!isTimeout(err)) throw err;
       throw new Error(`${what} in ${client.environmentUrl} did not finish: it timed out twice after ${formatDuration(publishTimeoutMs)}. ` +
-        "Change tracking is on; publish the tables in the maker portal, or run `pulumi up` again (raise DATAVERSE_PUBLISH_TIMEOUT_MS for slow environments).");
+        "Change tracking is on; publish the tables in the maker portal, or run `pulumi up` again (raise DATAVERSE_PUBLISH_TIMEOUT_MS for slow environments).", { cause: err });
     }
   });
 }

@@ -32,7 +32,10 @@ export class ChangeTrackingProgress implements LockWaitListener {
   }
 
   settling(tables: number): void {
-    this.line(`${this.counted()}, a request timed out: reading back ${tables} table${tables === 1 ? "" : "s"} it may still be writing`, true);
+    this.line(
+      `${this.counted()}, a request timed out: reading back ${tables} table${tables === 1 ? "" : "s"} it may still be writing`,
+      true,
+    );
   }
 
   private counted(): string {

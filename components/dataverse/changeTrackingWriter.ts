@@ -1,7 +1,13 @@
 import type { BatchOperation } from "./batch";
 import type { DataverseClient } from "./client";
 import type { ChangeTrackingProgress } from "./changeTrackingProgress";
-import { isCustomizationLock, isTransientMetadataError, LockWait, notTheLock, sendCustomization } from "./customizationLock";
+import {
+  isCustomizationLock,
+  isTransientMetadataError,
+  LockWait,
+  notTheLock,
+  sendCustomization,
+} from "./customizationLock";
 import { DataverseError, isDataverseError } from "./errors";
 import { quote, withQuery } from "./odata";
 import { isTimeout } from "./retryPolicy";
@@ -32,7 +38,12 @@ interface Pending {
  * parts one after the other, so a batch's server time is the sum of its parts). Lock answers are waited out; a
  * write that timed out is never sent again before the table's state has been read back.
  */
-export async function writeChangeTracking(client: DataverseClient, tables: string[], definitions: Map<string, Record<string, unknown>>, progress: ChangeTrackingProgress): Promise<void> {
+export async function writeChangeTracking(
+  client: DataverseClient,
+  tables: string[],
+  definitions: Map<string, Record<string, unknown>>,
+  progress: ChangeTrackingProgress,
+): Promise<void> {
   const { metadataTimeoutMs, lockBackoffBaseMs, retryBaseMs } = client.settings;
   const queue: Pending[] = tables.map((table) => ({ table, suspect: false, transientFailures: 0 }));
   const lockWait = new LockWait(client, "change tracking", progress);
@@ -40,10 +51,23 @@ export async function writeChangeTracking(client: DataverseClient, tables: strin
   let batchRefused = false;
 
   const put = (table: string): BatchOperation => ({
-    method: "PUT", path: definitionPath(table), body: { ...definitions.get(table), ChangeTrackingEnabled: true }, headers: { "MSCRM.MergeLabels": "true" },
+    method: "PUT",
+    path: definitionPath(table),
+    body: { ...definitions.get(table), ChangeTrackingEnabled: true },
+    headers: { "MSCRM.MergeLabels": "true" },
   });
-  const named = (err: unknown, table: string) => isDataverseError(err)
-    ? new DataverseError(err.method, err.path, err.status, err.code, `${err.detail} (table ${table})`, err.attempts, err.retryAfterMs) : err;
+  const named = (err: unknown, table: string) =>
+    isDataverseError(err)
+      ? new DataverseError(
+          err.method,
+          err.path,
+          err.status,
+          err.code,
+          `${err.detail} (table ${table})`,
+          err.attempts,
+          err.retryAfterMs,
+        )
+      : err;
   const retryLater = async (item: Pending, err: unknown) => {
     item.transientFailures += 1;
     if (item.transientFailures >= TRANSIENT_ATTEMPTS) throw named(err, item.table);
@@ -61,15 +85,24 @@ export async function writeChangeTracking(client: DataverseClient, tables: strin
     const pollMs = Math.max(retryBaseMs, Math.min(msPerWrite ?? metadataTimeoutMs / 4, metadataTimeoutMs / 2));
     let off = items;
     let lastChange = Date.now();
-    for (let reads = 0; off.length && (reads < STALE_READS || Date.now() - lastChange < 2 * metadataTimeoutMs); reads++) {
+    for (
+      let reads = 0;
+      off.length && (reads < STALE_READS || Date.now() - lastChange < 2 * metadataTimeoutMs);
+      reads++
+    ) {
       await sleep(pollMs);
-      const on = await trackedTables(client, off.map((i) => i.table));
+      const on = await trackedTables(
+        client,
+        off.map((i) => i.table),
+      );
       const still = off.filter((i) => !on.has(i.table));
       progress.wrote(off.length - still.length);
       if (still.length < off.length) lastChange = Date.now();
       off = still;
     }
-    off.forEach((i) => { i.suspect = true; });
+    off.forEach((i) => {
+      i.suspect = true;
+    });
     return off;
   };
 
@@ -77,7 +110,10 @@ export async function writeChangeTracking(client: DataverseClient, tables: strin
   const confirmSuspects = async (chunk: Pending[]): Promise<Pending[]> => {
     const suspects = chunk.filter((i) => i.suspect);
     if (!suspects.length) return chunk;
-    const on = await trackedTables(client, suspects.map((i) => i.table));
+    const on = await trackedTables(
+      client,
+      suspects.map((i) => i.table),
+    );
     progress.wrote(suspects.filter((i) => on.has(i.table)).length);
     return chunk.filter((i) => !on.has(i.table));
   };
@@ -86,15 +122,33 @@ export async function writeChangeTracking(client: DataverseClient, tables: strin
     const op = put(item.table);
     let attemptStarted = Date.now();
     try {
-      const sent = await sendCustomization(client, "change tracking", (options) => {
-        attemptStarted = Date.now();
-        return client.request(op.method, op.path, op.body, op.headers, options);
-      }, { timeoutMs: metadataTimeoutMs, listener: progress, stillNeeded: item.suspect ? async () => !(await trackedTables(client, [item.table])).has(item.table) : undefined });
+      const sent = await sendCustomization(
+        client,
+        "change tracking",
+        (options) => {
+          attemptStarted = Date.now();
+          return client.request(op.method, op.path, op.body, op.headers, options);
+        },
+        {
+          timeoutMs: metadataTimeoutMs,
+          listener: progress,
+          stillNeeded: item.suspect
+            ? async () => !(await trackedTables(client, [item.table])).has(item.table)
+            : undefined,
+        },
+      );
       if (sent) msPerWrite = Date.now() - attemptStarted;
       progress.wrote(1);
     } catch (err) {
-      if (isTimeout(err)) { queue.unshift(...await settle([item])); msPerWrite = Math.max(msPerWrite ?? 0, metadataTimeoutMs); return; }
-      if (isTransientMetadataError(err)) { await retryLater(item, err); return; }
+      if (isTimeout(err)) {
+        queue.unshift(...(await settle([item])));
+        msPerWrite = Math.max(msPerWrite ?? 0, metadataTimeoutMs);
+        return;
+      }
+      if (isTransientMetadataError(err)) {
+        await retryLater(item, err);
+        return;
+      }
       throw named(err, item.table);
     }
   };
@@ -103,16 +157,28 @@ export async function writeChangeTracking(client: DataverseClient, tables: strin
     const started = Date.now();
     let parts;
     try {
-      parts = await client.batch(chunk.map((i) => put(i.table)), { request: { timeoutMs: metadataTimeoutMs, retryTimeouts: false, retryWhen: notTheLock } });
+      parts = await client.batch(
+        chunk.map((i) => put(i.table)),
+        { request: { timeoutMs: metadataTimeoutMs, retryTimeouts: false, retryWhen: notTheLock } },
+      );
     } catch (err) {
-      if (isCustomizationLock(err)) { queue.unshift(...chunk); await lockWait.after(err); return; }
+      if (isCustomizationLock(err)) {
+        queue.unshift(...chunk);
+        await lockWait.after(err);
+        return;
+      }
       if (isTimeout(err)) {
         const still = await settle(chunk);
         msPerWrite = (Date.now() - started) / Math.max(1, chunk.length - still.length);
         queue.unshift(...still);
         return;
       }
-      if (isDataverseError(err) && err.status !== undefined && err.status < 500 && ![401, 403, 429].includes(err.status)) {
+      if (
+        isDataverseError(err) &&
+        err.status !== undefined &&
+        err.status < 500 &&
+        ![401, 403, 429].includes(err.status)
+      ) {
         batchRefused = true; // metadata writes refused in $batch: one request per table from now on
         queue.unshift(...chunk);
         return;
@@ -127,8 +193,17 @@ export async function writeChangeTracking(client: DataverseClient, tables: strin
     for (const [i, part] of parts.entries()) {
       if (part.status < 400) continue;
       const error = (part.body as { error?: { code?: string; message?: string } } | undefined)?.error;
-      const err = new DataverseError("PUT", put(chunk[i].table).path, part.status, error?.code ?? "", error?.message ?? "metadata write failed");
-      if (isCustomizationLock(err)) { retry.push(chunk[i]); lockAnswer = err; } else if (isTransientMetadataError(err)) await retryLater(chunk[i], err);
+      const err = new DataverseError(
+        "PUT",
+        put(chunk[i].table).path,
+        part.status,
+        error?.code ?? "",
+        error?.message ?? "metadata write failed",
+      );
+      if (isCustomizationLock(err)) {
+        retry.push(chunk[i]);
+        lockAnswer = err;
+      } else if (isTransientMetadataError(err)) await retryLater(chunk[i], err);
       else await writeAlone(chunk[i]); // refused inside $batch: on its own, through the same lock-aware path
     }
     queue.unshift(...retry);
@@ -138,7 +213,10 @@ export async function writeChangeTracking(client: DataverseClient, tables: strin
 
   progress.start();
   while (queue.length) {
-    const size = batchRefused || msPerWrite === undefined ? 1 : Math.max(1, Math.min(MAX_BATCH, Math.floor((metadataTimeoutMs * TIME_SHARE) / msPerWrite)));
+    const size =
+      batchRefused || msPerWrite === undefined
+        ? 1
+        : Math.max(1, Math.min(MAX_BATCH, Math.floor((metadataTimeoutMs * TIME_SHARE) / msPerWrite)));
     const chunk = await confirmSuspects(queue.splice(0, size));
     if (!chunk.length) continue;
     if (chunk.length === 1) await writeAlone(chunk[0]);
@@ -154,7 +232,8 @@ export async function trackedTables(client: DataverseClient, tables: string[]): 
     $filter: tables.map((n) => `LogicalName eq ${quote(n)}`).join(" or "),
   });
   while (next) {
-    const page: { value: { LogicalName: string; ChangeTrackingEnabled: boolean }[]; "@odata.nextLink"?: string } = await client.get(next, { Consistency: "Strong" });
+    const page: { value: { LogicalName: string; ChangeTrackingEnabled: boolean }[]; "@odata.nextLink"?: string } =
+      await client.get(next, { Consistency: "Strong" });
     page.value.filter((r) => r.ChangeTrackingEnabled).forEach((r) => on.add(r.LogicalName.toLowerCase()));
     next = page["@odata.nextLink"] ? client.relativePath(page["@odata.nextLink"]) : undefined;
   }

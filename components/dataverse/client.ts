@@ -99,7 +99,7 @@ function deadlineOptions(ms: number): { timeout: number; signal: AbortSignal } {
 function deadlineError(err: unknown, ms: number): unknown {
   const e = err as { code?: string; name?: string };
   if (e?.code === "ERR_CANCELED" || e?.name === "CanceledError" || e?.name === "TimeoutError") {
-    return { code: "ETIMEDOUT", message: `no complete answer within the ${ms} ms request deadline (DATAVERSE_REQUEST_TIMEOUT_MS)` };
+    return { code: "ETIMEDOUT", message: `timeout: no complete answer within the ${ms} ms request deadline (DATAVERSE_REQUEST_TIMEOUT_MS)` };
   }
   return err;
 }

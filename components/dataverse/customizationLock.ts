@@ -10,8 +10,12 @@ import { retryDelayMs } from "./retryPolicy";
  */
 export function isCustomizationLock(err: unknown): boolean {
   if (!isDataverseError(err) || err.status === 401 || err.status === 403) return false;
-  return /^(0x80071151|-2147020463)$/i.test(err.code) ||
-    /CustomizationLockException|Cannot start the requested operation|another .{0,40}(running|in progress)|another customization operation/i.test(err.detail);
+  return (
+    /^(0x80071151|-2147020463)$/i.test(err.code) ||
+    /CustomizationLockException|Cannot start the requested operation|another .{0,40}(running|in progress)|another customization operation/i.test(
+      err.detail,
+    )
+  );
 }
 
 /**
@@ -36,11 +40,17 @@ export const notTheLock = (err: unknown) => !isCustomizationLock(err);
  * module state is not shared between deserialized provider closures.
  */
 export function runCustomization<T>(environmentUrl: string, work: () => Promise<T>): Promise<T> {
-  const queues = ((globalThis as Record<string, unknown>).__crmSyncCustomizationQueues ??= new Map()) as Map<string, Promise<unknown>>;
+  const queues = ((globalThis as Record<string, unknown>).__crmSyncCustomizationQueues ??= new Map()) as Map<
+    string,
+    Promise<unknown>
+  >;
   const key = environmentUrl.toLowerCase().replace(/\/+$/, "");
   const previous = queues.get(key) ?? Promise.resolve();
   const run = previous.then(work, work);
-  queues.set(key, run.catch(() => undefined));
+  queues.set(
+    key,
+    run.catch(() => undefined),
+  );
   return run;
 }
 
@@ -65,7 +75,11 @@ export class LockWait {
   private startedAt?: number;
   private answers = 0;
 
-  constructor(private readonly client: DataverseClient, private readonly what: string, private readonly listener?: LockWaitListener) {}
+  constructor(
+    private readonly client: DataverseClient,
+    private readonly what: string,
+    private readonly listener?: LockWaitListener,
+  ) {}
 
   /** Waits after a lock answer (bounded backoff); throws, naming the last answer, when DATAVERSE_LOCK_WAIT_MS is spent. */
   async after(err: unknown): Promise<void> {
@@ -78,8 +92,10 @@ export class LockWait {
     const delay = Math.min(lockBackoffMaxMs, retryDelayMs(this.answers, lockBackoffBaseMs, hinted));
     if (waited + delay > lockWaitMs) {
       const detail = isDataverseError(err) ? err.message : String(err);
-      throw new Error(`${this.what} in ${this.client.environmentUrl}: another customization operation kept the environment busy for ${formatDuration(waited)} ` +
-        `(DATAVERSE_LOCK_WAIT_MS = ${formatDuration(lockWaitMs)}); nothing is lost, run \`pulumi up\` again once it is over. Last answer: ${detail}`);
+      throw new Error(
+        `${this.what} in ${this.client.environmentUrl}: another customization operation kept the environment busy for ${formatDuration(waited)} ` +
+          `(DATAVERSE_LOCK_WAIT_MS = ${formatDuration(lockWaitMs)}); nothing is lost, run \`pulumi up\` again once it is over. Last answer: ${detail}`,
+      );
     }
     // Sleep in slices so that progress keeps a steady pace through a long wait.
     const slice = Math.max(1, Math.min(delay, progressIntervalMs || delay));
@@ -101,10 +117,21 @@ export class LockWait {
  * change tracking whose writes take (or may take) the lock, e.g. a security role's ReplacePrivilegesRole (whether
  * it does is UNCONFIRMED). Times out after DATAVERSE_METADATA_TIMEOUT_MS; a timeout is thrown, never re-sent.
  */
-export function customizationRequest<T = unknown>(client: DataverseClient, what: string, method: Parameters<DataverseClient["request"]>[0], path: string,
-  body?: unknown, headers?: Record<string, string>, listener?: LockWaitListener): Promise<DataverseResponse<T> | undefined> {
-  return runCustomization(client.environmentUrl, () => sendCustomization<T>(client, what, (options) => client.request<T>(method, path, body, headers, options),
-    { timeoutMs: client.settings.metadataTimeoutMs, listener }));
+export function customizationRequest<T = unknown>(
+  client: DataverseClient,
+  what: string,
+  method: Parameters<DataverseClient["request"]>[0],
+  path: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+  listener?: LockWaitListener,
+): Promise<DataverseResponse<T> | undefined> {
+  return runCustomization(client.environmentUrl, () =>
+    sendCustomization<T>(client, what, (options) => client.request<T>(method, path, body, headers, options), {
+      timeoutMs: client.settings.metadataTimeoutMs,
+      listener,
+    }),
+  );
 }
 
 /**
@@ -113,8 +140,12 @@ export function customizationRequest<T = unknown>(client: DataverseClient, what:
  * re-sent here: the timeout is thrown for the caller to settle (read the state back). With `stillNeeded`, each
  * re-send after a lock answer is preceded by that check; answers undefined when it says the work is done.
  */
-export async function sendCustomization<T>(client: DataverseClient, what: string, send: (options: RequestOptions) => Promise<DataverseResponse<T>>,
-  options: { timeoutMs: number; listener?: LockWaitListener; stillNeeded?: () => Promise<boolean> }): Promise<DataverseResponse<T> | undefined> {
+export async function sendCustomization<T>(
+  client: DataverseClient,
+  what: string,
+  send: (options: RequestOptions) => Promise<DataverseResponse<T>>,
+  options: { timeoutMs: number; listener?: LockWaitListener; stillNeeded?: () => Promise<boolean> },
+): Promise<DataverseResponse<T> | undefined> {
   const wait = new LockWait(client, what, options.listener);
   for (;;) {
     try {

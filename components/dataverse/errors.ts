@@ -41,3 +41,26 @@ export const GENERIC_ERROR_CODE = "0x80040216";
 
 /** The row (or table, or role) is not there. */
 export const isNotFound = (err: unknown): boolean => isDataverseError(err) && err.status === 404;
+
+/** The status prefix a gRPC error carries into its message ("2 UNKNOWN: ..."), which means nothing to a user. */
+const GRPC_PREFIX = /^(?:\d+ [A-Z_]+: )+/;
+
+export const withoutGrpcPrefix = (message: string) => message.replace(GRPC_PREFIX, "");
+
+/**
+ * Runs a provider step so that any failure names the resource and the environment, once, without gRPC noise:
+ * `security role "CRM sync x (prod)" in https://contoso.crm4.dynamics.com: <what went wrong>`.
+ */
+export async function inResource<T>(what: string, environmentUrl: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    const message = withoutGrpcPrefix(err instanceof Error ? err.message : String(err));
+    const prefix = `${what} in ${environmentUrl}: `;
+    if (message.startsWith(prefix)) throw err;
+    const wrapped = new Error(`${prefix}${message}`);
+    // Pulumi's closure serialization can drop what super(message) set (see DataverseError).
+    wrapped.message = `${prefix}${message}`;
+    throw wrapped;
+  }
+}

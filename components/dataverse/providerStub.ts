@@ -18,13 +18,15 @@ export function providerStub(kind: Kind): pulumi.dynamic.ResourceProvider {
   // Runs in the provider host, never at serialization: the closure holds only the module and kind names.
   // The specifier is a literal (not PROVIDER_MODULE) so the serialized closure captures no module-level binding.
   const impl = (): pulumi.dynamic.ResourceProvider => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved in the provider host, not captured
     const from = require("path").join(process.cwd(), "pulumi-program.js");
     let entry: Record<Kind, () => pulumi.dynamic.ResourceProvider>;
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved in the provider host, not captured
       entry = require("module").createRequire(from)("crm-sync-infra/dataverse-providers");
     } catch (err) {
       if ((err as { code?: string }).code !== "MODULE_NOT_FOUND") throw err;
-      throw new Error(`crm-sync-infra/dataverse-providers cannot be loaded from ${process.cwd()} (the Pulumi program's folder): install crm-sync-infra there (npm install), and build it when it is a local checkout (npm run build): ${(err as Error).message}`);
+      throw new Error(`crm-sync-infra/dataverse-providers cannot be loaded from ${process.cwd()} (the Pulumi program's folder): install crm-sync-infra there (npm install), and build it when it is a local checkout (npm run build): ${(err as Error).message}`, { cause: err });
     }
     return entry[kind]();
   };

@@ -7,6 +7,9 @@ import { TYPES } from "../resourceTypes";
 import { redirectUriProblem, registeredRedirectUri, type Platform } from "./redirectUris";
 import { MAX_SECRET_LIFETIME_MONTHS } from "./secretExpiry";
 import { defaultExpiryWarningDays, defaultRotateEveryDays, endDateOf, iso, secretPlan, type Handover, type SecretPlan, type SecretPolicy, type SecretRole } from "./secretSchedule";
+import { applicationImportId, delegatedGrantImportId, servicePrincipalImportId, type ExistingConfig } from "./existing";
+import { permissionLabel } from "./permissions";
+import { adoptedSecretPlan, type VendorSecretState } from "./vendorSecret";
 
 export interface RedirectUriSet {
   /** Web platform (confidential client, authorization code flow). */
@@ -49,6 +52,12 @@ export interface EntraIntegrationAppArgs {
   owners?: pulumi.Input<string>[];
   /** Clock that places the run in the rotation schedule; tests pass a fixed one. Default: the current time. */
   now?: () => Date;
+  /**
+   * Hand-made objects to take over (`existing:` of the integration): the app registration, its service principal and
+   * the consent already granted are imported (Pulumi's `import` option, azuread import ids); the vendor's own secret
+   * is never touched, and a managed secret is created only when a rotation is due.
+   */
+  existing?: ExistingConfig;
 }
 
 function policyOf(args: EntraIntegrationAppArgs): SecretPolicy {
@@ -107,13 +116,18 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
   readonly secrets: LiveSecret[];
   /** The service principal and consent resources: depend on these before using the app. */
   readonly readyResources: pulumi.Resource[];
+  /** The vendor's own, unmanaged secret of an adopted app (`existing.vendorSecret`), and what becomes of it. */
+  readonly vendorSecret?: VendorSecretState;
 
   constructor(name: string, args: EntraIntegrationAppArgs, opts?: pulumi.ComponentResourceOptions) {
     checkArgs(name, args);
     const policy = policyOf(args);
     const now = (args.now ?? (() => new Date()))();
     const handover = args.secret?.handedOver;
-    const plan = secretPlan(policy, handover, now);
+    const existing = args.existing;
+    const plan: SecretPlan & { vendorSecret?: VendorSecretState } = existing?.vendorSecret
+      ? adoptedSecretPlan(policy, existing.vendorSecret, handover, now)
+      : secretPlan(policy, handover, now);
     // Visible to policy packs and audit reports (stack validation, stack export): rotation, warning window, and
     // the secret the vendor holds.
     super(TYPES.integrationApp, name, {
@@ -122,8 +136,12 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
       expiryWarningDays: policy.expiryWarningDays,
       heldRotation: args.secret?.handedOver?.rotation,
       heldEndsAt: plan.heldEndsAt,
+      ...(plan.vendorSecret ? { vendorSecretKeyId: plan.vendorSecret.keyId, vendorSecretEndsAt: plan.vendorSecret.endDate, vendorSecretStatus: plan.vendorSecret.status } : {}),
+      ...(existing ? { adoptedApplicationObjectId: existing.applicationObjectId } : {}),
     }, opts);
     const parent = { parent: this };
+    // Adopted objects are imported: Pulumi reads them and, with inputs equal to what exists, changes nothing.
+    const importing = (id: string | undefined) => (id ? { ...parent, import: id } : parent);
 
     const registered = (platform: Platform) => (args.redirectUris?.[platform] ?? []).map((uri) => registeredRedirectUri(uri, platform));
     const application = new azuread.Application(`${name}-app`, {
@@ -135,12 +153,12 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
       publicClient: { redirectUris: registered("publicClient") },
       singlePageApplication: { redirectUris: registered("spa") },
       owners: args.owners,
-    }, parent);
+    }, importing(existing?.applicationObjectId && applicationImportId(existing.applicationObjectId)));
 
     const servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, {
       clientId: application.clientId,
       owners: args.owners,
-    }, parent);
+    }, importing(existing?.servicePrincipalObjectId && servicePrincipalImportId(existing.servicePrincipalObjectId)));
 
     this.secretPlan = plan;
     this.secrets = plan.secrets.map(({ rotation, role }) => {
@@ -159,17 +177,25 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
       return { rotation, role, createdAt: created.rfc3339, endDate: password.endDate, keyId: password.keyId, password };
     });
     for (const warning of plan.warnings) void pulumi.log.warn(`client secret of ${name}: ${warning}`, this);
-    const handOut = this.secrets.find((s) => s.rotation === plan.handOut)!;
+    const handOut = this.secrets.find((s) => s.rotation === plan.handOut);
+    this.vendorSecret = plan.vendorSecret;
 
-    const consent = args.grantAdminConsent === false ? [] : this.grantConsent(name, args.permissions, servicePrincipal);
+    const consent = args.grantAdminConsent === false ? [] : this.grantConsent(name, args.permissions, servicePrincipal, existing);
 
     this.tenantId = pulumi.output(args.tenantId);
-    this.clientId = application.clientId;
+    // An imported app must be the one the stack names: a wrong object id fails the run instead of taking over another app.
+    this.clientId = existing?.clientId
+      ? application.clientId.apply((actual) => {
+        if (actual.toLowerCase() !== existing.clientId) throw new Error(`${name}: existing.applicationObjectId ${existing.applicationObjectId} is the app with client id ${actual}, not ${existing.clientId} as existing.clientId says; correct the stack file (npm run adopt reads both)`);
+        return actual;
+      })
+      : application.clientId;
     this.applicationObjectId = application.objectId;
     this.servicePrincipalObjectId = servicePrincipal.objectId;
-    this.clientSecret = pulumi.secret(handOut.password.value);
-    this.secretExpiresAt = handOut.endDate;
-    this.secretUrn = handOut.password.urn;
+    // Until a managed secret exists, the vendor keeps the secret it has; this stack never knew its value.
+    this.clientSecret = pulumi.secret(handOut ? handOut.password.value : pulumi.output(`(unchanged: the vendor keeps its own secret, key id ${this.vendorSecret?.keyId})`));
+    this.secretExpiresAt = handOut ? handOut.endDate : pulumi.output(this.vendorSecret!.endDate);
+    this.secretUrn = handOut ? handOut.password.urn : application.urn;
     this.readyResources = [servicePrincipal, ...consent];
     this.registerOutputs({
       tenantId: this.tenantId,
@@ -181,8 +207,9 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
     });
   }
 
-  private grantConsent(name: string, permissions: Permission[], client: azuread.ServicePrincipal): pulumi.Resource[] {
+  private grantConsent(name: string, permissions: Permission[], client: azuread.ServicePrincipal, existing?: ExistingConfig): pulumi.Resource[] {
     const parent = { parent: this };
+    const importOf = (id: string | undefined) => (id ? { ...parent, import: id } : parent);
     // Microsoft's first-party service principals are looked up read-only, never adopted as resources.
     const resourceSps = new Map(resourceApisOf(permissions).map((api) => [
       api.appId,
@@ -195,7 +222,7 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
         appRoleId: resourceSp.appRoleIds.apply((ids) => verifiedPermissionId(ids, p)),
         principalObjectId: client.objectId,
         resourceObjectId: resourceSp.objectId,
-      }, parent);
+      }, importOf(existing?.appRoleAssignments[permissionLabel(p)]));
     });
     const grants = plan.delegatedGrants.map(({ api, claimValues }) => {
       const resourceSp = resourceSps.get(api.appId)!;
@@ -207,7 +234,7 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
         servicePrincipalObjectId: client.objectId,
         resourceServicePrincipalObjectId: resourceSp.objectId,
         claimValues: verified,
-      }, parent);
+      }, importOf(existing?.delegatedGrants[api.name] && delegatedGrantImportId(existing.delegatedGrants[api.name])));
     });
     return [...assignments, ...grants];
   }

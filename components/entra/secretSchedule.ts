@@ -1,3 +1,4 @@
+import { commandLine } from "../commandLine";
 import { addMonthsUtc, MAX_SECRET_LIFETIME_MONTHS } from "./secretExpiry";
 
 const DAY_MS = 86_400_000;
@@ -98,7 +99,7 @@ export function secretPlan(policy: SecretPolicy, handover: Handover | undefined,
   if (!handover) {
     return {
       secrets: [{ rotation: 1, role: "initial" }], handOut: 1,
-      warnings: ["no handover is recorded: once the client secret is in the vendor's settings, record it with `npm run -s record-handover`, or it will never be rotated"],
+      warnings: [`no handover is recorded: once the client secret is in the vendor's settings, record it with \`${commandLine("record-handover")}\`, or it will never be rotated`],
     };
   }
   const H = handover.rotation;
@@ -117,9 +118,9 @@ export function secretPlan(policy: SecretPolicy, handover: Handover | undefined,
   const heldDaysLeft = daysUntil(heldEndsAt, now);
   const warnings: string[] = [];
   if (!heldValid) {
-    warnings.push(`the secret the vendor holds (rotation ${H}) ended on ${heldEndsAt}: hand over rotation ${H + 1} now and record it (npm run -s record-handover)`);
+    warnings.push(`the secret the vendor holds (rotation ${H}) ended on ${heldEndsAt}: hand over rotation ${H + 1} now and record it (${commandLine("record-handover")})`);
   } else if (heldDaysLeft <= policy.expiryWarningDays) {
-    warnings.push(`the secret the vendor holds (rotation ${H}) ends in ${heldDaysLeft} days, on ${heldEndsAt}: paste rotation ${H + 1} into the vendor's settings and record the handover (npm run -s record-handover)`);
+    warnings.push(`the secret the vendor holds (rotation ${H}) ends in ${heldDaysLeft} days, on ${heldEndsAt}: paste rotation ${H + 1} into the vendor's settings and record the handover (${commandLine("record-handover")})`);
   }
   return { secrets, handOut: due ? H + 1 : H, heldEndsAt, nextRotationAt: iso(scheduled), heldDaysLeft, warnings };
 }

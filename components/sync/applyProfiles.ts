@@ -1,5 +1,5 @@
 import { PROFILES } from "./profiles";
-import type { ProfileView } from "./profile";
+import type { ProfileDefaults, ProfileView } from "./profile";
 import { mergeProfileDefaults, type ProfileOrigins } from "./profileMerge";
 
 export interface PathIssue {
@@ -9,6 +9,16 @@ export interface PathIssue {
 
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => !!v && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * An adopted integration (`existing:`) keeps the roles and tracked tables it has: the page's generated role and tables
+ * apply only when the stack declares them (npm run adopt lists where the setup differs from the page).
+ */
+function adoptedDefaults(integration: Raw, defaults: ProfileDefaults): ProfileDefaults {
+  if (integration.existing === undefined || !defaults.dataverse) return defaults;
+  const { access: _access, changeTracking: _tables, ...kept } = defaults.dataverse;
+  return { ...defaults, dataverse: kept };
+}
 
 /**
  * Validates each integration's `vendor` block against its profile and merges the profile's defaults
@@ -36,7 +46,7 @@ export function applyProfiles(raw: Raw): { config: Raw; settings: unknown[]; ori
       return integration;
     }
     settings[i] = parsed.data;
-    const { merged, origins: fromProfile } = mergeProfileDefaults(integration, profile.defaults(parsed.data));
+    const { merged, origins: fromProfile } = mergeProfileDefaults(integration, adoptedDefaults(integration, profile.defaults(parsed.data)));
     origins[i] = fromProfile;
     return merged;
   });

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { endpoints, type Endpoints } from "./endpoints";
 
 type Block = Record<string, pulumi.Input<string>>;
-const isPlain = (v: pulumi.Input<string> | undefined): v is string | undefined => v === undefined || typeof v === "string";
+const isPlain = (v: pulumi.Input<string> | undefined): v is string | undefined =>
+  v === undefined || typeof v === "string";
 
 /**
  * A block of vendor fields (or endpoints) built from the tenant id and environment URL, which a library user may pass
@@ -19,5 +20,7 @@ export function blockFrom<T extends Block | Endpoints>(
   const standIn = dataverseUrl === undefined ? undefined : "https://stand-in.invalid";
   const names = Object.keys(build("stand-in", endpoints("stand-in", standIn)));
   const known = pulumi.all([tenantId, dataverseUrl]);
-  return Object.fromEntries(names.map((field) => [field, known.apply(([t, u]) => pulumi.output((build(t, endpoints(t, u)) as Block)[field]!))]));
+  return Object.fromEntries(
+    names.map((field) => [field, known.apply(([t, u]) => pulumi.output((build(t, endpoints(t, u)) as Block)[field]!))]),
+  );
 }

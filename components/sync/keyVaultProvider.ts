@@ -19,9 +19,10 @@ export function keyVaultProvider(tenantId: pulumi.Input<string>, subscriptionId:
  */
 export function requireAzureNative<T>(submodule: "provider" | "keyvault"): T {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when a vault is configured
     return require(`@pulumi/azure-native/${submodule}`) as T;
   } catch (err) {
     if ((err as { code?: string }).code !== "MODULE_NOT_FOUND") throw err;
-    throw new Error("keyVault needs the @pulumi/azure-native package (an optional peer dependency of crm-sync-infra): run `npm install @pulumi/azure-native` in your Pulumi project");
+    throw new Error("keyVault needs the @pulumi/azure-native package (an optional peer dependency of crm-sync-infra): run `npm install @pulumi/azure-native` in your Pulumi project", { cause: err });
   }
 }

@@ -9,14 +9,22 @@ export interface ResolvedIntegration {
   tenantId: pulumi.Input<string>;
   dataverseUrl?: pulumi.Input<string>;
   businessUnitId?: pulumi.Input<string>;
-  keyVault?: { subscriptionId: pulumi.Input<string>; resourceGroupName: pulumi.Input<string>; vaultName: pulumi.Input<string>; secretsInOutputs: boolean };
+  keyVault?: {
+    subscriptionId: pulumi.Input<string>;
+    resourceGroupName: pulumi.Input<string>;
+    vaultName: pulumi.Input<string>;
+    secretsInOutputs: boolean;
+  };
   verifiedTenantId?: pulumi.Input<string>;
   now?: () => Date;
 }
 
 /** Thrown at construction: every problem of the args, each naming its field. */
 export class SyncIntegrationArgsError extends ConfigError {
-  constructor(readonly component: string, problems: string[]) {
+  constructor(
+    readonly component: string,
+    problems: string[],
+  ) {
     super(problems);
     this.name = "SyncIntegrationArgsError";
     this.message = `invalid SyncIntegration "${component}" args:\n${problems.map((p) => `  - ${p}`).join("\n")}`;
@@ -37,14 +45,20 @@ function componentTerms(problem: string, name: string): string {
     .replace(/crm-sync:/g, "");
 }
 
-const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+const defined = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 function messageOf(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ` : "") + i.message).join("; ");
 }
 
 /** A deferred value, checked by `schema` once known: a bad one fails the deployment with the field's name. */
-function checkedWhenKnown(component: string, field: string, value: pulumi.Input<string>, check: (v: string) => string): pulumi.Output<string> {
+function checkedWhenKnown(
+  component: string,
+  field: string,
+  value: pulumi.Input<string>,
+  check: (v: string) => string,
+): pulumi.Output<string> {
   return pulumi.output(value).apply((known) => {
     try {
       return check(known);
@@ -72,29 +86,50 @@ export function resolveArgs(name: string, args: SyncIntegrationArgs): ResolvedIn
   const raw = defined({
     tenantId: plain(args.tenantId, PLACEHOLDER.guid),
     dataverseHostSuffixes: dv?.hostSuffixes,
-    dataverseEnvironments: dv ? { environment: plain(dv.environmentUrl, `https://${PLACEHOLDER.name}${suffixes[0] ?? ".dynamics.com"}`) } : {},
-    keyVault: vault && defined({
-      subscriptionId: plain(vault.subscriptionId, PLACEHOLDER.guid),
-      resourceGroupName: plain(vault.resourceGroupName, PLACEHOLDER.name),
-      vaultName: plain(vault.vaultName, PLACEHOLDER.name),
-      secretsInOutputs: vault.secretsInOutputs,
-    }),
-    integrations: [defined({
-      name,
-      profile: args.profile, vendor: args.vendor, displayName: args.displayName, signInAudience: args.signInAudience,
-      permissions: args.permissions, redirectUris: args.redirectUris, replaceProfileDefaults: args.replaceProfileDefaults,
-      secret: args.secret, grantAdminConsent: args.grantAdminConsent,
-      dataverse: dv && defined({
-        applicationUser: dv.applicationUser, businessUnitId: isDeferred(dv.businessUnitId) ? undefined : dv.businessUnitId,
-        securityRoles: dv.securityRoles, access: dv.access, changeTracking: dv.changeTracking,
+    dataverseEnvironments: dv
+      ? { environment: plain(dv.environmentUrl, `https://${PLACEHOLDER.name}${suffixes[0] ?? ".dynamics.com"}`) }
+      : {},
+    keyVault:
+      vault &&
+      defined({
+        subscriptionId: plain(vault.subscriptionId, PLACEHOLDER.guid),
+        resourceGroupName: plain(vault.resourceGroupName, PLACEHOLDER.name),
+        vaultName: plain(vault.vaultName, PLACEHOLDER.name),
+        secretsInOutputs: vault.secretsInOutputs,
       }),
-    })],
+    integrations: [
+      defined({
+        name,
+        profile: args.profile,
+        vendor: args.vendor,
+        displayName: args.displayName,
+        signInAudience: args.signInAudience,
+        permissions: args.permissions,
+        redirectUris: args.redirectUris,
+        replaceProfileDefaults: args.replaceProfileDefaults,
+        secret: args.secret,
+        grantAdminConsent: args.grantAdminConsent,
+        dataverse:
+          dv &&
+          defined({
+            applicationUser: dv.applicationUser,
+            businessUnitId: isDeferred(dv.businessUnitId) ? undefined : dv.businessUnitId,
+            securityRoles: dv.securityRoles,
+            access: dv.access,
+            changeTracking: dv.changeTracking,
+          }),
+      }),
+    ],
   });
   let config;
   try {
     config = parseStackConfig(raw, args.now?.() ?? new Date());
   } catch (err) {
-    if (err instanceof ConfigError) throw new SyncIntegrationArgsError(name, err.problems.map((p) => componentTerms(p, name)));
+    if (err instanceof ConfigError)
+      throw new SyncIntegrationArgsError(
+        name,
+        err.problems.map((p) => componentTerms(p, name)),
+      );
     throw err;
   }
   const integration = config.integrations[0]!;
@@ -110,16 +145,51 @@ export function resolveArgs(name: string, args: SyncIntegrationArgs): ResolvedIn
   return {
     integration,
     tenantId: known(args.tenantId, config.tenantId, "tenantId", guid)!,
-    ...(dv ? { dataverseUrl: known(dv.environmentUrl, config.dataverseEnvironments.environment, "dataverse.environmentUrl", url) } : {}),
-    ...(dv?.businessUnitId !== undefined ? { businessUnitId: known(dv.businessUnitId, integration.dataverse?.businessUnitId, "dataverse.businessUnitId", guid) } : {}),
-    ...(vault && config.keyVault ? {
-      keyVault: {
-        subscriptionId: known(vault.subscriptionId, config.keyVault.subscriptionId, "keyVault.subscriptionId", bySchema(FIELD_SCHEMAS.keyVault.subscriptionId))!,
-        resourceGroupName: known(vault.resourceGroupName, config.keyVault.resourceGroupName, "keyVault.resourceGroupName", bySchema(FIELD_SCHEMAS.keyVault.resourceGroupName))!,
-        vaultName: known(vault.vaultName, config.keyVault.vaultName, "keyVault.vaultName", bySchema(FIELD_SCHEMAS.keyVault.vaultName))!,
-        secretsInOutputs: config.keyVault.secretsInOutputs,
-      },
-    } : {}),
+    ...(dv
+      ? {
+          dataverseUrl: known(
+            dv.environmentUrl,
+            config.dataverseEnvironments.environment,
+            "dataverse.environmentUrl",
+            url,
+          ),
+        }
+      : {}),
+    ...(dv?.businessUnitId !== undefined
+      ? {
+          businessUnitId: known(
+            dv.businessUnitId,
+            integration.dataverse?.businessUnitId,
+            "dataverse.businessUnitId",
+            guid,
+          ),
+        }
+      : {}),
+    ...(vault && config.keyVault
+      ? {
+          keyVault: {
+            subscriptionId: known(
+              vault.subscriptionId,
+              config.keyVault.subscriptionId,
+              "keyVault.subscriptionId",
+              bySchema(FIELD_SCHEMAS.keyVault.subscriptionId),
+            )!,
+            resourceGroupName: known(
+              vault.resourceGroupName,
+              config.keyVault.resourceGroupName,
+              "keyVault.resourceGroupName",
+              bySchema(FIELD_SCHEMAS.keyVault.resourceGroupName),
+            )!,
+            vaultName: known(
+              vault.vaultName,
+              config.keyVault.vaultName,
+              "keyVault.vaultName",
+              bySchema(FIELD_SCHEMAS.keyVault.vaultName),
+            )!,
+            secretsInOutputs: config.keyVault.secretsInOutputs,
+          },
+        }
+      : {}),
     ...(args.now ? { now: args.now } : {}),
   };
 }

@@ -2,7 +2,9 @@ import { DYNAMICS_CRM, MICROSOFT_GRAPH } from "../../components/entra/permission
 import { permissionById, permissionLabel } from "../../components/entra/permissions";
 import { integrationIndex, TYPES } from "../../components/resourceTypes";
 import type { ResourceChange, ResourceState } from "./readState";
-import { parsePrivilegeName, type HeldPrivilege } from "../../components/dataverse/securityRolePlan";
+import type { ResolvedPrivilege, RoleGrant } from "../../components/dataverse/privilegeResolution";
+import { recordedPrivilegeName } from "../../components/dataverse/privilegeCatalog";
+import { administrativeGrant } from "../../components/dataverse/access";
 import type { ProfileOrigins } from "../../components/sync/profileMerge";
 
 export interface PermissionFact { label: string; kind: string; consented: boolean }
@@ -12,13 +14,18 @@ export interface IntegrationFacts {
   permissions: PermissionFact[];
   redirectUris: { platform: string; uri: string }[];
   appUser?: { environmentUrl: string; businessUnit: string; roles: string[] };
-  /** The generated least-privilege role: its name and exactly the privileges it is declared with. */
-  role?: { name: string; environmentUrl: string; privileges: HeldPrivilege[] };
+  /**
+   * The generated least-privilege role: its grants, the privileges they resolved to in the environment (state after
+   * a deploy; absent in a preview of a new role) and the reason given for administrator-level grants.
+   */
+  role?: { name: string; environmentUrl: string; grants: RoleGrant[]; resolved?: ResolvedPrivilege[]; administrativeReason?: string };
   tables: string[];
   /** Client secrets: `slot` is the resource suffix (a rotation number, or a/b for stacks of earlier versions). */
   secrets: { slot: string; rotation: string; endDate: string; active?: boolean; heldByVendor?: boolean }[];
   /** The secret the vendor holds, as the stack records it (IntegrationApp inputs), when a handover is recorded. */
   held?: { rotation: number; endsAt: string; warningDays: number };
+  /** The vendor's own, unmanaged secret of an adopted integration (existing.vendorSecret). */
+  vendorSecret?: { keyId: string; endsAt: string; status: string };
   /** Which entries of the merged lists came from the vendor profile and which from the user (SyncIntegration outputs). */
   profileEntries?: ProfileOrigins;
 }
@@ -99,7 +106,11 @@ export function integrationFacts(resources: ResourceChange[], name: string, pick
   }
   const role = of(TYPES.securityRole)[0]?.s;
   if (role) {
-    facts.role = { name: String(role.inputs.roleName), environmentUrl: String(role.inputs.environmentUrl), privileges: (role.inputs.privileges as HeldPrivilege[]) ?? [] };
+    facts.role = {
+      name: String(role.inputs.roleName), environmentUrl: String(role.inputs.environmentUrl), grants: (role.inputs.grants as RoleGrant[]) ?? [],
+      resolved: Array.isArray(role.outputs.privileges) ? (role.outputs.privileges as ResolvedPrivilege[]) : undefined,
+      administrativeReason: typeof role.inputs.administrativeReason === "string" ? role.inputs.administrativeReason : undefined,
+    };
   }
   facts.tables = of(TYPES.changeTracking).flatMap((x) => (x.s!.inputs.entities as string[]) ?? []);
   const stack = grouped(resources).stack;
@@ -111,6 +122,9 @@ export function integrationFacts(resources: ResourceChange[], name: string, pick
   const appInputs = component && pick(component)?.inputs;
   if (appInputs && typeof appInputs.heldRotation === "number" && typeof appInputs.heldEndsAt === "string") {
     facts.held = { rotation: appInputs.heldRotation, endsAt: appInputs.heldEndsAt, warningDays: Number(appInputs.expiryWarningDays ?? 30) };
+  }
+  if (appInputs && typeof appInputs.vendorSecretKeyId === "string") {
+    facts.vendorSecret = { keyId: appInputs.vendorSecretKeyId, endsAt: String(appInputs.vendorSecretEndsAt), status: String(appInputs.vendorSecretStatus) };
   }
   facts.secrets = of(TYPES.password).map((x) => {
     const slot = /-secret-(\d+|[ab])$/.exec(x.r.name)?.[1] ?? "-";
@@ -142,17 +156,36 @@ export function privileges(f: IntegrationFacts): Privilege[] {
   }
   const DEPTH_RANK: Record<string, number> = { Global: 0, Deep: 0.1, Local: 0.2, Basic: 0.3 };
   const DEPTH_WORD: Record<string, string> = { Global: "organization", Deep: "parent: child business units", Local: "business unit", Basic: "user" };
-  for (const p of f.role?.privileges ?? []) {
-    const parsed = parsePrivilegeName(p.name);
-    const what = parsed ? `${parsed.operation} ${parsed.table}` : `${p.name} (base)`;
-    out.push({ rank: 2 + DEPTH_RANK[p.depth], text: `Dataverse privilege ${what} at ${DEPTH_WORD[p.depth]} depth (role "${f.role!.name}")` });
+  for (const g of f.role ? roleGrantLines(f.role) : []) {
+    out.push({ rank: 2 + (DEPTH_RANK[g.depth] ?? 0.35), text: `Dataverse privilege ${g.name}: ${g.operation} ${g.table} at ${DEPTH_WORD[g.depth] ? `${DEPTH_WORD[g.depth]} depth` : "the narrowest depth the environment allows"} (role "${f.role!.name}")${g.admin ? ` ADMINISTRATOR-LEVEL (${g.admin}; reason given: ${f.role!.administrativeReason ?? "none"})` : ""}` });
   }
   for (const r of f.redirectUris) out.push({ rank: 4, text: `redirect URI (${r.platform}) ${r.uri}` });
   for (const t of f.tables) out.push({ rank: 5, text: `change tracking on ${t}` });
+  if (f.vendorSecret) {
+    const v = f.vendorSecret;
+    const state = v.status === "held" ? "held by the vendor" : v.status === "removalRequested" ? "no longer used, removal requested" : "no longer used, listed for removal";
+    out.push({ rank: 6, text: `client secret ${v.keyId} (the vendor's own, unmanaged), ends ${v.endsAt}: ${state}` });
+  }
   for (const s of f.secrets) {
     out.push({ rank: 6, text: /^\d+$/.test(s.slot) ? `client secret rotation ${s.rotation}, ends ${s.endDate}` : `client secret slot ${s.slot}, rotation ${s.rotation}, ends ${s.endDate}` });
   }
   return out;
+}
+
+/**
+ * Each grant with its privilege's real name: as resolved in the environment (state), else as Microsoft's pages
+ * record it, else said to be resolved at deploy (never a made-up name).
+ */
+export function roleGrantLines(role: NonNullable<IntegrationFacts["role"]>): { name: string; operation: string; table: string; depth: string; admin?: string }[] {
+  const rank: Record<string, number> = { Global: 0, Deep: 1, Local: 2, Basic: 3, narrowest: 4 };
+  const lines = role.grants.map((g) => {
+    const resolved = role.resolved?.find((p) => p.operations?.includes(`${g.operation} ${g.table}`));
+    const recorded = recordedPrivilegeName(g.table, g.operation);
+    const name = resolved?.name ?? (recorded ? `${recorded} (recorded name)` : "(name resolved from the table's metadata at deploy)");
+    return { name, operation: g.operation, table: g.table, depth: resolved?.depth ?? g.depth, admin: administrativeGrant(g.table, g.operation) };
+  });
+  // Broadest first, then by table: what a reviewer should read first.
+  return lines.sort((a, b) => (rank[a.depth] ?? 5) - (rank[b.depth] ?? 5) || a.table.localeCompare(b.table) || a.operation.localeCompare(b.operation));
 }
 
 /** What a preview adds and removes, per integration, new privileges first. */

@@ -1,7 +1,6 @@
-import { grantsAndRevokes, integrationFacts, integrationNames, type IntegrationFacts, type Privilege } from "./facts";
+import { grantsAndRevokes, integrationFacts, integrationNames, roleGrantLines, type IntegrationFacts, type Privilege } from "./facts";
 import type { AuditInput } from "./readState";
 import { daysUntil } from "../../components/entra/secretSchedule";
-import { privilegesByDepth } from "../../components/dataverse/securityRolePlan";
 
 export interface AuditReport {
   title: string;
@@ -40,22 +39,38 @@ function sections(report: AuditReport): { heading: string; level: number; lines?
     out.push({ heading: "API permissions", level: 3, table: { head: ["Permission", "Kind", "Consent"], rows: f.permissions.map((p) => [p.label, p.kind, p.consented ? "granted (admin consent as code)" : "not granted here"]) } });
     out.push({ heading: "Redirect URIs", level: 3, table: { head: ["Platform", "URI"], rows: f.redirectUris.map((r) => [r.platform, r.uri]) } });
     out.push({ heading: "Dataverse application user", level: 3, lines: f.appUser ? [`Environment ${f.appUser.environmentUrl}, business unit ${f.appUser.businessUnit}`, `Security roles: ${f.appUser.roles.join(", ") || "none"}`] : ["none"] });
-    if (f.role) out.push({ heading: `Generated security role "${f.role.name}"`, level: 3, lines: privilegesByDepth(f.role.privileges) });
+    if (f.role) {
+      const lines = roleGrantLines(f.role).map((g) => `${g.operation} ${g.table} at ${g.depth === "narrowest" ? "the narrowest allowed" : g.depth} depth: ${g.name}${g.admin ? ` (ADMINISTRATOR-LEVEL: ${g.admin})` : ""}`);
+      if (f.role.administrativeReason) lines.push(`administrator-level access opted in, reason: ${f.role.administrativeReason}`);
+      out.push({ heading: `Generated security role "${f.role.name}"`, level: 3, lines });
+    }
     out.push({ heading: "Change-tracked tables", level: 3, lines: [f.tables.join(", ") || "none"] });
     if (f.profileEntries) {
       const rows = Object.entries(f.profileEntries).map(([field, o]) => [field, o.fromProfile.join(", ") || "-", o.fromUser.join(", ") || "-", o.replaced ? "yes" : "no"]);
       out.push({ heading: "Where the lists came from", level: 3, table: { head: ["Field", "From the profile", "Added by the user", "Profile's list replaced"], rows } });
     }
-    out.push({ heading: "Client secrets", level: 3, lines: [heldLine(f, report.generatedAt)], table: { head: ["Rotation", "Ends", "Vendor holds it"], rows: f.secrets.map((s) => [s.slot === s.rotation ? s.rotation : `${s.rotation} (slot ${s.slot})`, s.endDate, heldCell(s)]) } });
+    out.push({ heading: "Client secrets", level: 3, lines: [heldLine(f, report.generatedAt)], table: { head: ["Rotation", "Ends", "Vendor holds it"], rows: [...vendorRow(f), ...f.secrets.map((s) => [s.slot === s.rotation ? s.rotation : `${s.rotation} (slot ${s.slot})`, s.endDate, heldCell(s)])] } });
   }
   return out;
 }
+
+/** The vendor's own secret of an adopted integration, first in the table. */
+const vendorRow = (f: IntegrationFacts): string[][] => (f.vendorSecret
+  ? [[`vendor's own, unmanaged (key id ${f.vendorSecret.keyId})`, f.vendorSecret.endsAt, f.vendorSecret.status === "held" ? "yes" : f.vendorSecret.status === "removalRequested" ? "no (removal requested)" : "no (listed for removal)"]]
+  : []);
 
 const heldCell = (s: IntegrationFacts["secrets"][number]) =>
   s.heldByVendor !== undefined ? (s.heldByVendor ? "yes" : "no (awaiting handover)") : s.active !== undefined ? (s.active ? "active slot" : "previous slot") : "?";
 
 /** The expiry of the secret the vendor holds: the warning tracks that one, not the newest. */
 function heldLine(f: IntegrationFacts, now: Date): string {
+  if (!f.held && f.vendorSecret?.status === "held") {
+    const days = daysUntil(f.vendorSecret.endsAt, now);
+    return `The vendor holds its own secret (key id ${f.vendorSecret.keyId}, unmanaged: made before this stack adopted the app), ending ${f.vendorSecret.endsAt} (${days} days from ${now.toISOString().slice(0, 10)}).`;
+  }
+  if (f.vendorSecret && f.vendorSecret.status !== "held" && f.held) {
+    return `${heldLine({ ...f, vendorSecret: undefined }, now)} The vendor's former secret ${f.vendorSecret.keyId} (unmanaged) is ${f.vendorSecret.status === "removalRequested" ? "to be removed" : "listed for removal"}.`;
+  }
   if (!f.held) return "No handover is recorded: the report cannot tell which secret the vendor holds.";
   const days = daysUntil(f.held.endsAt, now);
   const state = days < 0 ? "ENDED" : days <= f.held.warningDays ? `WARNING: ends within the ${f.held.warningDays}-day window, hand over the next secret` : "within its lifetime";

@@ -1,6 +1,6 @@
 import { resolveRoles } from "../../components/dataverse/applicationUserPlan";
 import { deployerRequirements, depthWords, judgeRequirements } from "./deployerPrivileges";
-import type { DataverseObservation } from "./dataverseProbe";
+import { resolvedRoles, type DataverseObservation } from "./dataverseProbe";
 import { tablesOf, type EnvironmentNeeds } from "./needs";
 import { fail, ok, unknown, warn, type CheckResult } from "./types";
 
@@ -19,18 +19,9 @@ function privilegeChecks(area: string, env: EnvironmentNeeds, obs: DataverseObse
       ),
     ];
   }
-  const resolved = new Map(
-    [...obs.generatedRoles.values()].flatMap((r) => r.resolved ?? []).map((p) => [p.declared.toLowerCase(), p.name]),
-  );
   // A role whose privileges do not resolve fails on its own line; what it would grant is checked once it resolves.
-  const unresolved = new Set(
-    env.integrations
-      .filter((i) => i.generatedRole && !obs.generatedRoles.get(i.name)?.resolved)
-      .flatMap((i) => i.generatedRole!.privileges.map((p) => p.name.toLowerCase())),
-  );
-  const requirements = deployerRequirements(env, resolved).filter(
-    (r) => !(r.atLeast && unresolved.has(r.name.toLowerCase())),
-  );
+  const unresolved = env.integrations.filter((i) => i.generatedRole && !obs.generatedRoles.get(i.name)?.resolved);
+  const requirements = deployerRequirements(env, resolvedRoles(obs.generatedRoles));
   const verdicts = judgeRequirements(requirements, obs.held, obs.whoAmI!.BusinessUnitId, root, obs.units);
   const missing = verdicts.filter((v) => !v.ok);
   const results = missing.map((v) => {
@@ -44,7 +35,7 @@ function privilegeChecks(area: string, env: EnvironmentNeeds, obs: DataverseObse
       : `${ROLE_FIX}`;
     return fail(area, check, why, fix);
   });
-  const later = unresolved.size
+  const later = unresolved.length
     ? `; the privileges of a generated role that does not resolve are checked once it does`
     : "";
   if (results.length === 0)
@@ -168,7 +159,16 @@ function generatedRoleChecks(area: string, env: EnvironmentNeeds, obs: Dataverse
           `"${role.name}": ${r.problem}`,
           `correct dataverse.access of ${i.name} (tables by logical name, operations and depths the table supports)`,
         );
-      return ok(area, check, `"${role.name}": all ${r.resolved!.length} privileges resolve at their declared depths`);
+      const resolved = `${role.grants.length} table operations resolve to ${r.resolved!.length} privileges at their declared depths (each table's Privileges metadata)`;
+      if (r.namesakes?.length) {
+        return warn(
+          area,
+          check,
+          `"${role.name}": ${resolved}; but a role of that name already exists in the root business unit (${r.namesakes.join(", ")}): create refuses it unless this stack made it`,
+          "if this stack did not create it, rename or delete that role, or set a distinct stack name",
+        );
+      }
+      return ok(area, check, `"${role.name}": ${resolved}`);
     });
 }
 

@@ -97,7 +97,11 @@ async function tableFlags(client: DataverseClient, tables: string[]): Promise<Da
   );
 }
 
-/** Reads everything the checks need from one environment, as the deploying identity, in about three stages. */
+/** The resolved privileges of every generated role that resolves, by integration. */
+export const resolvedRoles = (roles: Map<string, RoleResolution>) =>
+  new Map([...roles].flatMap(([name, r]) => (r.resolved ? [[name, r.resolved] as const] : [])));
+
+/** Reads everything the checks need from one environment, as the deploying identity, in four stages: WhoAmI; business units, tables and solution history; roles and the generated roles' table privileges; the deployer's privileges. */
 export async function probeEnvironment(client: DataverseClient, env: EnvironmentNeeds): Promise<DataverseObservation> {
   const empty: DataverseObservation = {
     units: [],
@@ -114,7 +118,7 @@ export async function probeEnvironment(client: DataverseClient, env: Environment
     return { ...empty, unreachable: message(err) };
   }
   const unitIds = [...new Set(env.integrations.filter((i) => i.applicationUser).map((i) => i.businessUnitId))];
-  const [units, tables, running, generated] = await Promise.all([
+  const [units, tables, running] = await Promise.all([
     client.getAll<BusinessUnitRow & { name: string }>(
       withQuery("/businessunits", { $select: "businessunitid,name,_parentbusinessunitid_value" }),
     ),
@@ -129,26 +133,28 @@ export async function probeEnvironment(client: DataverseClient, env: Environment
         }),
       )
       .catch((err) => message(err)),
+  ]);
+  const root = units.find((u) => !u._parentbusinessunitid_value)?.businessunitid ?? whoAmI.BusinessUnitId;
+  const roles = new Map<string, RoleRow[] | string>();
+  const [, generated] = await Promise.all([
+    Promise.all(
+      unitIds.map(async (id) => {
+        const unit = (id ?? root).toLowerCase();
+        if (!units.some((u) => u.businessunitid.toLowerCase() === unit)) return;
+        roles.set(unit, await rolesOfBusinessUnit(client, unit).catch((err) => message(err)));
+      }),
+    ),
     Promise.all(
       env.integrations
         .filter((i) => i.generatedRole)
-        .map(async (i) => [i.name, await resolveGeneratedRole(client, i.generatedRole!.privileges)] as const),
+        .map(
+          async (i) =>
+            [i.name, await resolveGeneratedRole(client, i.generatedRole!.name, i.generatedRole!.grants, root)] as const,
+        ),
     ),
   ]);
-  const root = units.find((u) => !u._parentbusinessunitid_value)?.businessunitid;
-  const roles = new Map<string, RoleRow[] | string>();
-  await Promise.all(
-    unitIds.map(async (id) => {
-      const unit = (id ?? root)?.toLowerCase();
-      if (!unit || !units.some((u) => u.businessunitid.toLowerCase() === unit)) return;
-      roles.set(unit, await rolesOfBusinessUnit(client, unit).catch((err) => message(err)));
-    }),
-  );
   const generatedRoles = new Map(generated);
-  const resolvedNames = new Map(
-    [...generatedRoles.values()].flatMap((r) => r.resolved ?? []).map((p) => [p.declared.toLowerCase(), p.name]),
-  );
-  const names = deployerRequirements(env, resolvedNames).map((r) => r.name);
+  const names = deployerRequirements(env, resolvedRoles(generatedRoles)).map((r) => r.name);
   const held = await heldPrivileges(client, whoAmI.UserId, names).catch((err) => message(err));
   return { whoAmI, units, roles, tables, generatedRoles, held, running };
 }

@@ -1,3 +1,4 @@
+import type { ResolvedPrivilege } from "../../components/dataverse/privilegeResolution";
 import type { PrivilegeDepth } from "../../components/dataverse/securityRolePlan";
 import type { EnvironmentNeeds } from "./needs";
 
@@ -27,7 +28,7 @@ export interface DeployerRequirement {
  */
 export function deployerRequirements(
   env: EnvironmentNeeds,
-  resolvedNames: Map<string, string> = new Map(),
+  resolvedRoles: Map<string, ResolvedPrivilege[]> = new Map(),
 ): DeployerRequirement[] {
   const out = new Map<string, DeployerRequirement>();
   const need = (
@@ -57,13 +58,9 @@ export function deployerRequirements(
     if (i.generatedRole) {
       for (const p of ["prvCreateRole", "prvReadRole", "prvWriteRole"])
         need(p, {}, `create and set the generated role "${i.generatedRole.name}"`);
-      for (const p of i.generatedRole.privileges) {
-        need(
-          resolvedNames.get(p.name.toLowerCase()) ?? p.name,
-          "organization",
-          `granted by "${i.generatedRole.name}" (${p.reason})`,
-          { atLeast: p.depth },
-        );
+      // What the role hands out, once resolved in this environment (a role that does not resolve fails on its own line).
+      for (const p of resolvedRoles.get(i.name) ?? []) {
+        need(p.name, "organization", `granted by "${i.generatedRole.name}" (${p.grants})`, { atLeast: p.depth });
       }
     }
     if (i.changeTracking.length) {

@@ -1,6 +1,7 @@
 import { dataverseUrlFor, type StackConfig } from "../../components/config";
 import { accessEntries } from "../../components/dataverse/access";
-import { declaredPrivileges, type DeclaredPrivilege } from "../../components/dataverse/securityRolePlan";
+import { declaredGrants } from "../../components/dataverse/securityRolePlan";
+import type { RoleGrant } from "../../components/dataverse/privilegeResolution";
 import type { Permission } from "../../components/entra/permissions";
 
 /** What one integration asks of its Dataverse environment. */
@@ -15,8 +16,8 @@ export interface DataverseIntegrationNeeds {
   changeTracking: string[];
   /** Tables the generated role grants access to. */
   accessTables: string[];
-  /** The generated least-privilege role, as the program declares it. */
-  generatedRole?: { name: string; privileges: DeclaredPrivilege[] };
+  /** The generated least-privilege role, as the program declares it (table operations, resolved per environment). */
+  generatedRole?: { name: string; grants: RoleGrant[] };
 }
 
 export interface EnvironmentNeeds {
@@ -61,10 +62,7 @@ export function preflightNeeds(stack: string, config: StackConfig): PreflightNee
       changeTracking: dv.changeTracking ?? [],
       accessTables: Object.keys(dv.access ?? {}),
       // The same name and privileges as SyncIntegration gives the SecurityRole resource.
-      generatedRole: access && {
-        name: `CRM sync ${integration.name} (${stack})`,
-        privileges: declaredPrivileges(access),
-      },
+      generatedRole: access && { name: `CRM sync ${integration.name} (${stack})`, grants: declaredGrants(access) },
     });
   }
   return {

@@ -1,46 +1,39 @@
 import type { DataverseClient } from "../../components/dataverse/client";
-import { privilegeRows, resolvePrivileges } from "../../components/dataverse/securityRoleApi";
-import type { DeclaredPrivilege, PrivilegeDepth } from "../../components/dataverse/securityRolePlan";
+import { resolveGrants, type ResolvedPrivilege, type RoleGrant } from "../../components/dataverse/privilegeResolution";
+import { tablePrivilegesAndNamesakes } from "../../components/dataverse/securityRoleApi";
 
-/** How a generated role's declared privileges resolve in one environment. */
+/** How a generated role's declared grants resolve in one environment. */
 export interface RoleResolution {
-  /** Each declared privilege with the environment's own privilege (name as Dataverse spells it) at the declared depth. */
-  resolved?: { declared: string; name: string; privilegeId: string; depth: PrivilegeDepth }[];
-  /** Why they do not resolve (unknown privileges, depths a privilege cannot have), as the SecurityRole resource would say it. */
+  /** The environment's own privileges (names as Dataverse spells them) at the depths the role would hold them. */
+  resolved?: ResolvedPrivilege[];
+  /** Why they do not resolve (tables not there, operations a table lacks, depths a privilege cannot have). */
   problem?: string;
+  /** Roles of the same name already in the root business unit (create refuses them unless this stack made them). */
+  namesakes?: string[];
 }
 
 /**
- * The interface preflight checks generated roles through: the SecurityRole resource's own resolution (the same
- * reads and the same decision as its create), so preflight and `pulumi up` cannot disagree. Read-only.
+ * The interface preflight checks generated roles through: the SecurityRole resource's own reads
+ * (tablePrivilegesAndNamesakes: each table's Privileges metadata, and roles of the same name) and its own decision
+ * (resolveGrants: by PrivilegeType and CanBe* depths), so preflight and `pulumi up` cannot disagree. Read-only.
  */
 export async function resolveGeneratedRole(
   client: DataverseClient,
-  declared: DeclaredPrivilege[],
+  roleName: string,
+  grants: RoleGrant[],
+  rootBusinessUnitId: string,
 ): Promise<RoleResolution> {
-  let rows;
+  const tables = [...new Set(grants.map((g) => g.table))];
+  let read;
   try {
-    rows = await privilegeRows(
-      client,
-      declared.map((p) => p.name),
-    );
+    read = await tablePrivilegesAndNamesakes(client, tables, roleName, rootBusinessUnitId);
   } catch (err) {
-    return { problem: `the privileges could not be read: ${(err as Error).message}` };
+    return { problem: `the tables' privileges could not be read: ${(err as Error).message}` };
   }
+  const namesakes = read.namesakes.map((r) => r.roleid);
   try {
-    const resolved = resolvePrivileges(
-      declared.map((p) => ({ name: p.name, depth: p.depth })),
-      rows,
-    );
-    return {
-      resolved: resolved.map((r, i) => ({
-        declared: declared[i].name,
-        name: r.name,
-        privilegeId: r.privilegeId,
-        depth: r.depth,
-      })),
-    };
+    return { resolved: resolveGrants(grants, read.tables, client.environmentUrl), namesakes };
   } catch (err) {
-    return { problem: (err as Error).message.replace(/^the role's privileges cannot be set: /, "") };
+    return { problem: (err as Error).message.replace(/^the role's privileges cannot be set: /, ""), namesakes };
   }
 }

@@ -9,6 +9,10 @@ export interface SecretOutput {
   endDate: string;
   heldByVendor: boolean;
   awaitingHandover: boolean;
+  /** false for the vendor's own secret of an adopted integration (rotation 0, never managed by the stack). */
+  managed?: boolean;
+  /** That secret after a managed one was handed over: to be removed (existing.vendorSecret.remove). */
+  listedForRemoval?: boolean;
 }
 
 /** More live secrets than a schedule ever keeps (at most two at once) means the input is not what it claims. */
@@ -27,8 +31,10 @@ export function secretsOf(name: string, out: IntegrationOutput): SecretOutput[] 
   return list.map((s: unknown, i): SecretOutput => {
     if (!s || typeof s !== "object" || Array.isArray(s)) throw new Error(`integration "${name}": generic.secrets[${i}] is not a secret entry`);
     const e = s as Record<string, unknown>;
-    if (!Number.isInteger(e.rotation) || (e.rotation as number) < 1) throw new Error(`${at(i, "rotation")} must be a whole number from 1, got ${JSON.stringify(e.rotation)?.slice(0, 40)}`);
-    for (const field of ["createdAt", "endDate"]) {
+    // An adopted integration lists the vendor's own secret first: rotation 0, managed: false, creation unknown ("").
+    const vendorOwn = e.managed === false && e.rotation === 0;
+    if (!vendorOwn && (!Number.isInteger(e.rotation) || (e.rotation as number) < 1)) throw new Error(`${at(i, "rotation")} must be a whole number from 1, got ${JSON.stringify(e.rotation)?.slice(0, 40)}`);
+    for (const field of vendorOwn && e.createdAt === "" ? ["endDate"] : ["createdAt", "endDate"]) {
       const problem = instantProblem(e[field]);
       if (problem) throw new Error(`${at(i, field)} ${problem}`);
     }
@@ -36,7 +42,10 @@ export function secretsOf(name: string, out: IntegrationOutput): SecretOutput[] 
     for (const field of ["heldByVendor", "awaitingHandover"]) {
       if (e[field] !== undefined && typeof e[field] !== "boolean") throw new Error(`${at(i, field)} must be true or false`);
     }
-    return { rotation: e.rotation as number, keyId: String(e.keyId ?? ""), createdAt: e.createdAt as string, endDate: e.endDate as string, heldByVendor: e.heldByVendor === true, awaitingHandover: e.awaitingHandover === true };
+    return {
+      rotation: e.rotation as number, keyId: String(e.keyId ?? ""), createdAt: e.createdAt as string, endDate: e.endDate as string, heldByVendor: e.heldByVendor === true, awaitingHandover: e.awaitingHandover === true,
+      ...(vendorOwn ? { managed: false, listedForRemoval: e.listedForRemoval === true } : {}),
+    };
   });
 }
 

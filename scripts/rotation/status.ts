@@ -12,6 +12,9 @@ export interface StatusRow {
   daysLeft: number;
   heldByVendor: boolean;
   awaitingHandover: boolean;
+  /** false: the vendor's own secret of an adopted integration, not managed by the stack. */
+  managed: boolean;
+  listedForRemoval: boolean;
 }
 
 /** One row per live secret of every integration, as of `now`. */
@@ -19,13 +22,14 @@ export function statusRows(outputs: Record<string, IntegrationOutput>, now: Date
   return Object.entries(outputs).flatMap(([integration, out]) => secretsOf(integration, out).map((s) => ({
     integration, rotation: s.rotation, keyId: s.keyId, createdAt: s.createdAt, endDate: s.endDate,
     daysLeft: daysUntil(s.endDate, now), heldByVendor: s.heldByVendor, awaitingHandover: s.awaitingHandover,
+    managed: s.managed !== false, listedForRemoval: s.listedForRemoval === true,
   })));
 }
 
 export function renderStatus(rows: StatusRow[]): string {
   const head = ["integration", "rotation", "key id", "created", "ends", "days left", "vendor holds it"];
-  const body = rows.map((r) => [r.integration, String(r.rotation), r.keyId, r.createdAt, r.endDate, String(r.daysLeft),
-    r.heldByVendor ? "yes" : r.awaitingHandover ? "no: awaiting handover" : "no"]);
+  const body = rows.map((r) => [r.integration, r.managed ? String(r.rotation) : "vendor's own (unmanaged)", r.keyId, r.createdAt || "unknown", r.endDate, String(r.daysLeft),
+    r.heldByVendor ? "yes" : r.awaitingHandover ? "no: awaiting handover" : r.listedForRemoval ? "no: listed for removal" : "no"]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   return [line(head), ...body.map(line)].join("\n");
@@ -50,7 +54,7 @@ export function statusFailures(outputs: Record<string, IntegrationOutput>, rows:
     if (!held) {
       out.push(`${integration}: no handover recorded. Paste rotation ${newest?.rotation ?? 1} into the vendor's settings, then: ${recordHandoverLine(stack, integration)}`);
     } else if (held.daysLeft <= limit) {
-      const next = newest && newest.rotation !== held.rotation
+      const next = newest && newest !== held
         ? `paste rotation ${newest.rotation} (export-sync-config) into the vendor's settings, then record it: ${recordHandoverLine(stack, integration)}`
         : `run \`${pulumiLine(["up", "-s", stack])}\` so the next secret is created, then hand it over and record it`;
       out.push(`${integration}: the secret the vendor holds (rotation ${held.rotation}) ends in ${held.daysLeft} days, on ${held.endDate}: ${next}`);

@@ -1,5 +1,7 @@
 import { isWrite, roundTrips } from "../../emulator/requestLog";
 import { addBusinessUnit } from "../../emulator/seed";
+import { KNOWN_TABLES } from "../../emulator/privilegeSeed";
+import { withoutGrpcPrefix } from "../../components/dataverse/errors";
 import { startEmulator, type Emulator } from "../../emulator/server";
 import { DYNAMIC_PREFIX, TYPES } from "../../components/resourceTypes";
 import { fakeGuid } from "./fakeIds";
@@ -39,6 +41,19 @@ export async function startSandboxEnvironments(config: Record<string, string>, t
     config: { ...config, ...(Object.keys(environments).length ? { "crm-sync:dataverseEnvironments": JSON.stringify(rewritten) } : {}) },
     close: async () => { await Promise.all([...emulators.values()].map((e) => e.close())); },
   };
+}
+
+/**
+ * A create that failed, as a person reads it: the resource named, no gRPC status text, and a table the emulator
+ * does not know called what it is, a limit of the sandbox, not a verdict on the stack's spelling.
+ */
+export function sandboxError(resource: string, err: Error): Error {
+  let message = withoutGrpcPrefix(err.message);
+  const unknown = [...message.matchAll(/table "([a-z0-9_]+)" does not exist in/g)].map((m) => m[1]).filter((t) => !(KNOWN_TABLES as readonly string[]).includes(t));
+  if (unknown.length) {
+    message += ` -- sandbox limit: the local emulator knows only the tables ${KNOWN_TABLES.join(", ")}; ${unknown.map((t) => `"${t}"`).join(", ")} may well exist in the real environment (this is not a check of the name)`;
+  }
+  return new Error(`${resource}: ${message}`);
 }
 
 /** The resources whose providers travel in state (the Dataverse ones). */
@@ -99,7 +114,7 @@ export async function runDataverseResources(resources: PlannedResource[], env: S
       log(`creating ${r.type.slice(DYNAMIC_PREFIX.length)} "${r.name}" ...`);
       const { inputs, failures } = await host.check(urn, {}, r.inputs);
       if (failures.length) throw new Error(`${r.name}: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-      const result = await host.create(urn, inputs);
+      const result = await host.create(urn, inputs).catch((err: Error) => { throw sandboxError(r.name, err); });
       if (r.type === TYPES.securityRole) realIds.set(fakeGuid(`securityrole:${r.name}`), result.id);
       created[i] = { type: r.type, name: r.name, id: result.id, outs: result.props };
     };

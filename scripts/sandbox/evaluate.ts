@@ -42,7 +42,10 @@ export interface EvaluateOptions {
  */
 export async function evaluateStack(stack: string, options: EvaluateOptions = {}): Promise<Plan> {
   const config = options.config ?? loadStackConfig(stack, options.stacksDir);
-  const cloud = options.cloud ?? new MockCloud({ secretValues: options.secretValues, signedInTenantId: options.signedInTenantId, now: options.now, createdAt: options.createdAt });
+  const cloud = options.cloud ?? new MockCloud({
+    secretValues: options.secretValues, signedInTenantId: options.signedInTenantId, now: options.now, createdAt: options.createdAt,
+    importedClientIds: importedClientIds(config),
+  });
   await pulumi.runtime.setMocks(cloud, PROJECT, stack, false);
   pulumi.runtime.setAllConfig(config);
   return asProgramHost(async () => {
@@ -56,6 +59,17 @@ export async function evaluateStack(stack: string, options: EvaluateOptions = {}
     if (!options.skipProviderRules) assertProviderRules(plan, options.now?.() ?? new Date());
     return plan;
   });
+}
+
+/** Client ids of the app registrations a stack adopts (`existing:`), by object id: an import keeps both ids. */
+function importedClientIds(config: Record<string, string>): Record<string, string> {
+  let integrations: unknown;
+  try { integrations = JSON.parse(config["crm-sync:integrations"] ?? "[]"); } catch { return {}; }
+  if (!Array.isArray(integrations)) return {};
+  const pairs = integrations.map((i) => (i && typeof i === "object" ? (i as { existing?: { applicationObjectId?: unknown; clientId?: unknown } }).existing : undefined))
+    .filter((e) => typeof e?.applicationObjectId === "string" && typeof e?.clientId === "string")
+    .map((e) => [String(e!.applicationObjectId).toLowerCase(), String(e!.clientId).toLowerCase()]);
+  return Object.fromEntries(pairs);
 }
 
 /**

@@ -13,6 +13,8 @@ export interface PlannedResource {
   component: boolean;
   /** Reference (`urn::id`) of the explicit provider the resource was registered with, if any. */
   provider?: string;
+  /** The id Pulumi's `import` option takes the existing object over by (azuread import id), when adopted. */
+  import?: string;
 }
 
 /** A provider function the program called, with the provider it went through. */
@@ -49,7 +51,7 @@ const CLOUD_STATE: Record<string, StateMaker> = {
   },
   [TYPES.securityRole]: (name, inputs) => ({
     id: fakeGuid(`securityrole:${name}`), roleId: fakeGuid(`securityrole:${name}`),
-    businessUnitId: fakeGuid(`root-business-unit:${inputs.environmentUrl}`), heldPrivileges: inputs.privileges,
+    businessUnitId: fakeGuid(`root-business-unit:${inputs.environmentUrl}`), privileges: [], heldPrivileges: [], platformKept: [],
   }),
   [TYPES.changeTracking]: (_name, inputs) => ({
     id: `${inputs.environmentUrl}|changetracking`, enabledEntities: inputs.entities, retainedEntities: [],
@@ -71,6 +73,8 @@ export interface MockCloudOptions {
   now?: () => Date;
   /** Creation moments already in state, by `time.Static` resource name (a later run of the same stack). */
   createdAt?: Record<string, string>;
+  /** Client ids of app registrations the stack imports, by object id (from its `existing:` blocks). */
+  importedClientIds?: Record<string, string>;
 }
 
 /**
@@ -92,6 +96,17 @@ export class MockCloud implements pulumi.runtime.Mocks {
     this.signedInTenantId = options.signedInTenantId;
     this.now = options.now ?? (() => new Date());
     this.createdAt = options.createdAt ?? {};
+    this.importedClientIds = options.importedClientIds ?? {};
+  }
+
+  private readonly importedClientIds: Record<string, string>;
+
+  /** An imported object keeps the ids it has: its object id is the import id's last segment. */
+  private importedState(type: string, importId: string): State {
+    const objectId = importId.split("/").pop()!;
+    if (type === TYPES.application) return { id: importId, objectId, ...(this.importedClientIds[objectId] ? { clientId: this.importedClientIds[objectId] } : {}) };
+    if (type === TYPES.servicePrincipal) return { id: objectId, objectId };
+    return { id: importId };
   }
 
   private stateMaker(type: string): StateMaker | undefined {
@@ -109,9 +124,13 @@ export class MockCloud implements pulumi.runtime.Mocks {
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
     const inputs = args.inputs as State;
-    this.resources.push({ type: args.type, name: args.name, inputs: wrapWireSecrets(inputs) as State, component: !args.custom, ...(args.provider ? { provider: args.provider } : {}) });
+    this.resources.push({
+      type: args.type, name: args.name, inputs: wrapWireSecrets(inputs) as State, component: !args.custom,
+      ...(args.provider ? { provider: args.provider } : {}), ...(args.id ? { import: args.id } : {}),
+    });
     if (!args.custom) return { id: "", state: {} };
-    const extra = this.stateMaker(args.type)?.(args.name, inputs) ?? {};
+    const made = this.stateMaker(args.type)?.(args.name, inputs) ?? {};
+    const extra = args.id ? { ...made, ...this.importedState(args.type, args.id) } : made;
     const id = (extra.id as string | undefined) ?? (extra.objectId as string | undefined) ?? fakeGuid(`${args.type}:${args.name}`);
     for (const key of ["objectId", "clientId"]) {
       if (typeof extra[key] === "string") this.labels.set(extra[key] as string, `${args.name} ${key}`);

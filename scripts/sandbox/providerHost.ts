@@ -26,6 +26,12 @@ export interface ProviderHost {
   close(): Promise<void>;
 }
 
+/** The provider's own message, without the gRPC status text ("2 UNKNOWN: ") that means nothing to a user. */
+function userLevel(err: Error & { details?: string }): Error {
+  const message = (err.details || err.message).replace(/^(?:\d+ [A-Z_]+: )+/, "");
+  return Object.assign(new Error(message), { grpcCode: (err as { code?: number }).code });
+}
+
 export const urnFor = (type: string, name: string) => `urn:pulumi:test::crm-sync::${type}::${name}`;
 export const DIFF_NONE = provproto.DiffResponse.DiffChanges.DIFF_NONE as number;
 export const DIFF_SOME = provproto.DiffResponse.DiffChanges.DIFF_SOME as number;
@@ -36,7 +42,8 @@ export const DIFF_SOME = provproto.DiffResponse.DiffChanges.DIFF_SOME as number;
  * `hostScript` the host of another installation of the SDK (a consumer project's).
  */
 export async function startProviderHost(env: Record<string, string>, cwd = process.cwd(), hostScript = requireFromSdk.resolve("./cmd/dynamic-provider")): Promise<ProviderHost> {
-  const child = spawn(process.execPath, [hostScript, "127.0.0.1:1"], {
+  // Strict: a promise rejection nobody handles ends the host at once, so tests see what `pulumi up` would.
+  const child = spawn(process.execPath, ["--unhandled-rejections=strict", hostScript, "127.0.0.1:1"], {
     env: { PATH: process.env.PATH ?? "", ...env },
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
@@ -49,7 +56,7 @@ export async function startProviderHost(env: Record<string, string>, cwd = proce
   });
   const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   const call = <T>(method: string, req: unknown): Promise<T> =>
-    new Promise((resolve, reject) => client[method](req, (err: Error | null, resp: T) => (err ? reject(err) : resolve(resp))));
+    new Promise((resolve, reject) => client[method](req, (err: (Error & { details?: string }) | null, resp: T) => (err ? reject(userLevel(err)) : resolve(resp))));
   const struct = (o: Props) => Struct.fromJavaScript(o);
 
   const configure = new provproto.ConfigureRequest();

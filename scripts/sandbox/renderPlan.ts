@@ -1,7 +1,8 @@
 import { permissionById, permissionLabel } from "../../components/entra/permissions";
 import { integrationIndex, TYPES } from "../../components/resourceTypes";
 import { PROFILES } from "../../components/sync/profiles";
-import { privilegesByDepth, type HeldPrivilege } from "../../components/dataverse/securityRolePlan";
+import { grantsByDepth } from "../../components/dataverse/securityRolePlan";
+import type { RoleGrant } from "../../components/dataverse/privilegeResolution";
 import type { PlannedResource } from "./mockCloud";
 import type { Plan } from "./evaluate";
 import { Secret } from "./resolve";
@@ -74,9 +75,10 @@ const describers: Record<string, Describe> = {
     ];
   },
   [TYPES.securityRole]: (i) => [
-    `role: ${i.roleName} (custom, root business unit; assigned to the application user)`,
-    "privileges, broadest first:",
-    ...privilegesByDepth((i.privileges as HeldPrivilege[]) ?? []).map((line) => `  ${line}`),
+    `role: ${i.roleName} (custom, root business unit, copied by Dataverse into child units; assigned to the application user)`,
+    "privileges, broadest first (names as Microsoft records them; each resolved and checked against the table's own privilege metadata at deploy):",
+    ...grantsByDepth((i.grants as RoleGrant[]) ?? []).map((line) => `  ${line}`),
+    ...(typeof i.administrativeReason === "string" ? [`ADMINISTRATOR-LEVEL access opted in, reason: ${i.administrativeReason}`] : []),
   ],
   [TYPES.changeTracking]: (i) => [
     `environment: ${i.environmentUrl}`,
@@ -160,14 +162,19 @@ export function renderPlanText(plan: Plan): string {
   for (const group of groupByIntegration(plan.resources)) {
     lines.push("", group.integration ? `Integration "${group.integration}"` : "Other resources");
     for (const r of group.resources) {
-      lines.push(`  + ${shortType(r.type)} "${r.name}"`);
+      lines.push(r.import ? `  = ${shortType(r.type)} "${r.name}" (import ${r.import}: taken over as it is, nothing replaced)` : `  + ${shortType(r.type)} "${r.name}"`);
       for (const line of describe(r, label)) lines.push(`      ${line}`);
     }
   }
-  const counts = new Map<string, number>();
-  for (const r of plan.resources.filter((x) => !x.component)) counts.set(shortType(r.type), (counts.get(shortType(r.type)) ?? 0) + 1);
-  const total = [...counts.values()].reduce((a, b) => a + b, 0);
-  lines.push("", `Resources to create: ${total} (${[...counts].map(([t, n]) => `${n} ${t}`).join(", ")})`);
+  const tally = (rs: PlannedResource[]) => {
+    const counts = new Map<string, number>();
+    for (const r of rs) counts.set(shortType(r.type), (counts.get(shortType(r.type)) ?? 0) + 1);
+    return `${rs.length} (${[...counts].map(([t, n]) => `${n} ${t}`).join(", ")})`;
+  };
+  const cloud = plan.resources.filter((x) => !x.component);
+  const imported = cloud.filter((r) => r.import);
+  lines.push("", `Resources to create: ${tally(cloud.filter((r) => !r.import))}`);
+  if (imported.length) lines.push(`Resources to import (adopted as they are, none replaced): ${tally(imported)}`);
   lines.push(...renderIntegrationOutputs(plan.outputs));
   return lines.join("\n");
 }
@@ -229,7 +236,7 @@ function renderIntegrationOutputs(outputs: Record<string, unknown>): string[] {
 export function planJson(plan: Plan): string {
   return JSON.stringify({
     stack: plan.stack,
-    resources: plan.resources.map(({ type, name, inputs }) => ({ type, name, inputs: stripProvider(inputs) })),
+    resources: plan.resources.map(({ type, name, inputs, import: importId }) => ({ type, name, ...(importId ? { import: importId } : {}), inputs: stripProvider(inputs) })),
     outputs: plan.outputs,
   }, null, 2);
 }

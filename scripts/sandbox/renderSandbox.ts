@@ -1,5 +1,6 @@
 import type { DataverseRun } from "./dataverseRun";
 import { shortType } from "./renderPlan";
+import { privilegesByDepth, type HeldPrivilege } from "../../components/dataverse/securityRolePlan";
 
 /** What the Dataverse side did, for a person. */
 export function renderDataverseRun(run: DataverseRun): string {
@@ -7,11 +8,16 @@ export function renderDataverseRun(run: DataverseRun): string {
   for (const r of run.created) {
     const o = r.outs;
     const what = r.type.endsWith(":ApplicationUser")
-      ? `application user ${o.systemUserId} ${o.adopted ? "(adopted)" : "(created)"} in business unit ${o.businessUnitId}, roles: ${((o.securityRoles as string[]) ?? []).join(", ") || "none"}`
+      ? `application user ${o.systemUserId} ${o.adopted ? "(adopted)" : "(created)"} in business unit ${o.businessUnitId}, roles: ${((o.roleIds as string[]) ?? []).map((id, i) => (id === (o.securityRoles as string[])[i] ? id : `${id} (this unit's copy of ${(o.securityRoles as string[])[i]})`)).join(", ") || "none"}`
       : r.type.endsWith(":SecurityRole")
-        ? `role "${o.roleName}" ${o.roleId} with ${((o.heldPrivileges as unknown[]) ?? []).length} privileges`
+        ? `role "${o.roleName}" ${o.roleId} with ${((o.privileges as unknown[]) ?? []).length} privileges, resolved from the tables' metadata`
         : `change tracking on: ${((o.enabledEntities as string[]) ?? []).join(", ")}`;
     lines.push(`  + ${shortType(r.type)} "${r.name}": ${what}`);
+    if (r.type.endsWith(":SecurityRole")) {
+      lines.push(...privilegesByDepth((o.privileges as (HeldPrivilege & { grants?: string })[]) ?? []).map((l) => `      ${l}`));
+      const kept = (o.platformKept as string[] | undefined) ?? [];
+      if (kept.length) lines.push(`      kept by the platform (not managed): ${kept.join(", ")}`);
+    }
   }
   if (!run.created.length) lines.push("  (this stack has no Dataverse resources)");
   lines.push(`  first run (all resources at once, as pulumi up runs them): ${run.first.requests} HTTP round trips, ${run.first.writes} writes, ${run.first.publishes} PublishXml`);

@@ -46,6 +46,8 @@ interface OwnUser {
   systemuserroles_association?: { name: string }[];
 }
 
+const disabled = (target: VerifyTarget) => new VerifyError("disabled", `the application user of ${target.clientId} in ${target.environmentUrl} is disabled: enable it again with pulumi up (or in the Power Platform admin center); the vendor's connection fails until then`);
+
 /**
  * The vendor's "Test connection": a client-credentials token for the environment, WhoAmI, then the
  * application user's roles. Each failure says what is wrong and what fixes it; nothing secret is printed.
@@ -63,10 +65,10 @@ export async function verifyConnection(target: VerifyTarget, tokenSource: TokenS
   try {
     who = await client.get("/WhoAmI");
   } catch (err) {
+    // How Dataverse answers a disabled application user (401 or 403, which words) is UNCONFIRMED: any refusal that
+    // speaks of a disabled user is reported as such, before the generic token and membership explanations.
+    if (isDataverseError(err) && (err.status === 401 || err.status === 403) && /disabled/i.test(err.detail)) throw disabled(target);
     if (isDataverseError(err) && err.status === 401) throw new VerifyError("token-rejected", `${target.environmentUrl} rejected the token: ${err.detail}`);
-    if (isDataverseError(err) && err.status === 403 && /disabled/i.test(err.detail)) {
-      throw new VerifyError("disabled", `the application user of ${target.clientId} is disabled; run pulumi up to enable it again`);
-    }
     if (isDataverseError(err) && err.status === 403) {
       throw new VerifyError("no-app-user", `${target.environmentUrl} has no application user for ${target.clientId}; give the integration a dataverse part and run pulumi up`);
     }
@@ -81,6 +83,7 @@ export async function verifyConnection(target: VerifyTarget, tokenSource: TokenS
     }
     throw err;
   }
+  if (user.isdisabled) throw disabled(target);
   const roles = (user.systemuserroles_association ?? []).map((r) => r.name).sort();
   if (roles.length === 0) throw new VerifyError("no-role", `the application user of ${target.clientId} has no security role; add dataverse.securityRoles and run pulumi up`);
   return { kind: "application-user", userId: who.UserId, businessUnitId: who.BusinessUnitId, fullName: user.fullname ?? "", roles };

@@ -12,17 +12,42 @@ const MAX_BUFFER = 64 * 1024 * 1024;
 /** The strict flags a demanding consumer compiles with (the issue's check). */
 export const STRICT_TSCONFIG = {
   compilerOptions: {
-    target: "ES2022", module: "node16", moduleResolution: "node16", lib: ["ES2022"], types: ["node"],
-    strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true,
-    skipLibCheck: true, outDir: "bin", rootDir: ".",
+    target: "ES2022",
+    module: "node16",
+    moduleResolution: "node16",
+    lib: ["ES2022"],
+    types: ["node"],
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    exactOptionalPropertyTypes: true,
+    skipLibCheck: true,
+    outDir: "bin",
+    rootDir: ".",
   },
   include: ["index.ts"],
 };
 
-export interface CommandResult { code: number; stdout: string; stderr: string }
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The environment of a user's shell: without the npm_* variables an enclosing `npm test` passes down (its
+ * `npm_config_local_prefix` would point a child npm at this repository instead of the consumer's folder).
+ */
+export function userEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+}
 
 /** Runs a command to its end; never throws on a non-zero exit (the caller asserts on `code` and the output). */
-export async function exec(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
+export async function exec(
+  file: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = userEnv(),
+): Promise<CommandResult> {
   try {
     const { stdout, stderr } = await run(file, args, { cwd, env, maxBuffer: MAX_BUFFER });
     return { code: 0, stdout, stderr };
@@ -34,17 +59,37 @@ export async function exec(file: string, args: string[], cwd: string, env: NodeJ
 
 async function npm(args: string[], cwd: string): Promise<CommandResult> {
   const result = await exec(NPM, [...args, "--no-audit", "--no-fund", "--loglevel=error"], cwd);
-  if (result.code !== 0) throw new Error(`npm ${args.join(" ")} failed in ${cwd} (exit ${result.code}):\n${result.stderr}${result.stdout}`);
+  if (result.code !== 0)
+    throw new Error(`npm ${args.join(" ")} failed in ${cwd} (exit ${result.code}):\n${result.stderr}${result.stdout}`);
   return result;
 }
 
 /** Versions of this repository's installed packages, so consumers install exactly what the npm cache holds. */
 export function installedVersion(name: string): string {
-  return (JSON.parse(fs.readFileSync(path.join(REPO, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+  return (
+    JSON.parse(fs.readFileSync(path.join(REPO, "node_modules", name, "package.json"), "utf8")) as { version: string }
+  ).version;
 }
 
-type LockEntry = { version?: string; resolved?: string; integrity?: string; link?: boolean; dev?: boolean; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }>; [key: string]: unknown };
-type Lock = { name?: string; version?: string; lockfileVersion: number; requires?: boolean; packages: Record<string, LockEntry> };
+type LockEntry = {
+  version?: string;
+  resolved?: string;
+  integrity?: string;
+  link?: boolean;
+  dev?: boolean;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  [key: string]: unknown;
+};
+type Lock = {
+  name?: string;
+  version?: string;
+  lockfileVersion: number;
+  requires?: boolean;
+  packages: Record<string, LockEntry>;
+};
 
 const readLock = (): Lock => JSON.parse(fs.readFileSync(path.join(REPO, "package-lock.json"), "utf8")) as Lock;
 
@@ -79,7 +124,8 @@ export function lockClosure(roots: Record<string, string>): Record<string, LockE
     picked[at] = entry;
     for (const dep of Object.keys(entry.dependencies ?? {})) visit(at, dep, false);
     for (const dep of Object.keys(entry.optionalDependencies ?? {})) visit(at, dep, true);
-    for (const dep of Object.keys(entry.peerDependencies ?? {})) visit(at, dep, !!entry.peerDependenciesMeta?.[dep]?.optional);
+    for (const dep of Object.keys(entry.peerDependencies ?? {}))
+      visit(at, dep, !!entry.peerDependenciesMeta?.[dep]?.optional);
   };
   for (const name of Object.keys(roots)) visit("", name, false);
   return picked;
@@ -109,6 +155,11 @@ export interface ConsumerOptions {
   files?: Record<string, string>;
   /** Extra dependencies of the consumer (name -> version); installed offline, so they must be in the npm cache. */
   dependencies?: Record<string, string>;
+  /**
+   * `file` mode: the checkout the consumer links to (built, with its own `npm ci` done, as a team's checkout is);
+   * default this repository. npm reads a linked checkout's node_modules and never writes there.
+   */
+  checkout?: string;
   /** Parent directory of the project; default a fresh temporary directory. */
   root?: string;
 }
@@ -133,23 +184,16 @@ export interface ConsumerProject {
 /**
  * A fresh consumer Pulumi project that installs crm-sync-infra as a platform team would, offline from the npm cache:
  * `package.json` with crm-sync-infra (tarball or `file:` directory) and @pulumi/pulumi, `Pulumi.yaml`, the program,
- * a lockfile pinned to this repository's (lockClosure), then `npm ci --offline`. In `file` mode the tarball is unpacked into a sibling folder and its production
- * dependencies installed there, as a checkout a team links to would have them.
+ * a lockfile pinned to this repository's (lockClosure), then `npm ci --offline`. In `file` mode the consumer links to a
+ * checkout (default this repository), as a team depending on `file:../crm-sync-infra` does.
  */
 export async function createConsumerProject(options: ConsumerOptions): Promise<ConsumerProject> {
   const root = options.root ?? fs.mkdtempSync(path.join(os.tmpdir(), `crm-sync-consumer-${options.mode}-`));
   const dir = path.join(root, "consumer");
   fs.mkdirSync(dir, { recursive: true });
-  let spec = `file:${options.packed.tarball}`;
-  if (options.mode === "file") {
-    const checkout = path.join(root, "crm-sync-infra");
-    fs.mkdirSync(checkout, { recursive: true });
-    const untar = await exec("tar", ["-xzf", options.packed.tarball, "-C", checkout, "--strip-components=1"], root);
-    if (untar.code !== 0) throw new Error(`tar failed: ${untar.stderr}`);
-    fs.copyFileSync(path.join(REPO, "package-lock.json"), path.join(checkout, "package-lock.json"));
-    await npm(["ci", "--offline", "--omit=dev", "--ignore-scripts"], checkout);
-    spec = `file:../crm-sync-infra`;
-  }
+  const checkout = options.checkout ?? REPO;
+  const linkPath = path.relative(dir, checkout).split(path.sep).join("/");
+  const spec = options.mode === "file" ? `file:${linkPath}` : `file:${options.packed.tarball}`;
   const write = (file: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.writeFileSync(path.join(dir, file), text);
@@ -157,21 +201,41 @@ export async function createConsumerProject(options: ConsumerOptions): Promise<C
   const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as LockEntry & { name: string };
   const own = { "@pulumi/pulumi": installedVersion("@pulumi/pulumi"), ...options.dependencies };
   const devDependencies = { "@types/node": installedVersion("@types/node") };
-  const manifest = { name: `consumer-${options.mode}`, version: "1.0.0", private: true, main: "bin/index.js", dependencies: { "crm-sync-infra": spec, ...own }, devDependencies };
+  const manifest = {
+    name: `consumer-${options.mode}`,
+    version: "1.0.0",
+    private: true,
+    main: "bin/index.js",
+    dependencies: { "crm-sync-infra": spec, ...own },
+    devDependencies,
+  };
   write("package.json", `${JSON.stringify(manifest, null, 2)}\n`);
   const library: LockEntry = {
-    version: String(pkg.version), license: pkg.license, bin: pkg.bin, engines: pkg.engines,
-    dependencies: pkg.dependencies, peerDependencies: pkg.peerDependencies, peerDependenciesMeta: pkg.peerDependenciesMeta,
+    version: String(pkg.version),
+    license: pkg.license,
+    bin: pkg.bin,
+    engines: pkg.engines,
+    dependencies: pkg.dependencies,
+    peerDependencies: pkg.peerDependencies,
+    peerDependenciesMeta: pkg.peerDependenciesMeta,
   };
   const packages: Record<string, LockEntry> = {
     "": { name: manifest.name, version: manifest.version, dependencies: manifest.dependencies, devDependencies },
     ...(options.mode === "file"
-      ? { "node_modules/crm-sync-infra": { resolved: "../crm-sync-infra", link: true }, "../crm-sync-infra": { name: "crm-sync-infra", ...library } }
+      ? {
+          "node_modules/crm-sync-infra": { resolved: linkPath, link: true },
+          [linkPath]: { name: "crm-sync-infra", ...library },
+        }
       : { "node_modules/crm-sync-infra": { ...library, resolved: spec } }),
     ...lockClosure(options.mode === "file" ? own : { ...(pkg.dependencies as Record<string, string>), ...own }),
-    ...Object.fromEntries(Object.entries(lockClosure(devDependencies)).map(([at, entry]) => [at, { ...entry, dev: true }])),
+    ...Object.fromEntries(
+      Object.entries(lockClosure(devDependencies)).map(([at, entry]) => [at, { ...entry, dev: true }]),
+    ),
   };
-  write("package-lock.json", `${JSON.stringify({ name: manifest.name, version: manifest.version, lockfileVersion: 3, requires: true, packages }, null, 2)}\n`);
+  write(
+    "package-lock.json",
+    `${JSON.stringify({ name: manifest.name, version: manifest.version, lockfileVersion: 3, requires: true, packages }, null, 2)}\n`,
+  );
   write("Pulumi.yaml", "name: consumer\nruntime: nodejs\nmain: bin/index.js\n");
   write("tsconfig.json", `${JSON.stringify(STRICT_TSCONFIG, null, 2)}\n`);
   write("index.ts", options.program);
@@ -183,7 +247,7 @@ export async function createConsumerProject(options: ConsumerOptions): Promise<C
     spec,
     compile: () => exec(process.execPath, [tsc, "-p", "tsconfig.json"], dir),
     npmLs: () => exec(NPM, ["ls", "--all"], dir),
-    node: (script, args = [], env = process.env) => exec(process.execPath, [script, ...args], dir, env),
+    node: (script, args = [], env = userEnv()) => exec(process.execPath, [script, ...args], dir, env),
     providerHostScript: path.join(dir, "node_modules", "@pulumi", "pulumi", "cmd", "dynamic-provider", "index.js"),
     remove: () => fs.rmSync(root, { recursive: true, force: true }),
   };
