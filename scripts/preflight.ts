@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { ConfigError, parseRuntimeConfig } from "../components/config";
-import { DataverseClient } from "../components/dataverse/client";
+import { DataverseClient } from "../components/dataverse/http/client";
 import { out, runCommand, UsageError } from "./cli/command";
 import { STACK_OPTIONS, STACK_USAGE, stackTarget } from "./cli/stackTarget";
 import { defaultGraphToken, graphReader, GRAPH_ROOT } from "./preflight/graphClient";

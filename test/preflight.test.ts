@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { DataverseClient } from "../components/dataverse/client";
+import { DataverseClient } from "../components/dataverse/http/client";
 import { parseStackConfig } from "../components/config";
 import { startEmulator, type Emulator } from "../emulator/server";
 import { addBusinessUnit } from "../emulator/seed";

@@ -1,9 +1,9 @@
 import { definitionsByName, publishTables } from "./changeTrackingApi";
 import { ChangeTrackingProgress } from "./changeTrackingProgress";
 import { writeChangeTracking } from "./changeTrackingWriter";
-import { runCustomization } from "./customizationLock";
+import { runCustomization } from "./http/customizationLock";
 import { classifyTables } from "./changeTrackingPlan";
-import type { DataverseClient } from "./client";
+import type { DataverseClient } from "./http/client";
 
 interface Member {
   tables: string[];

@@ -1,6 +1,6 @@
-import type { DataverseClient } from "../../components/dataverse/client";
+import type { DataverseClient } from "../../components/dataverse/http/client";
 import { rolesOfBusinessUnit, type RoleRow } from "../../components/dataverse/applicationUserApi";
-import { withQuery } from "../../components/dataverse/odata";
+import { withQuery } from "../../components/dataverse/http/odata";
 import type { PrivilegeDepth } from "../../components/dataverse/securityRolePlan";
 import { deployerRequirements, type BusinessUnitRow } from "./deployerPrivileges";
 import { tablesOf, type EnvironmentNeeds } from "./needs";

@@ -1,4 +1,4 @@
-import type { DataverseClient } from "../../components/dataverse/client";
+import type { DataverseClient } from "../../components/dataverse/http/client";
 import { resolveGrants, type ResolvedPrivilege, type RoleGrant } from "../../components/dataverse/privilegeResolution";
 import { tablePrivilegesAndNamesakes } from "../../components/dataverse/securityRoleApi";
 

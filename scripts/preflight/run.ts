@@ -1,4 +1,4 @@
-import type { DataverseClient } from "../../components/dataverse/client";
+import type { DataverseClient } from "../../components/dataverse/http/client";
 import { dataverseChecks } from "./dataverseChecks";
 import { probeEnvironment } from "./dataverseProbe";
 import { entraChecks } from "./entraChecks";

@@ -3,7 +3,7 @@ import { addRunningOperation, revokeEverywhere } from "../../emulator/privilegeR
 import type { Emulator } from "../../emulator/server";
 import { capPasswordLifetime } from "../../emulator/graph/seed";
 import { isGraphWrite, startGraphEmulator, type GraphEmulator } from "../../emulator/graph/server";
-import { DataverseClient } from "../../components/dataverse/client";
+import { DataverseClient } from "../../components/dataverse/http/client";
 import { startSandboxEnvironments } from "../sandbox/dataverseRun";
 import { graphReader, type GraphReader } from "./graphClient";
 
