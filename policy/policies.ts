@@ -7,6 +7,7 @@ import { TYPES } from "../components/resourceTypes";
 import { administrativeGrant } from "../components/dataverse/access";
 import { recordedPrivilegeName } from "../components/dataverse/privilegeCatalog";
 import type { Operation } from "../components/dataverse/securityRolePlan";
+import { DEPTH_WORDS, DEPTHS } from "../components/dataverse/depths";
 
 const SYSTEM_ADMINISTRATOR_TEMPLATE = "627090ff-40a3-4053-8790-584edc5be201";
 /** Application input blocks that hold redirect URIs, and the platform their rules are named after. */
@@ -98,8 +99,8 @@ export const dataverseSystemAdministrator: ResourceValidationPolicy = {
   },
 };
 
-const DEPTH_ORDER = ["user", "businessUnit", "parentChild", "organization"];
-const API_DEPTH_WORD: Record<string, string> = { Basic: "user", Local: "businessUnit", Deep: "parentChild", Global: "organization" };
+const DEPTH_ORDER: readonly string[] = DEPTHS;
+const API_DEPTH_WORD: Record<string, string> = DEPTH_WORDS;
 
 interface Grant { table: string; operation: Operation; depth: string }
 const privilegeLabel = (g: Grant) => {

@@ -1,4 +1,5 @@
-import type { Operation, PrivilegeDepth } from "./securityRolePlan";
+import type { Operation } from "./securityRolePlan";
+import { DEPTH_RANK, DEPTH_WORDS, PRIVILEGE_DEPTHS, type PrivilegeDepth } from "./depths";
 
 /**
  * A table's privileges as Dataverse defines them: `EntityDefinitions(LogicalName='x')?$select=Privileges` answers
@@ -40,10 +41,9 @@ export interface ResolvedPrivilege {
 export const PRIVILEGE_TYPE: Record<Operation, string> = {
   read: "Read", create: "Create", write: "Write", delete: "Delete", append: "Append", appendTo: "AppendTo", assign: "Assign", share: "Share",
 };
-const ORDER: PrivilegeDepth[] = ["Basic", "Local", "Deep", "Global"];
-const RANK: Record<PrivilegeDepth, number> = { Basic: 0, Local: 1, Deep: 2, Global: 3 };
+const RANK = DEPTH_RANK;
 
-export const allowedDepths = (p: TablePrivilege): PrivilegeDepth[] => ORDER.filter((d) => p[`CanBe${d}`]);
+export const allowedDepths = (p: TablePrivilege): PrivilegeDepth[] => PRIVILEGE_DEPTHS.filter((d) => p[`CanBe${d}`]);
 
 /** A table the environment answered as absent: its logical name is not known there. */
 export const TABLE_NOT_FOUND = Symbol("table not found");
@@ -85,5 +85,4 @@ export function resolveGrants(grants: RoleGrant[], tables: Map<string, TablePriv
   return [...byId.values()];
 }
 
-/** The config's words for each depth (dataverse.access.<table>.depth). */
-export const DEPTH_WORDS: Record<PrivilegeDepth, string> = { Basic: "user", Local: "businessUnit", Deep: "parentChild", Global: "organization" };
+export { DEPTH_WORDS } from "./depths";

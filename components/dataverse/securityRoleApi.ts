@@ -5,6 +5,7 @@ import { isDataverseError, isNotFound } from "./http/errors";
 import { quote, withQuery } from "./http/odata";
 import { TABLE_NOT_FOUND, type TablePrivilege } from "./privilegeResolution";
 import type { HeldPrivilege, PrivilegeDepth } from "./securityRolePlan";
+import { normalizeDepth } from "./depths";
 
 export interface RoleLookupRow { roleid: string; name: string; _businessunitid_value: string }
 
@@ -101,12 +102,6 @@ export async function readRole(client: DataverseClient, roleId: string): Promise
   return { name: r.name, businessUnitId: r._businessunitid_value, privileges: list.map((p) => ({ name: p.PrivilegeName, depth: normalizeDepth(p.Depth) })) };
 }
 
-/** Responses name the depth; numbers (Basic 0 ... Global 3, as strings or not) are normalized before any diff. */
-export function normalizeDepth(depth: string | number): PrivilegeDepth {
-  const names: PrivilegeDepth[] = ["Basic", "Local", "Deep", "Global"];
-  if (typeof depth === "number" || /^\d$/.test(depth)) return names[Number(depth)] ?? "Global";
-  return names.find((n) => n.toLowerCase() === String(depth).toLowerCase()) ?? (depth as PrivilegeDepth);
-}
 
 /**
  * Takes the role away from every user who holds it or one of its child-unit copies, then deletes it; a role

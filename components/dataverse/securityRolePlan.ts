@@ -8,18 +8,8 @@ import { recordedPrivilegeName } from "./privilegeCatalog";
 export const OPERATIONS = ["read", "create", "write", "delete", "append", "appendTo", "assign", "share"] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
-/** How far a privilege reaches, in the config's words, narrowest first. */
-export const DEPTHS = ["user", "businessUnit", "parentChild", "organization"] as const;
-export type AccessDepth = (typeof DEPTHS)[number];
-
-/**
- * The Web API's PrivilegeDepth members (Microsoft.Dynamics.CRM.PrivilegeDepth: Basic, Local, Deep, Global):
- * user = Basic, business unit = Local, parent: child business units = Deep, organization = Global
- * (learn.microsoft.com/power-apps/developer/data-platform/security-concepts, "access levels").
- */
-export const API_DEPTH: Record<AccessDepth, PrivilegeDepth> = { user: "Basic", businessUnit: "Local", parentChild: "Deep", organization: "Global" };
-export type PrivilegeDepth = "Basic" | "Local" | "Deep" | "Global";
-const DEPTH_RANK: Record<PrivilegeDepth, number> = { Basic: 0, Local: 1, Deep: 2, Global: 3 };
+import { API_DEPTH, DEPTH_RANK, PRIVILEGE_DEPTHS, type AccessDepth, type PrivilegeDepth } from "./depths";
+export { API_DEPTH, DEPTHS, type AccessDepth, type PrivilegeDepth } from "./depths";
 
 export interface TableAccess {
   operations: Operation[];
@@ -113,7 +103,7 @@ export function checkSecurityRole(news: Record<string, unknown>): { inputs: Secu
   list.forEach((g, i) => {
     if (typeof g?.table !== "string" || !TABLE.test(g.table)) failures.push({ property: `grants[${i}].table`, reason: `must be a table logical name such as account, got ${JSON.stringify(g?.table)}` });
     if (!OPERATIONS.includes(g?.operation as Operation)) failures.push({ property: `grants[${i}].operation`, reason: `must be one of ${OPERATIONS.join(", ")}, got ${JSON.stringify(g?.operation)}` });
-    if (!["Basic", "Local", "Deep", "Global", "narrowest"].includes(g?.depth as string)) failures.push({ property: `grants[${i}].depth`, reason: `must be Basic, Local, Deep, Global or narrowest, got ${JSON.stringify(g?.depth)}` });
+    if (![...PRIVILEGE_DEPTHS, "narrowest"].includes(g?.depth as string)) failures.push({ property: `grants[${i}].depth`, reason: `must be Basic, Local, Deep, Global or narrowest, got ${JSON.stringify(g?.depth)}` });
     const key = `${g?.table}|${g?.operation}`;
     if (seen.has(key)) failures.push({ property: `grants[${i}]`, reason: `${g?.operation} on ${g?.table} is listed twice` });
     seen.add(key);
