@@ -1,7 +1,7 @@
 import type { DataverseClient } from "../../components/dataverse/http/client";
 import { rolesOfBusinessUnit, type RoleRow } from "../../components/dataverse/applicationUserApi";
 import { withQuery } from "../../components/dataverse/http/odata";
-import type { PrivilegeDepth } from "../../components/dataverse/securityRolePlan";
+import { DEPTH_RANK as RANK, type PrivilegeDepth } from "../../components/dataverse/depths";
 import { deployerRequirements, type BusinessUnitRow } from "./deployerPrivileges";
 import { tablesOf, type EnvironmentNeeds } from "./needs";
 import { resolveGeneratedRole, type RoleResolution } from "./rolePrivileges";
@@ -25,7 +25,6 @@ export interface DataverseObservation {
 }
 
 const message = (err: unknown) => (err as Error).message;
-const RANK: Record<PrivilegeDepth, number> = { Basic: 0, Local: 1, Deep: 2, Global: 3 };
 /** Names per RetrieveUserSetOfPrivilegesByNames call: the names travel in the URL, whose length is limited. */
 const NAMES_PER_CALL = 40;
 

@@ -1,8 +1,7 @@
 import type { ResolvedPrivilege } from "../../components/dataverse/privilegeResolution";
-import type { PrivilegeDepth } from "../../components/dataverse/securityRolePlan";
+import { DEPTH_RANK as RANK, type PrivilegeDepth } from "../../components/dataverse/depths";
 import type { EnvironmentNeeds } from "./needs";
 
-const RANK: Record<PrivilegeDepth, number> = { Basic: 0, Local: 1, Deep: 2, Global: 3 };
 
 /** A privilege the deploying identity must hold for `pulumi up` to get through. */
 export interface DeployerRequirement {
