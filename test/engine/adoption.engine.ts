@@ -116,9 +116,9 @@ describe.skipIf(!binDir)("adoption and upgrades through the real pulumi CLI", ()
     await ws.ok(["destroy", "--yes"]);
   });
 
-  it("without import, up adopts the app's existing application user instead of creating one", async () => {
+  it("with adoptExistingUser, up adopts the app's existing application user and destroy keeps it", async () => {
     const existing = seedExistingUser();
-    const ws = await workspace({ applicationId: existing.applicationid! });
+    const ws = await workspace({ applicationId: existing.applicationid!, adoptExistingUser: "true" });
     emulator.log.length = 0;
     await ws.ok(["up", "--yes"]);
     const [user] = ofType((await ws.exportState()).deployment, "ApplicationUser");
@@ -126,5 +126,7 @@ describe.skipIf(!binDir)("adoption and upgrades through the real pulumi CLI", ()
     expect(user.outputs!.adopted).toBe(true);
     expect(writes(emulator).filter((w) => w.method === "POST" && w.path === "/systemusers")).toEqual([]);
     expect([...emulator.data.users.values()].filter((u) => u.applicationid === existing.applicationid)).toHaveLength(1);
+    await ws.ok(["destroy", "--yes"]);
+    expect(emulator.data.users.get(existing.systemuserid)).toMatchObject({ deletedstate: 0, isdisabled: false });
   });
 });

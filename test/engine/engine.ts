@@ -74,6 +74,12 @@ export async function createWorkspace(
     dir = mkdtempSync(path.join(WORK, "run-"));
     writeFileSync(path.join(dir, "Pulumi.yaml"), readFileSync(path.join(PROGRAM_TEMPLATE, "Pulumi.yaml")));
     writeFileSync(path.join(dir, "index.ts"), `export * from "../../program/program";\n`);
+    // The CLI's TypeScript loader takes tsconfig.json from the program's folder (else Pulumi's defaults, whose lib
+    // lacks ES2022): the project's own, as `pulumi up` at the repository root uses it.
+    writeFileSync(
+      path.join(dir, "tsconfig.json"),
+      JSON.stringify({ extends: path.relative(dir, path.join(REPO, "tsconfig.json")), include: ["index.ts"] }),
+    );
   }
   const cwd = dir;
   const backendDir = mkdtempSync(path.join(tmpdir(), "crm-sync-engine-backend-"));

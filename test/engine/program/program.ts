@@ -40,6 +40,7 @@ const user = new ApplicationUser(
   {
     environmentUrl,
     applicationId,
+    adoptExistingUser: config.getBoolean("adoptExistingUser") ?? false,
     securityRoles: config.getObject<string[]>("userRoles") ?? role.roleId.apply((id) => ["Basic User", id]),
   },
   {
