@@ -14,7 +14,7 @@ const SYSTEM_ADMINISTRATOR_TEMPLATE = "627090ff-40a3-4053-8790-584edc5be201";
 const PLATFORMS: [string, Platform][] = [["web", "web"], ["publicClient", "publicClient"], ["singlePageApplication", "spa"]];
 
 /** Calls `check` for every redirect URI of an application, reporting what it returns. */
-function eachRedirectUri(args: { type: string; props: Record<string, any> }, report: (m: string) => void, check: (uri: string, platform: Platform) => string | undefined): void {
+function eachRedirectUri(args: { type: string; props: Record<string, { redirectUris?: unknown } | undefined> }, report: (m: string) => void, check: (uri: string, platform: Platform) => string | undefined): void {
   if (args.type !== TYPES.application) return;
   for (const [block, platform] of PLATFORMS) {
     for (const uri of (args.props[block]?.redirectUris as string[] | undefined) ?? []) {

@@ -50,7 +50,7 @@ reason when something is missing (wrong or expired secret, no consent, no applic
         out(`connection OK: application user ${result.userId} (${result.fullName}), business unit ${result.businessUnitId}\nroles: ${result.roles.join(", ")}`);
       }
     } catch (e) {
-      if (e instanceof VerifyError) throw new Error(`${e.reason}: ${e.message}`);
+      if (e instanceof VerifyError) throw new Error(`${e.reason}: ${e.message}`, { cause: e });
       throw e;
     }
   },

@@ -33,7 +33,7 @@ function exportWithPlaintextSecrets(plan: Evaluate.Plan): string {
     ? { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(v.value) }
     : Array.isArray(v) ? v.map(wire) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, wire(x)])) : v;
   const resources = plan.resources.map((r) => ({ urn: `urn:pulumi:${plan.stack}::crm-sync::${r.type}::${r.name}`, type: r.type, custom: !r.component, inputs: wire(r.inputs), outputs: {} }));
-  resources.unshift({ urn: `urn:pulumi:${plan.stack}::crm-sync::pulumi:pulumi:Stack::crm-sync-${plan.stack}`, type: "pulumi:pulumi:Stack", custom: false, inputs: {}, outputs: wire(plan.outputs) as {} });
+  resources.unshift({ urn: `urn:pulumi:${plan.stack}::crm-sync::pulumi:pulumi:Stack::crm-sync-${plan.stack}`, type: "pulumi:pulumi:Stack", custom: false, inputs: {}, outputs: wire(plan.outputs) as Record<string, unknown> });
   return JSON.stringify({ version: 3, deployment: { manifest: {}, resources } });
 }
 

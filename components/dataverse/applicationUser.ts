@@ -74,7 +74,7 @@ async function createWithReplicationRetry(client: DataverseClient, applicationId
       if (!looksLikeReplicationLag(err, applicationId)) throw err;
       const delay = replicationDelayMs(attempt, client.settings.retryBaseMs);
       if (Date.now() + delay > deadline) {
-        throw new Error(`the application user for ${applicationId} could not be created within ${Math.round(waitMs / 1000)} s: the app's service principal has not reached ${client.environmentUrl} yet (raise DATAVERSE_REPLICATION_WAIT_MS to wait longer). Last answer: ${(err as Error).message}`);
+        throw new Error(`the application user for ${applicationId} could not be created within ${Math.round(waitMs / 1000)} s: the app's service principal has not reached ${client.environmentUrl} yet (raise DATAVERSE_REPLICATION_WAIT_MS to wait longer). Last answer: ${(err as Error).message}`, { cause: err });
       }
       log(`service principal of ${applicationId} not in ${client.environmentUrl} yet; retrying in ${delay < 1000 ? `${delay} ms` : `${Math.round(delay / 1000)} s`} (attempt ${attempt})`);
       await sleep(delay);

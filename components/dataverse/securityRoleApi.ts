@@ -66,7 +66,7 @@ export async function createRole(client: DataverseClient, name: string, business
     // A namesake created between the check and the POST, where the service refuses duplicates (UNCONFIRMED that it does).
     if (isDataverseError(err) && err.code === ROLE_ALREADY_EXISTS) {
       const id = /Role id: ([0-9a-f-]{36})/i.exec(err.detail)?.[1] ?? "unknown";
-      throw new Error(collisionMessage(name, businessUnitId, client.environmentUrl, [id]));
+      throw new Error(collisionMessage(name, businessUnitId, client.environmentUrl, [id]), { cause: err });
     }
     throw err;
   }

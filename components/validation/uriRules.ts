@@ -72,6 +72,7 @@ export function providerRedirectUriFindings(uri: string, platform: Platform): Ru
   // Go's url.Parse reads a string without a scheme as a bare path: no host.
   if (!u) return finding("URI has no host: write an absolute URL such as https://vendor.example.com/callback");
   // Go's url.Parse refuses control characters and a non-numeric port.
+  // eslint-disable-next-line no-control-regex -- control characters are what this rule refuses
   if (/[\x00-\x1f\x7f]/.test(uri) || (u.port !== undefined && !/^\d*$/.test(u.port))) return finding("URI is in an invalid format");
   if (!u.host) return finding("URI has no host");
   if (!allowAllSchemes) {

@@ -59,6 +59,7 @@ function foldOp(op: string): Op {
 }
 
 const EXPECTED = "the output of `pulumi stack export` or `pulumi preview --json` of a crm-sync stack";
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped JSON input, checked field by field below
 const isMapping = (v: unknown): v is Record<string, any> => !!v && typeof v === "object" && !Array.isArray(v);
 const isResource = (r: unknown): r is ResourceV3 => isMapping(r) && typeof r.urn === "string" && r.urn.startsWith("urn:pulumi:") && typeof r.type === "string";
 
@@ -73,6 +74,7 @@ function requireIntegrations(input: AuditInput): AuditInput {
 
 /** Reads `pulumi stack export` (version 3) or `pulumi preview --json` output. */
 export function readAuditInput(text: string): AuditInput {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped JSON input, checked field by field below
   const doc = parseJsonInput(text, EXPECTED) as any;
   if (!isMapping(doc)) throw new Error(`the input is ${Array.isArray(doc) ? "a list" : typeof doc}, not ${EXPECTED}`);
   if (Array.isArray(doc.deployment?.resources)) {
@@ -84,7 +86,7 @@ export function readAuditInput(text: string): AuditInput {
     return requireIntegrations({ source: "stack export", stack: resources[0] ? stackOf(resources[0].urn) : "", resources });
   }
   if (Array.isArray(doc.steps)) {
-    const bad = (doc.steps as any[]).findIndex((st) => !isMapping(st) || typeof st.op !== "string" || typeof st.urn !== "string" || !(isResource(st.newState) || isResource(st.oldState)));
+    const bad = (doc.steps as unknown[]).findIndex((st) => !isMapping(st) || typeof st.op !== "string" || typeof st.urn !== "string" || !(isResource(st.newState) || isResource(st.oldState)));
     if (bad >= 0) throw new Error(`steps[${bad}] is not a preview step (op, urn and a state): is this ${EXPECTED}?`);
     const byUrn = new Map<string, ResourceChange>();
     for (const step of doc.steps as { op: string; urn: string; oldState?: ResourceV3; newState?: ResourceV3 }[]) {

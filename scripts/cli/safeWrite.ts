@@ -108,16 +108,16 @@ export async function editFileLocked(file: string, edit: (text: string) => strin
     release = await lockfile.lock(file, { retries: LOCK_RETRIES, stale: 15_000, realpath: false });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ELOCKED") {
-      throw new Error(`${file} is being edited by another command (lock ${file}.lock); nothing was changed: run this again when it has finished`);
+      throw new Error(`${file} is being edited by another command (lock ${file}.lock); nothing was changed: run this again when it has finished`, { cause: e });
     }
-    throw new Error(`cannot lock ${file} for editing (${(e as NodeJS.ErrnoException).code ?? "error"}); nothing was changed`);
+    throw new Error(`cannot lock ${file} for editing (${(e as NodeJS.ErrnoException).code ?? "error"}); nothing was changed`, { cause: e });
   }
   try {
     let text: string;
     try {
       text = fs.readFileSync(file, "utf8");
     } catch (e) {
-      throw new Error(`${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}); nothing was changed`);
+      throw new Error(`${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}); nothing was changed`, { cause: e });
     }
     const next = edit(text);
     if (next === undefined) return false;

@@ -39,7 +39,7 @@ export function stackTarget(values: { stack?: string; "stack-file"?: string }, f
   try {
     stat = fs.statSync(file);
   } catch (err) {
-    throw new Error(`--stack-file ${given}: ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new Error(`--stack-file ${given}: ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`, { cause: err });
   }
   if (!stat.isFile()) throw new Error(`--stack-file ${given}: ${file} is not a file`);
   return { stack, file };

@@ -37,7 +37,7 @@ export function writeAll(dir: string, files: OutputFile[], mode = 0o600): string
   try {
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new Error(`cannot create the folder ${dir} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new Error(`cannot create the folder ${dir} (${(err as NodeJS.ErrnoException).code ?? "error"})`, { cause: err });
   }
   const targets = files.map((f) => {
     const final = path.join(root, f.name);

@@ -40,7 +40,7 @@ export function parseJsonInput(raw: string, expected: string, maxDepth = 64): un
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`the input is not JSON (${(err as Error).message}): pipe in ${expected}`);
+    throw new Error(`the input is not JSON (${(err as Error).message}): pipe in ${expected}`, { cause: err });
   }
 }
 
@@ -76,7 +76,7 @@ export async function readInput(file: string | undefined, expected = "`pulumi st
     try {
       stat = fs.statSync(file);
     } catch (err) {
-      throw new Error(`--input ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+      throw new Error(`--input ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`, { cause: err });
     }
     // A folder, a named pipe or a device is refused: reading it would fail obscurely or wait for ever.
     if (!stat.isFile()) throw new Error(`--input ${file} is not a regular file: give the file that holds ${expected}`);

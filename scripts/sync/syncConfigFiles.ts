@@ -23,7 +23,7 @@ export function envName(field: string): string {
 
 function envValue(value: unknown): string {
   const text = Array.isArray(value) ? value.join(",") : String(value);
-  return /^[\w@%+=:,./~\[\]-]*$/.test(text) ? text : `"${text.replace(/(["\\$`])/g, "\\$1").replace(/\n/g, "\\n")}"`;
+  return /^[\w@%+=:,./~[\]-]*$/.test(text) ? text : `"${text.replace(/(["\\$`])/g, "\\$1").replace(/\n/g, "\\n")}"`;
 }
 
 /**
