@@ -78,16 +78,15 @@ export async function runSandbox(stack: string, config: Record<string, string>, 
     const run = await runDataverseResources(plan.resources, env, progress).catch((e: Error) => e);
     const final: Plan | undefined = run instanceof Error ? undefined : await evaluateStack(stack, { config: env.config, now, created: run.created });
     await options.inspect?.(env);
-    const failure = run instanceof Error ? `the Dataverse run failed: ${run.message}` : undefined;
     if (options.json) {
-      const parts = final && !(run instanceof Error)
-        ? { dataverse: runJson(run), outputs: final.outputs }
-        : { dataverse: { failed: failure }, outputs: null, outputsNotAvailable: failure };
-      return { text: withRealUrls(planJson(final ?? plan, parts), urls, false), failed: !!failure };
+      const parts = run instanceof Error || !final
+        ? { dataverse: { failed: run instanceof Error ? run.message : "no outputs" }, outputs: null, outputsNotAvailable: "the Dataverse run failed (dataverse.failed says why)" }
+        : { dataverse: runJson(run), outputs: final.outputs };
+      return { text: withRealUrls(planJson(final ?? plan, parts), urls, false), failed: run instanceof Error };
     }
     const outcome = run instanceof Error ? `\nDataverse run FAILED: ${run.message}` : renderDataverseRun(run);
     const outputs = renderStackOutputs(final?.outputs, "the Dataverse run failed (see above): `pulumi up` would stop there");
-    return { text: withRealUrls(`${renderPlanText(plan)}\n${outcome}\n\n${outputs}\n\n${NOTHING_LEFT}`, urls), failed: !!failure };
+    return { text: withRealUrls(`${renderPlanText(plan)}\n${outcome}\n\n${outputs}\n\n${NOTHING_LEFT}`, urls), failed: run instanceof Error };
   } finally {
     restoreWarn();
     await env.close();
