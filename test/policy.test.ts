@@ -117,5 +117,5 @@ describe("policy pack on the example stacks", () => {
       await (expiryWarningWindow as StackValidationPolicy).validateStack({ resources: apps.map((r) => ({ ...r, props: r.inputs, urn: r.name, opts: {} })), getConfig: () => config[expiryWarningWindow.name], stackTags: new Map() } as any, (m) => found.push(`${stack}: ${m}`));
     }
     expect(found).toEqual([]);
-  });
+  }, 180_000); // evaluates every example stack under the mock runtime
 });

@@ -29,6 +29,8 @@ beforeAll(async () => {
   host = await startProviderHost({
     DATAVERSE_ACCESS_TOKEN: TOKEN_MARKER,
     DATAVERSE_RETRY_BASE_MS: "20",
+    // Wide enough that two creates the host receives together meet in one wave on a loaded machine.
+    DATAVERSE_WAVE_GATHER_MS: "1000",
     DATAVERSE_REPLICATION_WAIT_MS: "20000",
     DATAVERSE_PAGE_SIZE: "2",
   });

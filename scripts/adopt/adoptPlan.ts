@@ -36,6 +36,8 @@ export function integrationEntry(name: string, s: AdoptionSnapshot, o: Observed,
     ? {
       environment: dv.key,
       applicationUser: !!dv.user,
+      // The hand-made user is taken over, never deleted by the stack (without this key it is refused).
+      ...(dv.user ? { adoptExistingUser: true } : {}),
       ...(dv.user && !dv.user.isRootBusinessUnit ? { businessUnitId: dv.user.businessUnitId } : {}),
       ...(dv.user ? { securityRoles: dv.user.roles.map((r) => r.name) } : {}),
       ...(dv.trackedTables.length ? { changeTracking: dv.trackedTables } : {}),
