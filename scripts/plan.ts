@@ -50,7 +50,7 @@ Runs a stack from stacks/Pulumi.<name>.yaml in a local sandbox, nothing leaving 
       return report.failed ? 1 : 0;
     } catch (e) {
       if (e instanceof UsageError) throw e;
-      throw new Error(`stack "${label}": ${errorText(e)}`);
+      throw new Error(`stack "${label}": ${errorText(e)}`, { cause: e });
     }
   },
 });
