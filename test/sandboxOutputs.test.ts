@@ -116,6 +116,9 @@ describe("npm start -- --plan-only prints only the plan", () => {
     const doc = JSON.parse(r.stdout);
     expect(Object.keys(doc)).toEqual(["stack", "resources"]);
     expect(doc.resources.length).toBeGreaterThan(5);
+    // The generated role's id does not exist before the run: no placeholder GUID stands in for it.
+    const appUser = doc.resources.find((r: { type: string }) => r.type.endsWith(":ApplicationUser"));
+    expect(appUser.inputs.securityRoles).toEqual([`(id of dataverse:SecurityRole "syncari-role", role "${ROLE}": known once created)`]);
   }, SLOW);
 });
 

@@ -184,11 +184,14 @@ export interface PlanJsonParts {
 
 /** The plan as one JSON document, with the parts given (default: the plan's outputs); secrets are replaced by "[secret]". */
 export function planJson(plan: Plan, parts: PlanJsonParts = { outputs: plan.outputs }): string {
+  // A generated role's id exists only once Dataverse creates it: the mock runtime's placeholder is not shown as one.
+  const unknownIds = new Map([...(plan.generatedRoles ?? [])].filter(([, r]) => r.placeholder)
+    .map(([id, r]) => [id, `(id of dataverse:SecurityRole "${r.resource}", role "${r.roleName}": known once created)`]));
   return JSON.stringify({
     stack: plan.stack,
     resources: plan.resources.map(({ type, name, inputs, import: importId }) => ({ type, name, ...(importId ? { import: importId } : {}), inputs: stripProvider(inputs) })),
     ...parts,
-  }, null, 2);
+  }, (_key, value: unknown) => (typeof value === "string" ? unknownIds.get(value) ?? value : value), 2);
 }
 
 function stripProvider(inputs: Inputs): Inputs {
