@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { randomUUID } from "node:crypto";
-import type { DataverseClient } from "../components/dataverse/client";
+import type { DataverseClient } from "../components/dataverse/http/client";
 import { makeApplicationUserProvider } from "../components/dataverse/applicationUser";
 import { makeChangeTrackingProvider } from "../components/dataverse/changeTracking";
 import { makeSecurityRoleProvider } from "../components/dataverse/securityRole";

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
-import { DataverseClient } from "../components/dataverse/client";
-import { settingsFromEnv } from "../components/dataverse/settings";
+import { DataverseClient } from "../components/dataverse/http/client";
+import { settingsFromEnv } from "../components/dataverse/http/settings";
 import { countStages, isWrite, roundTrips } from "../emulator/requestLog";
 import { startEmulator, type Emulator } from "../emulator/server";
 import type { BenchCase } from "./cases";

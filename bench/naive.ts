@@ -1,5 +1,5 @@
-import type { DataverseClient } from "../components/dataverse/client";
-import { quote, withQuery } from "../components/dataverse/odata";
+import type { DataverseClient } from "../components/dataverse/http/client";
+import { quote, withQuery } from "../components/dataverse/http/odata";
 
 /**
  * What people do today, by hand or in scripts, in two flavours: `sequential` (one table, one role, one privilege at

@@ -1,9 +1,9 @@
 import { performance } from "node:perf_hooks";
-import { DataverseClient } from "../components/dataverse/client";
+import { DataverseClient } from "../components/dataverse/http/client";
 import { makeChangeTrackingProvider } from "../components/dataverse/changeTracking";
-import { isCustomizationLock, notTheLock } from "../components/dataverse/customizationLock";
-import { quote } from "../components/dataverse/odata";
-import { settingsFromEnv, type DataverseSettings } from "../components/dataverse/settings";
+import { isCustomizationLock, notTheLock } from "../components/dataverse/http/customizationLock";
+import { quote } from "../components/dataverse/http/odata";
+import { settingsFromEnv, type DataverseSettings } from "../components/dataverse/http/settings";
 import { startEmulator, type Emulator } from "../emulator/server";
 
 /**

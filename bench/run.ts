@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { settingsFromEnv } from "../components/dataverse/settings";
+import { settingsFromEnv } from "../components/dataverse/http/settings";
 import { applicationUserCase, changeTrackingCase, securityRoleCase, type BenchCase } from "./cases";
 import { sample } from "./measure";
 import { REALISTIC, realisticRow, renderRealistic, type RealisticRow } from "./realistic";

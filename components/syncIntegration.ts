@@ -16,7 +16,7 @@ import { TYPES } from "./resourceTypes";
 import { guardSecret } from "./sync/secretGuard";
 import type { ProfileOrigins } from "./sync/profileMerge";
 import type { SyncIntegrationArgs } from "./syncIntegrationArgs";
-import { vendorSecretEntry } from "./entra/vendorSecretOutput";
+import { secretEntries, stepsFromVault, withSecretsInVault, type Outputs } from "./sync/integrationOutputs";
 
 export type { SyncIntegrationArgs } from "./syncIntegrationArgs";
 
@@ -32,18 +32,6 @@ export function stackIntegration(name: string, resolved: ResolvedIntegration, op
   const token = {} as SyncIntegrationArgs;
   fromStack.set(token, resolved);
   return new SyncIntegration(name, token, opts);
-}
-
-type Outputs = Record<string, pulumi.Input<unknown>>;
-
-/** A secret field that holds the client secret itself; others (a connection string) live in the settings bundle. */
-const isClientSecretField = (field: string) => /secret/i.test(field);
-
-/** With secrets kept out of the outputs, steps that paste a secret field point at the vault instead. */
-function stepsFromVault(steps: string[], secretFields: string[]): string[] {
-  return steps.map((step) => secretFields.reduce((text, field) => text
-    .split(`settings."${field}"`).join(`the Key Vault secret named in secretsInKeyVault."${field}"`)
-    .split(`settings.${field} `).join(`the Key Vault secret named in secretsInKeyVault.${field} `), step));
 }
 
 /** Everything one CRM-sync integration needs: its Entra app, its Dataverse side, and the vendor's settings. */
@@ -132,18 +120,13 @@ export class SyncIntegration extends pulumi.ComponentResource {
     const connectionProperties = profile.connectionProperties
       ? blockFrom(tenantId, dataverseUrl, (t, u) => profile.connectionProperties!(context(t, u), integration.vendor)) : undefined;
     const generic: Outputs = {
+      // The stack these outputs belong to: record-handover refuses outputs of another stack.
+      stack: pulumi.getStack(),
       tenantId,
       clientId: this.app.clientId,
       clientSecret,
       secretExpiresAt: this.app.secretExpiresAt,
-      // Every live secret; the vendor holds the one marked heldByVendor (recorded by scripts/record-handover).
-      secrets: [
-        ...(this.app.vendorSecret ? [vendorSecretEntry(this.app.vendorSecret)] : []),
-        ...this.app.secrets.map((s) => ({
-          rotation: s.rotation, keyId: s.keyId, createdAt: s.createdAt, endDate: s.endDate,
-          heldByVendor: s.role === "held", awaitingHandover: s.role !== "held",
-        })),
-      ],
+      secrets: secretEntries(this.app),
       expiryWarningDays: integration.secret.expiryWarningDays,
       ...(this.app.secretPlan.nextRotationAt ? { nextRotationAt: this.app.secretPlan.nextRotationAt } : {}),
       applicationObjectId: this.app.applicationObjectId,
@@ -171,13 +154,10 @@ export class SyncIntegration extends pulumi.ComponentResource {
       generic.keyVaultSettingsUri = this.keyVault.settingsUri;
       if (!vault.secretsInOutputs) {
         // settings keeps only what a customer can paste; where each secret field lives is a map of its own.
-        const pasteable = (block: Outputs) => Object.fromEntries(Object.entries(block).filter(([k]) => !profile.secretFields.includes(k)));
-        outputSettings = pasteable(settings);
-        outputProperties = connectionProperties && pasteable(connectionProperties);
-        const blockOf = (field: string) => (field in settings ? "settings" : "connectionProperties");
-        secretsInKeyVault = Object.fromEntries(profile.secretFields.map((field) => [field, isClientSecretField(field)
-          ? { vaultSecretUri: this.keyVault!.clientSecretUri }
-          : { vaultSecretUri: this.keyVault!.settingsUri, jsonPath: `${blockOf(field)}.${field}` }]));
+        const split = withSecretsInVault(profile, settings, connectionProperties, this.keyVault);
+        outputSettings = split.settings;
+        outputProperties = split.connectionProperties;
+        secretsInKeyVault = split.secretsInKeyVault;
         delete generic.clientSecret;
       }
     }

@@ -7,6 +7,7 @@ import type { EmulatorData, User } from "./seed";
 import { handleBatch } from "./batch";
 import { releaseRoleCopies, routeRoles } from "./roleRoutes";
 import { KNOWN_TABLES } from "./privilegeSeed";
+import { routePrivileges } from "./privilegeRoutes";
 import type { LoggedRequest } from "./requestLog";
 
 export interface RouteContext {
@@ -281,6 +282,8 @@ export function route(ctx: RouteContext): RouteResult | Promise<RouteResult> {
   if (method === "GET" && path === "/privileges") return collection(ctx, ctx.data.privileges as unknown as Record<string, unknown>[]);
   const roleRoute = routeRoles(ctx);
   if (roleRoute) return roleRoute;
+  const privilegeRoute = routePrivileges(ctx);
+  if (privilegeRoute) return privilegeRoute;
   if (path === "/systemusers") {
     if (method === "POST") return createUser(ctx);
     if (method === "GET") return collection(ctx, [...ctx.data.users.values()].map((u) => userRow(ctx, u)), expandRoles(ctx));

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import recordedDefinition from "./recorded/tf-power-platform/entitydefinition_contact.json";
+import { seedAdministratorPrivileges } from "./privilegeRoutes";
 import { KNOWN_TABLES, NEW_ROLE_DEFAULTS, privilegesByTable } from "./privilegeSeed";
 
 export interface BusinessUnit { businessunitid: string; name: string; _parentbusinessunitid_value: string | null }
@@ -130,7 +131,7 @@ export function seed(options: SeedOptions = {}) {
     _businessunitid_value: root.businessunitid, fullname: "Deployment Admin", roles: new Set(), deletedstate: 0, versionnumber: 1_000_000,
   };
   admin.roles.add(roles.find((r) => r.name === "System Administrator" && r._businessunitid_value === root.businessunitid)!.roleid);
-  return {
+  const data = {
     organizationId: randomUUID(),
     businessUnits: [root, sales],
     roles,
@@ -149,6 +150,9 @@ export function seed(options: SeedOptions = {}) {
     /** Row versions grow with every write, as versionnumber does. */
     nextVersion: 1_000_001,
   };
+  // The deploying admin's System Administrator role holds every privilege (what preflight reads back).
+  seedAdministratorPrivileges(data);
+  return data;
 }
 
 export type EmulatorData = ReturnType<typeof seed>;

@@ -1,5 +1,5 @@
 import { ClientSecretCredential } from "@azure/identity";
-import { credentialTokenSource } from "../components/dataverse/token";
+import { credentialTokenSource } from "../components/dataverse/http/token";
 import { environmentUrlProblem } from "../components/dataverse/inputs";
 import { schemeProblem } from "../components/config";
 import { parseStackOutputs, pickIntegration, readInput } from "./sync/stackOutputs";

@@ -72,7 +72,7 @@ describe("npm run adopt against the Graph and Dataverse emulators", () => {
   it("daktela: reports System Administrator as a difference from the page and keeps the role as it is", async () => {
     const { result } = await adoptSandbox("daktela");
     expect(result.differences).toEqual([expect.objectContaining({ aspect: "security roles", found: "System Administrator held" })]);
-    expect((result.entry.dataverse as { securityRoles: string[] }).securityRoles).toEqual(["System Administrator"]);
+    expect(result.entry.dataverse).toMatchObject({ securityRoles: ["System Administrator"], adoptExistingUser: true });
   });
 
   it("falls back to custom for a setup no vendor page explains, and flags a permission the catalog does not know", async () => {

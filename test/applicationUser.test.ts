@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { makeApplicationUserProvider } from "../components/dataverse/applicationUser";
 import type { ApplicationUserState } from "../components/dataverse/applicationUserPlan";
+import { resetEnvironmentCaches } from "../components/dataverse/environmentCache";
 import { startEmulator, type Emulator } from "../emulator/server";
 import { clientFactory, roleId, rootBu, salesBu, stageRecorder, writes } from "./helpers/dataverse";
 
 /** The provider process's per-environment cache (root business unit, roles), emptied so a test sees every lookup. */
-const environmentCacheReset = () => { (globalThis as Record<string, unknown>).__crmSyncEnvironmentCache = new Map(); };
 
 let emulator: Emulator;
 const lines: string[] = [];
@@ -37,7 +37,7 @@ describe("ApplicationUser create", () => {
     const stages = stageRecorder();
     const make = clientFactory(emulator, { pageSize: 5000, maxConcurrency: 8 });
     const onePage = makeApplicationUserProvider({ clientFactory: (url) => stages.wrap(make(url)), log: () => {} });
-    environmentCacheReset();
+    resetEnvironmentCaches();
     await onePage.create!(inputs({ securityRoles: ["Basic User", "Support User", "Delegate", "System Customizer", "CRM Sync Integration"] }));
     expect(stages.count()).toBe(3); // lookups | create + role query | role associations
     expect(stages.stages.filter((s) => s.stage === 3).map((s) => s.method)).toEqual(Array(5).fill("POST"));

@@ -5,10 +5,10 @@ import {
   isCustomizationLock,
   isTransientMetadataError,
   runCustomization,
-} from "../components/dataverse/customizationLock";
+} from "../components/dataverse/http/customizationLock";
 import { ChangeTrackingProgress } from "../components/dataverse/changeTrackingProgress";
-import { DataverseError } from "../components/dataverse/errors";
-import type { DataverseSettings } from "../components/dataverse/settings";
+import { DataverseError } from "../components/dataverse/http/errors";
+import type { DataverseSettings } from "../components/dataverse/http/settings";
 import { LOCK_CODE } from "../emulator/customizationLock";
 import { startEmulator, type Emulator } from "../emulator/server";
 import { clientFactory } from "./helpers/dataverse";

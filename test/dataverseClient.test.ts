@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DataverseClient } from "../components/dataverse/client";
-import { isTransient, parseRetryAfterMs, retryDelayMs } from "../components/dataverse/retryPolicy";
-import { settingsFromEnv } from "../components/dataverse/settings";
-import { defaultTokenSource } from "../components/dataverse/token";
-import { DataverseError } from "../components/dataverse/errors";
+import { DataverseClient } from "../components/dataverse/http/client";
+import { isTransient, parseRetryAfterMs, retryDelayMs } from "../components/dataverse/http/retryPolicy";
+import { settingsFromEnv } from "../components/dataverse/http/settings";
+import { defaultTokenSource } from "../components/dataverse/http/token";
+import { DataverseError } from "../components/dataverse/http/errors";
 import { startEmulator, type Emulator } from "../emulator/server";
 import { TEST_SETTINGS } from "./helpers/dataverse";
 

@@ -5,7 +5,7 @@ import type { ApplicationUserState } from "../components/dataverse/applicationUs
 import { makeChangeTrackingProvider } from "../components/dataverse/changeTracking";
 import { isPublishBusy, publishTables } from "../components/dataverse/changeTrackingApi";
 import { looksLikeReplicationLag } from "../components/dataverse/replication";
-import { DataverseError } from "../components/dataverse/errors";
+import { DataverseError } from "../components/dataverse/http/errors";
 import { startEmulator, type Emulator } from "../emulator/server";
 import { addApplicationUser } from "../emulator/seed";
 import { roundTrips } from "../emulator/requestLog";

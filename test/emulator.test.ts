@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DataverseClient } from "../components/dataverse/client";
+import { DataverseClient } from "../components/dataverse/http/client";
 import { startEmulator, type Emulator } from "../emulator/server";
 import { countStages, type LoggedRequest } from "../emulator/requestLog";
 import { parseFilter, matches } from "../emulator/odataFilter";

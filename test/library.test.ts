@@ -29,7 +29,7 @@ async function underMocks<T>(
 
 describe("SyncIntegration as a library component", () => {
   it("exports the same object per integration as the YAML program", async () => {
-    const yaml = await evaluateStack("lib-yaml", {
+    const yaml = await evaluateStack("lib", {
       now,
       config: flatConfig({
         tenantId: TENANT,

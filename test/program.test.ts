@@ -98,6 +98,7 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
 
   it("exports ids in the clear and the client secret as a Pulumi secret", () => {
     const out = (plan.outputs.integrations as Record<string, { generic: Record<string, unknown> }>)["contact-center"].generic;
+    expect(out.stack).toBe("dev"); // record-handover refuses outputs of another stack by this
     expect(out.tenantId).toBe(TENANT);
     expect(out.clientId).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.organizationUrl).toBe("https://contoso-dev.crm4.dynamics.com");

@@ -4,13 +4,13 @@ import {
   addRole, businessUnits, createUser, getUser, isLive, purgeUser, removeRole,
   rolesOfBusinessUnit, updateUser, usersByApplicationId, type SystemUserRow,
 } from "./applicationUserApi";
-import { inResource, isDataverseError } from "./errors";
+import { inResource, isDataverseError } from "./http/errors";
 import { isGuid } from "./inputs";
 import {
   checkApplicationUser, diffApplicationUser, resolveRoles, roleChanges,
   type ApplicationUserInputs, type ApplicationUserState,
 } from "./applicationUserPlan";
-import { providerContext, type DataverseClient, type ProviderOptions } from "./client";
+import { providerContext, type DataverseClient, type ProviderOptions } from "./http/client";
 import { looksLikeReplicationLag, replicationDelayMs, sleep } from "./replication";
 import { adoptionRefusal } from "./applicationUserAdoption";
 

@@ -1,6 +1,6 @@
-import type { DataverseClient } from "./client";
-import { isDataverseError, isNotFound } from "./errors";
-import { quote, withQuery } from "./odata";
+import type { DataverseClient } from "./http/client";
+import { isDataverseError, isNotFound } from "./http/errors";
+import { quote, withQuery } from "./http/odata";
 import { isGuid } from "./inputs";
 import { environmentCache } from "./environmentCache";
 

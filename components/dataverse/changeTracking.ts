@@ -3,7 +3,7 @@ import { providerStub } from "./providerStub";
 import { trackingStates } from "./changeTrackingApi";
 import { checkChangeTracking, diffChangeTracking, type ChangeTrackingInputs, type ChangeTrackingState } from "./changeTrackingPlan";
 import { enableInWave } from "./changeTrackingWave";
-import { providerContext, type ProviderOptions } from "./client";
+import { providerContext, type ProviderOptions } from "./http/client";
 
 const IRREVERSIBLE = "Dataverse cannot turn change tracking off";
 

@@ -1,10 +1,10 @@
-import type { BatchOperation } from "./batch";
-import type { DataverseClient } from "./client";
-import { DataverseError, isDataverseError } from "./errors";
-import { isTimeout, isTransient } from "./retryPolicy";
+import type { BatchOperation } from "./http/batch";
+import type { DataverseClient } from "./http/client";
+import { DataverseError, isDataverseError } from "./http/errors";
+import { isTimeout, isTransient } from "./http/retryPolicy";
 import { trackedTables } from "./changeTrackingWriter";
-import { formatDuration, isCustomizationLock, runCustomization, sendCustomization } from "./customizationLock";
-import { quote, withQuery } from "./odata";
+import { formatDuration, isCustomizationLock, runCustomization, sendCustomization } from "./http/customizationLock";
+import { quote, withQuery } from "./http/odata";
 
 /** The metadata fields that decide whether a table is, or can be, change-tracked. */
 export interface EntityTrackingRow {

@@ -1,4 +1,4 @@
-import { formatDuration, type LockWaitListener } from "./customizationLock";
+import { formatDuration, type LockWaitListener } from "./http/customizationLock";
 
 /**
  * Progress of one change-tracking wave, for a person watching `pulumi up`:

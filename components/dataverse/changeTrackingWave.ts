@@ -1,9 +1,9 @@
 import { definitionsByName, publishTables } from "./changeTrackingApi";
 import { ChangeTrackingProgress } from "./changeTrackingProgress";
 import { writeChangeTracking } from "./changeTrackingWriter";
-import { runCustomization } from "./customizationLock";
+import { runCustomization } from "./http/customizationLock";
 import { classifyTables } from "./changeTrackingPlan";
-import type { DataverseClient } from "./client";
+import type { DataverseClient } from "./http/client";
 
 interface Member {
   tables: string[];
@@ -22,7 +22,7 @@ interface Coordinator {
   running: Promise<void>;
 }
 
-const coordinators = () => ((globalThis as Record<string, unknown>).__crmSyncChangeTrackingWaves ??= new Map()) as Map<string, Coordinator>;
+const coordinators = new Map<string, Coordinator>();
 
 /**
  * Turns change tracking on for `tables`, together with every other ChangeTracking resource of the same environment
@@ -30,10 +30,10 @@ const coordinators = () => ((globalThis as Record<string, unknown>).__crmSyncCha
  * full definition once (parallel $batch reads), writes back each table that is off (one writer per environment, in
  * batches sized by measured time: changeTrackingWriter.ts), and publishes once. A
  * resource arriving while a wave runs joins the next one. Each resource gets its own outcome: a table of one resource that does not exist fails
- * that resource, not the others. (Module state is not shared between deserialized providers; globalThis is.)
+ * that resource, not the others.
  */
 export function enableInWave(client: DataverseClient, tables: string[], log: (line: string) => void): Promise<void> {
-  const all = coordinators();
+  const all = coordinators;
   const key = client.environmentUrl;
   const coordinator = all.get(key) ?? { running: Promise.resolve() };
   all.set(key, coordinator);

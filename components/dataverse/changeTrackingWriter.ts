@@ -1,5 +1,5 @@
-import type { BatchOperation } from "./batch";
-import type { DataverseClient } from "./client";
+import type { BatchOperation } from "./http/batch";
+import type { DataverseClient } from "./http/client";
 import type { ChangeTrackingProgress } from "./changeTrackingProgress";
 import {
   isCustomizationLock,
@@ -7,10 +7,10 @@ import {
   LockWait,
   notTheLock,
   sendCustomization,
-} from "./customizationLock";
-import { DataverseError, isDataverseError } from "./errors";
-import { quote, withQuery } from "./odata";
-import { isTimeout } from "./retryPolicy";
+} from "./http/customizationLock";
+import { DataverseError, isDataverseError } from "./http/errors";
+import { quote, withQuery } from "./http/odata";
+import { isTimeout } from "./http/retryPolicy";
 
 /** Most writes in one $batch, whatever the measured time allows. */
 const MAX_BATCH = 100;

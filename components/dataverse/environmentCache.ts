@@ -8,13 +8,22 @@ export interface EnvironmentCache {
   roles: Map<string, Promise<RoleRow[]>>;
 }
 
-/** Per environment, in this provider process (on globalThis: deserialized providers share nothing else). */
+const all = new Map<string, EnvironmentCache>();
+
+/**
+ * Per environment, in this provider process: every resource's provider stub loads this one module from the installed
+ * package (providerStub.ts), so module state is shared by all of them.
+ */
 export function environmentCache(environmentUrl: string): EnvironmentCache {
-  const all = ((globalThis as Record<string, unknown>).__crmSyncEnvironmentCache ??= new Map()) as Map<string, EnvironmentCache>;
   let cache = all.get(environmentUrl);
   if (!cache) {
     cache = { lookups: new Map(), roles: new Map() };
     all.set(environmentUrl, cache);
   }
   return cache;
+}
+
+/** Forgets every environment's lookups (tests that start a fresh emulator per case). */
+export function resetEnvironmentCaches(): void {
+  all.clear();
 }

@@ -1,4 +1,4 @@
-import { isDataverseError } from "./errors";
+import { isDataverseError } from "./http/errors";
 
 /**
  * Whether a failed application-user create looks like Entra replication lag: the app's service principal has not

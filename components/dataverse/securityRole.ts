@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerStub } from "./providerStub";
-import { providerContext, type DataverseClient, type ProviderOptions } from "./client";
+import { providerContext, type DataverseClient, type ProviderOptions } from "./http/client";
 import { rootBusinessUnitId } from "./applicationUserApi";
-import { inResource } from "./errors";
+import { inResource } from "./http/errors";
 import { resolveGrants, type ResolvedPrivilege, type RoleGrant } from "./privilegeResolution";
 import {
   collisionMessage, createRole, readRole, renameRole, replacePrivileges, tablePrivilegesAndNamesakes, unassignAndDeleteRole,

@@ -1,8 +1,8 @@
-import type { DataverseClient } from "./client";
-import { throwIfPartFailed } from "./batch";
-import { customizationRequest } from "./customizationLock";
-import { isDataverseError, isNotFound } from "./errors";
-import { quote, withQuery } from "./odata";
+import type { DataverseClient } from "./http/client";
+import { throwIfPartFailed } from "./http/batch";
+import { customizationRequest } from "./http/customizationLock";
+import { isDataverseError, isNotFound } from "./http/errors";
+import { quote, withQuery } from "./http/odata";
 import { TABLE_NOT_FOUND, type TablePrivilege } from "./privilegeResolution";
 import type { HeldPrivilege, PrivilegeDepth } from "./securityRolePlan";
 

@@ -46,6 +46,11 @@ export interface VendorProfile<Settings = Record<string, unknown>> {
   fields(ctx: FieldContext, settings: Settings): Record<string, pulumi.Input<string>>;
   /** Names of fields that hold secrets, in `fields` and in `connectionProperties` (redacted by export-sync-config --redact). */
   secretFields: string[];
+  /**
+   * The secret fields whose value is the client secret itself (a Key Vault delivery points them at the client-secret
+   * secret); the other secret fields (a connection string) travel in the settings bundle.
+   */
+  clientSecretFields: string[];
   /** The vendor screen's own labels where they differ from the field names (e.g. Daktela's Czech screen). */
   screenLabels?: Record<string, string>;
   /**

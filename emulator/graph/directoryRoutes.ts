@@ -49,6 +49,9 @@ function requireObject(ctx: GraphContext, id: string): void {
 export function directoryRoutes(ctx: GraphContext): GraphResult | undefined {
   const { data, method, path } = ctx;
   if (method === "GET" && path === "/policies/defaultAppManagementPolicy") return entity(ctx, "policies/defaultAppManagementPolicy", data.defaultPolicy);
+  // The signed-in tenant (https://learn.microsoft.com/graph/api/organization-list: a collection of one organization whose
+  // id is the tenant id); added for preflight's tenant check.
+  if (method === "GET" && path === "/organization") return collection(ctx, "organization", [{ id: data.tenantId, displayName: "Contoso" }], ["id"]);
   if (method === "GET" && path === "/policies/authorizationPolicy") return entity(ctx, "policies/authorizationPolicy", AUTHORIZATION_POLICY);
   // https://learn.microsoft.com/graph/api/appmanagementpolicy-list and -get; appliesTo via .../appliesTo
   const policy = /^\/policies\/appManagementPolicies(?:\/([^/]+)(\/appliesTo)?)?$/.exec(path);

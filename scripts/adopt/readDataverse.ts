@@ -1,7 +1,7 @@
-import type { DataverseClient } from "../../components/dataverse/client";
+import type { DataverseClient } from "../../components/dataverse/http/client";
 import { isLive, usersByApplicationId } from "../../components/dataverse/applicationUserApi";
 import { trackingStates } from "../../components/dataverse/changeTrackingApi";
-import { withQuery } from "../../components/dataverse/odata";
+import { withQuery } from "../../components/dataverse/http/odata";
 import type { DataverseSnapshot } from "./snapshot";
 
 interface BusinessUnitRow { businessunitid: string; name?: string; _parentbusinessunitid_value: string | null }

@@ -1,5 +1,5 @@
-import { DataverseClient } from "../../components/dataverse/client";
-import { defaultTokenSource } from "../../components/dataverse/token";
+import { DataverseClient } from "../../components/dataverse/http/client";
+import { defaultTokenSource } from "../../components/dataverse/http/token";
 import { normalizeEnvironmentUrl } from "../../components/dataverse/inputs";
 import { defaultGraphToken, GRAPH_ROOT, graphReader, type GraphReader } from "./graphClient";
 import { readEntra } from "./readEntra";

@@ -1,7 +1,7 @@
 import { isWrite, roundTrips } from "../../emulator/requestLog";
 import { addBusinessUnit } from "../../emulator/seed";
 import { KNOWN_TABLES } from "../../emulator/privilegeSeed";
-import { withoutGrpcPrefix } from "../../components/dataverse/errors";
+import { withoutGrpcPrefix } from "../../components/dataverse/http/errors";
 import { startEmulator, type Emulator } from "../../emulator/server";
 import { DYNAMIC_PREFIX, TYPES } from "../../components/resourceTypes";
 import { fakeGuid } from "./fakeIds";

@@ -1,8 +1,8 @@
-import { DataverseClient } from "../../components/dataverse/client";
-import { isDataverseError } from "../../components/dataverse/errors";
-import { withQuery } from "../../components/dataverse/odata";
-import type { DataverseSettings } from "../../components/dataverse/settings";
-import type { TokenSource } from "../../components/dataverse/token";
+import { DataverseClient } from "../../components/dataverse/http/client";
+import { isDataverseError } from "../../components/dataverse/http/errors";
+import { withQuery } from "../../components/dataverse/http/odata";
+import type { DataverseSettings } from "../../components/dataverse/http/settings";
+import type { TokenSource } from "../../components/dataverse/http/token";
 
 export type VerifyFailure = "bad-secret" | "app-not-found" | "consent-missing" | "token" | "token-rejected" | "no-app-user" | "disabled" | "no-role";
 

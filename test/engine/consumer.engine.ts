@@ -3,12 +3,13 @@
 // installed package in Pulumi's dynamic-provider host, and a clean destroy.
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../emulator/server";
+import { createConsumerProject, packPackage, type ConsumerProject } from "../helpers/consumerProject";
 import { createWorkspace, engineInfo, ofType, type Workspace } from "./engine";
 
 const run = promisify(execFile);
@@ -24,7 +25,7 @@ const environmentUrl = config.require("environmentUrl");
 const role = new SecurityRole("team-role", {
   environmentUrl,
   roleName: "Platform team sync",
-  privileges: [{ name: "prvReadAccount", depth: "Global" }],
+  grants: [{ table: "account", operation: "read", depth: "Global", reason: "declared" }],
 });
 const user = new ApplicationUser("team-app-user", {
   environmentUrl,
@@ -40,65 +41,39 @@ describe.skipIf(!binDir)(
   () => {
     let emulator: Emulator;
     let ws: Workspace | undefined;
-    let consumerDir = "";
+    let work = "";
+    let consumer: ConsumerProject | undefined;
     let missingEntry = "";
     const applicationId = randomUUID();
 
     beforeAll(async () => {
-      consumerDir = mkdtempSync(path.join(tmpdir(), "crm-sync-consumer-"));
-      const { stdout } = await run("npm", ["pack", "--silent", "--pack-destination", consumerDir], {
-        cwd: REPO,
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      const tarball = path.join(consumerDir, stdout.trim().split("\n").pop()!);
-      const { stdout: manifest } = await run("tar", ["-xzOf", tarball, "package/package.json"]);
-      const packed = JSON.parse(manifest) as { exports?: Record<string, unknown> };
-      if (!packed.exports?.["."]) {
+      work = mkdtempSync(path.join(tmpdir(), "crm-sync-consumer-"));
+      const packed = await packPackage(work);
+      const { stdout: manifest } = await run("tar", ["-xzOf", packed.tarball, "package/package.json"]);
+      if (!(JSON.parse(manifest) as { exports?: Record<string, unknown> }).exports?.["."]) {
         missingEntry =
           "consumer program skipped: this build of crm-sync-infra has no library entry (package.json exports) yet";
         console.log(missingEntry);
         return;
       }
-      const lock = JSON.parse(readFileSync(path.join(REPO, "package-lock.json"), "utf8")) as {
-        packages: Record<string, { version: string }>;
-      };
-      writeFileSync(
-        path.join(consumerDir, "package.json"),
-        JSON.stringify(
-          {
-            name: "platform-team-infra",
-            private: true,
-            dependencies: {
-              "crm-sync-infra": `file:${tarball}`,
-              "@pulumi/pulumi": lock.packages["node_modules/@pulumi/pulumi"].version,
-            },
-          },
-          null,
-          2,
-        ),
-      );
-      // Everything comes from the npm cache the project's own `npm ci` filled.
-      await run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error"], {
-        cwd: consumerDir,
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      writeFileSync(
-        path.join(consumerDir, "Pulumi.yaml"),
-        "name: platform-team-infra\nruntime: nodejs\nmain: index.ts\n",
-      );
-      writeFileSync(path.join(consumerDir, "index.ts"), CONSUMER_PROGRAM);
+      // The package's own consumer-project helper: tarball install, offline from the npm cache, pinned lockfile.
+      consumer = await createConsumerProject({ mode: "tarball", packed, program: CONSUMER_PROGRAM, root: work });
+      const compiled = await consumer.compile();
+      if (compiled.code !== 0)
+        throw new Error(`the consumer's program does not compile:\n${compiled.stdout}${compiled.stderr}`);
       emulator = await startEmulator({ token: `engine-token-${randomUUID()}` });
       ws = await createWorkspace(
         binDir!,
         { DATAVERSE_ACCESS_TOKEN: emulator.token, DATAVERSE_RETRY_BASE_MS: "20" },
-        consumerDir,
+        consumer.dir,
       );
       await ws.setConfig({ environmentUrl: emulator.url, applicationId });
     }, 600_000);
     afterAll(async () => {
       ws?.dispose();
       await emulator?.close();
-      if (consumerDir) rmSync(consumerDir, { recursive: true, force: true });
+      consumer?.remove();
+      if (work) rmSync(work, { recursive: true, force: true });
     });
 
     it("pulumi up creates the three resources from the consumer's program, and destroy removes them", async (ctx) => {

@@ -125,14 +125,16 @@ describe.skipIf(!binDir)("the Dataverse resources through the real pulumi CLI", 
     expect(clean).toMatch(/Policies:/);
     expect(clean).toMatch(/crm-sync@v?0\.1\.0/);
 
-    await ws.setConfig({ extraPrivileges: JSON.stringify([{ name: "prvDeleteAccount", depth: "Global" }]) });
+    await ws.setConfig({
+      extraGrants: JSON.stringify([{ table: "account", operation: "delete", depth: "Global", reason: "declared" }]),
+    });
     emulator.log.length = 0;
     const violating = await ws.pulumi(["preview", "--policy-pack", POLICY_PACK]);
-    await ws.ok(["config", "rm", "extraPrivileges", "--stack", ws.stack]);
+    await ws.ok(["config", "rm", "extraGrants", "--stack", ws.stack]);
     const text = violating.stdout + violating.stderr;
     expect(violating.code).not.toBe(0);
     expect(text).toContain("crm-sync-dataverse-privilege-depth");
-    expect(text).toMatch(/delete on account at organization depth exceeds the allowed businessUnit/);
+    expect(text).toMatch(/delete on account \([^)]*\) at organization depth exceeds the allowed businessUnit/);
     expect(writes(emulator)).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
-import { DataverseClient } from "../../components/dataverse/client";
-import type { DataverseSettings } from "../../components/dataverse/settings";
+import { DataverseClient } from "../../components/dataverse/http/client";
+import type { DataverseSettings } from "../../components/dataverse/http/settings";
 import type { Emulator } from "../../emulator/server";
 import { isWrite } from "../../emulator/requestLog";
 

@@ -59,6 +59,7 @@ export const brightPattern: VendorProfile<z.output<typeof settings>> = {
     "Client Secret": ctx.clientSecret,
   }),
   secretFields: ["Client Secret"],
+  clientSecretFields: ["Client Secret"],
   forbiddenSecretCharacters: ["+"],
   nextSteps: (s) => [
     `In Contact Center Administrator (https://${s.tenant}/admin/) open Integration Accounts and add an account of type Microsoft Dynamics 365.`,

@@ -90,4 +90,5 @@ export const cdata: VendorProfile<Settings> = {
     "Click TEST (\"connection available\"), then CREATE.",
   ],
   secretFields: ["Client Secret", "OAuthClientSecret", "ConnectionString"],
+  clientSecretFields: ["Client Secret", "OAuthClientSecret"],
 };

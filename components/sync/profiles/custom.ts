@@ -13,5 +13,6 @@ export const custom: VendorProfile<Record<string, never>> = {
     clientSecret: ctx.clientSecret,
   }),
   secretFields: ["clientSecret"],
+  clientSecretFields: ["clientSecret"],
   nextSteps: () => ["Configure the integration with settings.tenantId, settings.clientId and settings.clientSecret (and generic.* as it needs)."],
 };

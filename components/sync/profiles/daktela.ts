@@ -29,6 +29,7 @@ export const daktela: VendorProfile<Record<string, never>> = {
     "Application secret": ctx.clientSecret,
   }),
   secretFields: ["Application secret"],
+  clientSecretFields: ["Application secret"],
   // The setup page is Czech: "URI instance", "ID aplikace", "Application secret" (setup page above).
   screenLabels: { "Instance URI": "URI instance", "Application ID": "ID aplikace" },
   nextSteps: () => [

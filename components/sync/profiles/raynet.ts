@@ -35,6 +35,7 @@ export const raynet: VendorProfile<Record<string, never>> = {
     "Client secret": ctx.clientSecret,
   }),
   secretFields: ["Client secret"],
+  clientSecretFields: ["Client secret"],
   // The Czech portal labels the page uses (step 6 and 7).
   screenLabels: { "Directory (tenant) ID": "ID adresáře (tenanta)", "Application (client) ID": "ID aplikace (klienta)", "Client secret": "Tajný kód klienta" },
   // The page ends once the Microsoft side is ready (step 8); Raynet's own sync-server screen is not described there.

@@ -50,6 +50,7 @@ export const syncari: VendorProfile<z.output<typeof settings>> = {
     "Client Secret": ctx.clientSecret,
   }),
   secretFields: ["Client Secret"],
+  clientSecretFields: ["Client Secret"],
   nextSteps: (s) => [
     "In Syncari open Synapses, find MS Dynamics 365 in the Synapse Library and drag it to the canvas.",
     "Enter a Synapse Name; paste settings.\"Endpoint URL\" into Endpoint URL and settings.\"Dynamics CRM Organization URL\" into Dynamics CRM Organization URL; click Next.",

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ApplicationUser } from "../../../components/dataverse/applicationUser";
 import { ChangeTracking } from "../../../components/dataverse/changeTracking";
 import { SecurityRole } from "../../../components/dataverse/securityRole";
-import type { HeldPrivilege } from "../../../components/dataverse/securityRolePlan";
+import type { RoleGrant } from "../../../components/dataverse/privilegeResolution";
 
 const config = new pulumi.Config();
 const environmentUrl = config.require("environmentUrl");
@@ -24,11 +24,11 @@ const role = new SecurityRole(
   {
     environmentUrl,
     roleName: config.get("roleName") ?? "CRM sync engine test",
-    privileges: [
-      { name: "prvReadAccount", depth: "Global" },
-      { name: "prvWriteAccount", depth: "Global" },
-      { name: "prvReadContact", depth: "Local" },
-      ...(config.getObject<HeldPrivilege[]>("extraPrivileges") ?? []),
+    grants: [
+      { table: "account", operation: "read", depth: "Global", reason: "declared" },
+      { table: "account", operation: "write", depth: "Global", reason: "declared" },
+      { table: "contact", operation: "read", depth: "Local", reason: "declared" },
+      ...(config.getObject<RoleGrant[]>("extraGrants") ?? []),
     ],
   },
   { aliases: roleName.aliases },

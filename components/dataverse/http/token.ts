@@ -14,12 +14,11 @@ interface TokenCache {
   fetches: number;
 }
 
-/**
- * The process-wide cache. It lives on globalThis because every resource's provider is deserialized separately in
- * the provider host: module state is not shared between them, globalThis is.
- */
+const cache: TokenCache = { tokens: new Map(), fetches: 0 };
+
+/** The process-wide cache, shared by every provider of the host (they all load this module from the package). */
 export function tokenCache(): TokenCache {
-  return ((globalThis as Record<string, unknown>).__crmSyncTokenCache ??= { tokens: new Map(), fetches: 0 }) as TokenCache;
+  return cache;
 }
 
 /**

@@ -33,17 +33,15 @@ export function isTransientMetadataError(err: unknown): boolean {
 /** Quick client retries for everything transient except the lock, which the caller waits out with its own backoff. */
 export const notTheLock = (err: unknown) => !isCustomizationLock(err);
 
+/** Per environment: the last customization work queued (module state, shared by every provider of this process). */
+const queues = new Map<string, Promise<unknown>>();
+
 /**
  * The per-environment customization queue: work given to it runs one at a time, in order of arrival, for all
  * providers and resources of this process (ChangeTracking waves, and whatever else writes metadata or takes the
- * lock: a security role's privilege changes may, UNCONFIRMED, so that code can queue here too). Kept on globalThis:
- * module state is not shared between deserialized provider closures.
+ * lock: a security role's privilege changes may, UNCONFIRMED, so that code can queue here too).
  */
 export function runCustomization<T>(environmentUrl: string, work: () => Promise<T>): Promise<T> {
-  const queues = ((globalThis as Record<string, unknown>).__crmSyncCustomizationQueues ??= new Map()) as Map<
-    string,
-    Promise<unknown>
-  >;
   const key = environmentUrl.toLowerCase().replace(/\/+$/, "");
   const previous = queues.get(key) ?? Promise.resolve();
   const run = previous.then(work, work);

@@ -63,8 +63,8 @@ const ODATA_HEADERS = {
 };
 
 /** One concurrency cap per environment for the whole process, whatever number of clients or resources. */
+const registry = new Map<string, BulkheadPolicy>();
 function sharedBulkhead(environmentUrl: string, limit: number): BulkheadPolicy {
-  const registry = ((globalThis as Record<string, unknown>).__crmSyncDataverseBulkheads ??= new Map()) as Map<string, BulkheadPolicy>;
   const key = `${environmentUrl}#${limit}`;
   let policy = registry.get(key);
   if (!policy) {

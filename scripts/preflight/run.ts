@@ -1,0 +1,40 @@
+import type { DataverseClient } from "../../components/dataverse/http/client";
+import { dataverseChecks } from "./dataverseChecks";
+import { probeEnvironment } from "./dataverseProbe";
+import { entraChecks } from "./entraChecks";
+import { probeEntra } from "./entraProbe";
+import type { GraphReader } from "./graphClient";
+import type { PreflightNeeds } from "./needs";
+import { unknown, type CheckResult } from "./types";
+
+export interface PreflightIO {
+  graph: GraphReader;
+  /** A client for one environment, signed in as the deployer. */
+  dataverse: (environmentUrl: string) => DataverseClient;
+  now: Date;
+}
+
+/** Reads the tenant and every environment at once, then judges: one list of results, Entra first, then per environment. */
+export async function runPreflight(needs: PreflightNeeds, io: PreflightIO): Promise<CheckResult[]> {
+  const crashed =
+    (area: string) =>
+    (err: unknown): CheckResult[] => [
+      unknown(
+        area,
+        "preflight",
+        `the checks stopped: ${(err as Error).message}`,
+        "rerun; report the message if it persists",
+      ),
+    ];
+  const [entra, ...environments] = await Promise.all([
+    probeEntra(io.graph, needs)
+      .then((obs) => entraChecks(needs, obs, io.now))
+      .catch(crashed("entra")),
+    ...needs.environments.map((env) =>
+      probeEnvironment(io.dataverse(env.url), env)
+        .then((obs) => dataverseChecks(env, obs))
+        .catch(crashed(`dataverse ${env.key}`)),
+    ),
+  ]);
+  return [...entra, ...environments.flat()];
+}
