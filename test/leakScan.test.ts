@@ -6,6 +6,7 @@ import type * as Evaluate from "../scripts/sandbox/evaluate";
 import type * as Run from "../scripts/sandbox/dataverseRun";
 import type * as Render from "../scripts/sandbox/renderPlan";
 import type * as RenderSandbox from "../scripts/sandbox/renderSandbox";
+import type * as RenderOutputs from "../scripts/sandbox/renderOutputs";
 import type * as Files from "../scripts/sandbox/stackFiles";
 import type * as Resolve from "../scripts/sandbox/resolve";
 import type * as Sync from "../scripts/sync/syncConfigFiles";
@@ -16,6 +17,7 @@ const { evaluateStack } = loadBuilt<typeof Evaluate>("scripts/sandbox/evaluate.j
 const { startSandboxEnvironments, runDataverseResources } = loadBuilt<typeof Run>("scripts/sandbox/dataverseRun.js");
 const { renderPlanText, planJson } = loadBuilt<typeof Render>("scripts/sandbox/renderPlan.js");
 const { renderDataverseRun } = loadBuilt<typeof RenderSandbox>("scripts/sandbox/renderSandbox.js");
+const { renderStackOutputs } = loadBuilt<typeof RenderOutputs>("scripts/sandbox/renderOutputs.js");
 const { loadStackConfig } = loadBuilt<typeof Files>("scripts/sandbox/stackFiles.js");
 const { Secret, revealSecrets } = loadBuilt<typeof Resolve>("scripts/sandbox/resolve.js");
 const { syncConfigFiles } = loadBuilt<typeof Sync>("scripts/sync/syncConfigFiles.js");
@@ -49,7 +51,7 @@ describe("leak scan: known secret and token markers never appear where they must
       const plan = await evaluateStack("dev", { config: env.config, secretValues });
       const run = await runDataverseResources(plan.resources, env, (l) => lines.push(l));
       const outputs = revealSecrets(plan.outputs) as { integrations: Record<string, never> };
-      captured["sandbox text"] = renderPlanText(plan) + renderDataverseRun(run);
+      captured["sandbox text"] = renderPlanText(plan) + renderDataverseRun(run) + renderStackOutputs(plan.outputs);
       captured["plan JSON"] = planJson(plan);
       captured["provider host log"] = run.hostLog + lines.join("\n");
       captured["serialized resource inputs"] = JSON.stringify(plan.resources);
@@ -89,6 +91,6 @@ describe("npm start (the sandbox command)", () => {
     expect(run.stdout).toContain("Nothing left this machine");
     expect(run.stdout).not.toMatch(/fake~[0-9a-f]{10}/);
     expect(run.stderr).toContain("[sandbox] creating dataverse:ApplicationUser");
-  });
+  }, 120_000);
 });
 

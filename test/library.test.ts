@@ -6,14 +6,14 @@ import type * as Library from "../components/index";
 import type * as Evaluate from "../scripts/sandbox/evaluate";
 import type * as Resolve from "../scripts/sandbox/resolve";
 import type * as Mocks from "../scripts/sandbox/mockCloud";
-import type * as Render from "../scripts/sandbox/renderPlan";
+import type * as RenderOutputs from "../scripts/sandbox/renderOutputs";
 
 // The built CommonJS library, as a consumer loads it (Pulumi cannot serialize vitest's module wrappers).
 const pulumi = createRequire(__filename)("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
 const { MockCloud } = loadBuilt<typeof Mocks>("scripts/sandbox/mockCloud.js");
 const { evaluateStack } = loadBuilt<typeof Evaluate>("scripts/sandbox/evaluate.js");
 const { resolveDeep, revealSecrets } = loadBuilt<typeof Resolve>("scripts/sandbox/resolve.js");
-const { renderPlanText } = loadBuilt<typeof Render>("scripts/sandbox/renderPlan.js");
+const { renderStackOutputs } = loadBuilt<typeof RenderOutputs>("scripts/sandbox/renderOutputs.js");
 const now = () => FIXED_NOW;
 const URL = "https://contoso.crm4.dynamics.com";
 const DATAVERSE = { securityRoles: ["Basic User"], changeTracking: ["account", "contact"] };
@@ -51,7 +51,7 @@ describe("SyncIntegration as a library component", () => {
     expect(library).toEqual(fromYaml);
     expect((library as { settings: Record<string, string> }).settings["Instance URI"]).toBe(URL);
     // The plan (npm start) shows which list entries came from the profile and which from the user.
-    expect(renderPlanText(yaml)).toContain(
+    expect(renderStackOutputs(yaml.outputs)).toContain(
       "integrations.daktela.profileEntries (which list entries came from the daktela profile, which from you):\n    dataverse.securityRoles: profile: -; yours: Basic User\n",
     );
   });

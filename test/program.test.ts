@@ -3,11 +3,13 @@ import { loadBuilt } from "./helpers/dist";
 import { FIXED_NOW, TENANT, flatConfig } from "./helpers/stackConfig";
 import type * as Evaluate from "../scripts/sandbox/evaluate";
 import type * as Resolve from "../scripts/sandbox/resolve";
+import type * as RenderOutputs from "../scripts/sandbox/renderOutputs";
 import type * as Render from "../scripts/sandbox/renderPlan";
 
 const { evaluateStack } = loadBuilt<typeof Evaluate>("scripts/sandbox/evaluate.js");
 const { Secret } = loadBuilt<typeof Resolve>("scripts/sandbox/resolve.js");
 const { planJson, renderPlanText } = loadBuilt<typeof Render>("scripts/sandbox/renderPlan.js");
+const { renderStackOutputs } = loadBuilt<typeof RenderOutputs>("scripts/sandbox/renderOutputs.js");
 const now = () => FIXED_NOW;
 
 const ofType = (plan: Evaluate.Plan, short: string) => plan.resources.filter((r) => r.type.endsWith(`:${short}`) && !r.component);
@@ -111,7 +113,7 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
 
   it("prints no secret value in the text or JSON plan", () => {
     const secret = String(((plan.outputs.integrations as any)["contact-center"].generic.clientSecret as Resolve.Secret).value);
-    const text = renderPlanText(plan);
+    const text = `${renderPlanText(plan)}\n${renderStackOutputs(plan.outputs)}`;
     const json = planJson(plan);
     expect(text).toContain("clientSecret: [secret]");
     expect(text).toMatch(/clientSecret\s+\[secret\]/);

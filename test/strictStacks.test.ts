@@ -177,7 +177,7 @@ describe("npm start --at", () => {
   it("evaluates the stack at another moment, and refuses a malformed time", async () => {
     const { execFileSync, spawnSync } = await import("node:child_process");
     const script = `${__dirname}/../dist/scripts/plan.js`;
-    const endDates = (at?: string) => JSON.parse(execFileSync("node", [script, "--json", ...(at ? ["--at", at] : [])], { encoding: "utf8" })).resources
+    const endDates = (at?: string) => JSON.parse(execFileSync("node", [script, "--plan-only", "--json", ...(at ? ["--at", at] : [])], { encoding: "utf8" })).resources
       .filter((r: { type: string }) => r.type === "azuread:index/applicationPassword:ApplicationPassword").map((r: { inputs: { endDate: string } }) => r.inputs.endDate);
     const later = endDates("2029-02-01T00:00:00Z");
     expect(later.every((d: string) => d > "2029-02-01")).toBe(true);
@@ -185,5 +185,5 @@ describe("npm start --at", () => {
     const bad = spawnSync("node", [script, "--at", "tomorrow"], { encoding: "utf8" });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--at: "tomorrow" is not an ISO 8601 time/);
-  }, 60_000);
+  }, 120_000);
 });

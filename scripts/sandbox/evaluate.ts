@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ProviderRuleError, validateInvoke, validateResources } from "../../components/validation/providerRules";
-import { MockCloud, type PlannedInvoke, type PlannedResource } from "./mockCloud";
+import { MockCloud, type CreatedResource, type GeneratedRole, type PlannedInvoke, type PlannedResource } from "./mockCloud";
 import { resolveDeep, revealSecrets } from "./resolve";
 import { loadStackConfig } from "./stackFiles";
 
@@ -15,6 +15,8 @@ export interface Plan {
   outputs: Record<string, unknown>;
   /** Labels for fake ids (object ids of apps and service principals). */
   labels: Map<string, string>;
+  /** The generated security roles, by the role id the program saw (a placeholder unless the run created them). */
+  generatedRoles?: Map<string, GeneratedRole>;
 }
 
 export interface EvaluateOptions {
@@ -32,6 +34,8 @@ export interface EvaluateOptions {
   signedInTenantId?: string;
   /** The simulated cloud to record into (tests read what was registered even when the run fails). */
   cloud?: MockCloud;
+  /** Dataverse resources a run really created: the program sees their real ids and outputs, as after `pulumi up`. */
+  created?: CreatedResource[];
   /** Skip the provider-rule check of the registered inputs (only for tests that inspect a rejected plan). */
   skipProviderRules?: boolean;
 }
@@ -44,7 +48,7 @@ export async function evaluateStack(stack: string, options: EvaluateOptions = {}
   const config = options.config ?? loadStackConfig(stack, options.stacksDir);
   const cloud = options.cloud ?? new MockCloud({
     secretValues: options.secretValues, signedInTenantId: options.signedInTenantId, now: options.now, createdAt: options.createdAt,
-    importedClientIds: importedClientIds(config),
+    importedClientIds: importedClientIds(config), created: options.created,
   });
   await pulumi.runtime.setMocks(cloud, PROJECT, stack, false);
   pulumi.runtime.setAllConfig(config);
@@ -55,7 +59,7 @@ export async function evaluateStack(stack: string, options: EvaluateOptions = {}
     const outputs = defineStack(parseRuntimeConfig(pulumi.runtime.allConfig(), options.now?.()), options.now);
     const resolved = (await resolveDeep(outputs)) as Record<string, unknown>;
     await pulumi.runtime.disconnect();
-    const plan = { stack, resources: cloud.resources, invokes: cloud.invokes, outputs: resolved, labels: cloud.labels };
+    const plan = { stack, resources: cloud.resources, invokes: cloud.invokes, outputs: resolved, labels: cloud.labels, generatedRoles: cloud.generatedRoles };
     if (!options.skipProviderRules) assertProviderRules(plan, options.now?.() ?? new Date());
     return plan;
   });

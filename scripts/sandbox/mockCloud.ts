@@ -64,6 +64,12 @@ const CLOUD_STATE: Record<string, StateMaker> = {
   }),
 };
 
+/** A resource a Dataverse run really created: its id and the outputs its provider returned. */
+export interface CreatedResource { type: string; name: string; id: string; outs: Record<string, unknown> }
+
+/** A security role the stack generates, for showing it by name where the program holds its id. */
+export interface GeneratedRole { roleName: string; resource: string; placeholder: boolean }
+
 export interface MockCloudOptions {
   /** Client secret values Entra "generates", by ApplicationPassword resource name (for tests). */
   secretValues?: Record<string, string>;
@@ -75,6 +81,8 @@ export interface MockCloudOptions {
   createdAt?: Record<string, string>;
   /** Client ids of app registrations the stack imports, by object id (from its `existing:` blocks). */
   importedClientIds?: Record<string, string>;
+  /** Resources a run really created: they answer with their real id and outputs instead of placeholders. */
+  created?: CreatedResource[];
 }
 
 /**
@@ -97,7 +105,13 @@ export class MockCloud implements pulumi.runtime.Mocks {
     this.now = options.now ?? (() => new Date());
     this.createdAt = options.createdAt ?? {};
     this.importedClientIds = options.importedClientIds ?? {};
+    this.created = options.created ?? [];
   }
+
+  private readonly created: CreatedResource[];
+
+  /** The generated security roles, by the role id the program was given. */
+  readonly generatedRoles = new Map<string, GeneratedRole>();
 
   private readonly importedClientIds: Record<string, string>;
 
@@ -129,12 +143,14 @@ export class MockCloud implements pulumi.runtime.Mocks {
       ...(args.provider ? { provider: args.provider } : {}), ...(args.id ? { import: args.id } : {}),
     });
     if (!args.custom) return { id: "", state: {} };
-    const made = this.stateMaker(args.type)?.(args.name, inputs) ?? {};
+    const real = this.created.find((c) => c.type === args.type && c.name === args.name);
+    const made = real ? { ...real.outs, id: real.id } : this.stateMaker(args.type)?.(args.name, inputs) ?? {};
     const extra = args.id ? { ...made, ...this.importedState(args.type, args.id) } : made;
     const id = (extra.id as string | undefined) ?? (extra.objectId as string | undefined) ?? fakeGuid(`${args.type}:${args.name}`);
     for (const key of ["objectId", "clientId"]) {
       if (typeof extra[key] === "string") this.labels.set(extra[key] as string, `${args.name} ${key}`);
     }
+    if (args.type === TYPES.securityRole) this.generatedRoles.set(String(made.roleId ?? id), { roleName: String(inputs.roleName), resource: args.name, placeholder: !real });
     return { id, state: { ...inputs, ...extra } };
   }
 
