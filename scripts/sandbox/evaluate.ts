@@ -54,8 +54,10 @@ export async function evaluateStack(stack: string, options: EvaluateOptions = {}
   pulumi.runtime.setAllConfig(config);
   return asProgramHost(async () => {
     // Loaded only after the mocks are in place, as Pulumi's testing guide requires.
+    /* eslint-disable @typescript-eslint/no-require-imports -- a static import would load them before the mocks */
     const { defineStack }: typeof import("../../components/stack") = require("../../components/stack");
     const { parseRuntimeConfig }: typeof import("../../components/config") = require("../../components/config");
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const outputs = defineStack(parseRuntimeConfig(pulumi.runtime.allConfig(), options.now?.()), options.now);
     const resolved = (await resolveDeep(outputs)) as Record<string, unknown>;
     await pulumi.runtime.disconnect();

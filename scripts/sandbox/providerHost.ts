@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the SDK's generated gRPC response classes carry no types */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 

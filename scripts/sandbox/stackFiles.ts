@@ -42,7 +42,7 @@ export function readStackText(file: string): string {
   try {
     return fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new Error(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new Error(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`, { cause: err });
   }
 }
 
@@ -98,10 +98,10 @@ export function stackConfigFromText(text: string, label: string): Record<string,
     parsed = parseDocument(text, { uniqueKeys: false });
     plain = parsed.errors.length ? undefined : parsed.toJS();
   } catch (err) {
-    if (err instanceof RangeError) throw new Error(`${label}: nests too deeply to read (at most ${MAX_YAML_DEPTH} levels)`);
+    if (err instanceof RangeError) throw new Error(`${label}: nests too deeply to read (at most ${MAX_YAML_DEPTH} levels)`, { cause: err });
     // The YAML library refuses alias bombs (aliases expanding to millions of nodes) with its own words.
-    if (/alias/i.test((err as Error).message)) throw new Error(`${label}: its aliases (*name) expand to too many nodes; write the settings out instead`);
-    throw new Error(`${label}: cannot be read as YAML (${(err as Error).message})`);
+    if (/alias/i.test((err as Error).message)) throw new Error(`${label}: its aliases (*name) expand to too many nodes; write the settings out instead`, { cause: err });
+    throw new Error(`${label}: cannot be read as YAML (${(err as Error).message})`, { cause: err });
   }
   const yamlError = parsed.errors[0];
   if (yamlError) {
