@@ -30,26 +30,34 @@ const tableNames = (n: number) => Array.from({ length: n }, (_, i) => `new_table
 const silent = () => undefined;
 
 /** Our run creates; the rerun refreshes the created resource and updates it only if the diff says so, as `pulumi up` does. */
-function createThenRerun(provider: (client: () => DataverseClient) => pulumi.dynamic.ResourceProvider, inputs: (e: Emulator) => Record<string, unknown>): Pick<BenchCase, "ours" | "rerun"> {
+function createThenRerun(
+  provider: (client: () => DataverseClient) => pulumi.dynamic.ResourceProvider,
+  inputs: (e: Emulator) => Record<string, unknown>,
+): Pick<BenchCase, "ours" | "rerun"> {
   let created: pulumi.dynamic.CreateResult | undefined;
   return {
-    ours: async (e, client) => { created = await provider(client).create!(inputs(e)); },
+    ours: async (e, client) => {
+      created = await provider(client).create!(inputs(e));
+    },
     rerun: async (e, client) => {
       const p = provider(client);
       const read = await p.read!(created!.id, created!.outs);
-      if ((await p.diff!(created!.id, read.props, inputs(e))).changes) await p.update!(created!.id, read.props, inputs(e));
+      if ((await p.diff!(created!.id, read.props, inputs(e))).changes)
+        await p.update!(created!.id, read.props, inputs(e));
     },
   };
 }
 
 const CHANGE_TRACKING_FLOOR = {
   stages: 3,
-  assumptions: "a PUT must send the whole definition back, so each table is read first; PublishXml comes after the writes and is not combined with them in one request (whether Dataverse accepts metadata writes in $batch is UNCONFIRMED)",
+  assumptions:
+    "a PUT must send the whole definition back, so each table is read first; PublishXml comes after the writes and is not combined with them in one request (whether Dataverse accepts metadata writes in $batch is UNCONFIRMED)",
 };
 
 export function changeTrackingCase(n: number): BenchCase {
   const inputs = (e: Emulator) => ({ environmentUrl: e.url, entities: tableNames(n) });
-  const provider = (client: () => DataverseClient) => makeChangeTrackingProvider({ clientFactory: client, log: silent });
+  const provider = (client: () => DataverseClient) =>
+    makeChangeTrackingProvider({ clientFactory: client, log: silent });
   return {
     name: `change tracking, ${n} table${n > 1 ? "s" : ""}`,
     tables: n,
@@ -65,12 +73,17 @@ export function applicationUserCase(r: number): BenchCase {
   const roles = ROLES.slice(0, r);
   const applicationId = randomUUID();
   const inputs = (e: Emulator) => ({ environmentUrl: e.url, applicationId, securityRoles: roles });
-  const provider = (client: () => DataverseClient) => makeApplicationUserProvider({ clientFactory: client, log: silent });
+  const provider = (client: () => DataverseClient) =>
+    makeApplicationUserProvider({ clientFactory: client, log: silent });
   const run = createThenRerun(provider, inputs);
   return {
     name: `application user, ${r} role${r > 1 ? "s" : ""}`,
     tables: 0,
-    floor: { stages: 3, assumptions: "the user lookup and the root business unit first; the create (roles looked up beside it); the role assignments in parallel" },
+    floor: {
+      stages: 3,
+      assumptions:
+        "the user lookup and the root business unit first; the create (roles looked up beside it); the role assignments in parallel",
+    },
     ...run,
     naive: (flavour) => (_e, client) => naiveApplicationUser(client(), randomUUID(), roles, flavour),
   };
@@ -78,7 +91,11 @@ export function applicationUserCase(r: number): BenchCase {
 
 /** 40 privileges: the eight table operations on five tables, organization-wide. */
 const FORTY = ["account", "contact", "lead", "opportunity", "incident"].flatMap((t) =>
-  ["Create", "Read", "Write", "Delete", "Append", "AppendTo", "Assign", "Share"].map((op) => ({ name: `prv${op}${t}`, depth: "Global" as const })));
+  ["Create", "Read", "Write", "Delete", "Append", "AppendTo", "Assign", "Share"].map((op) => ({
+    name: `prv${op}${t}`,
+    depth: "Global" as const,
+  })),
+);
 
 export function securityRoleCase(): BenchCase {
   const inputs = (e: Emulator) => ({ environmentUrl: e.url, roleName: "bench role", privileges: FORTY });
@@ -87,7 +104,11 @@ export function securityRoleCase(): BenchCase {
   return {
     name: "security role, 40 privileges",
     tables: 0,
-    floor: { stages: 3, assumptions: "the root business unit and the privilege ids; the role (privileges cannot be given in its create: UNCONFIRMED); its privileges in one ReplacePrivilegesRole" },
+    floor: {
+      stages: 3,
+      assumptions:
+        "the root business unit and the privilege ids; the role (privileges cannot be given in its create: UNCONFIRMED); its privileges in one ReplacePrivilegesRole",
+    },
     ...run,
     naive: (flavour) => (_e, client) => naiveSecurityRole(client(), "bench role", FORTY, flavour),
   };

@@ -9,14 +9,23 @@ import { quote, withQuery } from "../components/dataverse/http/odata";
 export type NaiveFlavour = "sequential" | "capped";
 
 const each = async <T>(flavour: NaiveFlavour, items: T[], work: (item: T) => Promise<void>): Promise<void> => {
-  if (flavour === "capped") { await Promise.all(items.map(work)); return; }
+  if (flavour === "capped") {
+    await Promise.all(items.map(work));
+    return;
+  }
   for (const item of items) await work(item);
 };
 
 const publish = (client: DataverseClient, tables: string[]) =>
-  client.request("POST", "/PublishXml", { ParameterXml: `<importexportxml><entities>${tables.map((t) => `<entity>${t}</entity>`).join("")}</entities></importexportxml>` });
+  client.request("POST", "/PublishXml", {
+    ParameterXml: `<importexportxml><entities>${tables.map((t) => `<entity>${t}</entity>`).join("")}</entities></importexportxml>`,
+  });
 
-export async function naiveChangeTracking(client: DataverseClient, tables: string[], flavour: NaiveFlavour): Promise<void> {
+export async function naiveChangeTracking(
+  client: DataverseClient,
+  tables: string[],
+  flavour: NaiveFlavour,
+): Promise<void> {
   const written: string[] = [];
   await each(flavour, tables, async (table) => {
     const path = `/EntityDefinitions(LogicalName=${quote(table)})`;
@@ -30,33 +39,67 @@ export async function naiveChangeTracking(client: DataverseClient, tables: strin
 }
 
 async function rootBusinessUnit(client: DataverseClient): Promise<string> {
-  const [root] = await client.getAll<{ businessunitid: string }>(withQuery("/businessunits", { $select: "businessunitid", $filter: "_parentbusinessunitid_value eq null" }));
+  const [root] = await client.getAll<{ businessunitid: string }>(
+    withQuery("/businessunits", { $select: "businessunitid", $filter: "_parentbusinessunitid_value eq null" }),
+  );
   return root.businessunitid;
 }
 
-export async function naiveApplicationUser(client: DataverseClient, applicationId: string, roles: string[], flavour: NaiveFlavour): Promise<void> {
+export async function naiveApplicationUser(
+  client: DataverseClient,
+  applicationId: string,
+  roles: string[],
+  flavour: NaiveFlavour,
+): Promise<void> {
   const [root, existing] = await Promise.all([
     rootBusinessUnit(client),
-    client.getAll<{ systemuserid: string }>(withQuery("/systemusers", { $select: "systemuserid", $filter: `applicationid eq ${applicationId}` })),
+    client.getAll<{ systemuserid: string }>(
+      withQuery("/systemusers", { $select: "systemuserid", $filter: `applicationid eq ${applicationId}` }),
+    ),
   ]);
   let id = existing[0]?.systemuserid;
   if (!id) {
-    const res = await client.request<{ systemuserid: string }>("POST", withQuery("/systemusers", { $select: "systemuserid" }),
-      { applicationid: applicationId, "businessunitid@odata.bind": `/businessunits(${root})` }, { Prefer: "return=representation" });
+    const res = await client.request<{ systemuserid: string }>(
+      "POST",
+      withQuery("/systemusers", { $select: "systemuserid" }),
+      { applicationid: applicationId, "businessunitid@odata.bind": `/businessunits(${root})` },
+      { Prefer: "return=representation" },
+    );
     id = res.data.systemuserid;
   }
   await each(flavour, roles, async (name) => {
-    const [role] = await client.getAll<{ roleid: string }>(withQuery("/roles", { $select: "roleid", $filter: `name eq ${quote(name)} and _businessunitid_value eq ${root}` }));
-    await client.request("POST", `/systemusers(${id})/systemuserroles_association/$ref`, { "@odata.id": `${client.apiRoot}/roles(${role.roleid})` });
+    const [role] = await client.getAll<{ roleid: string }>(
+      withQuery("/roles", {
+        $select: "roleid",
+        $filter: `name eq ${quote(name)} and _businessunitid_value eq ${root}`,
+      }),
+    );
+    await client.request("POST", `/systemusers(${id})/systemuserroles_association/$ref`, {
+      "@odata.id": `${client.apiRoot}/roles(${role.roleid})`,
+    });
   });
 }
 
 /** The root unit, the role, then per privilege a lookup and an AddPrivilegesRole. */
-export async function naiveSecurityRole(client: DataverseClient, name: string, privileges: { name: string; depth: string }[], flavour: NaiveFlavour): Promise<void> {
+export async function naiveSecurityRole(
+  client: DataverseClient,
+  name: string,
+  privileges: { name: string; depth: string }[],
+  flavour: NaiveFlavour,
+): Promise<void> {
   const root = await rootBusinessUnit(client);
-  const role = await client.request<{ roleid: string }>("POST", "/roles?$select=roleid", { name, "businessunitid@odata.bind": `/businessunits(${root})` }, { Prefer: "return=representation" });
+  const role = await client.request<{ roleid: string }>(
+    "POST",
+    "/roles?$select=roleid",
+    { name, "businessunitid@odata.bind": `/businessunits(${root})` },
+    { Prefer: "return=representation" },
+  );
   await each(flavour, privileges, async (p) => {
-    const [row] = await client.getAll<{ privilegeid: string }>(withQuery("/privileges", { $select: "privilegeid", $filter: `name eq ${quote(p.name)}` }));
-    await client.request("POST", `/roles(${role.data.roleid})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, { Privileges: [{ PrivilegeId: row.privilegeid, Depth: p.depth, BusinessUnitId: root }] });
+    const [row] = await client.getAll<{ privilegeid: string }>(
+      withQuery("/privileges", { $select: "privilegeid", $filter: `name eq ${quote(p.name)}` }),
+    );
+    await client.request("POST", `/roles(${role.data.roleid})/Microsoft.Dynamics.CRM.AddPrivilegesRole`, {
+      Privileges: [{ PrivilegeId: row.privilegeid, Depth: p.depth, BusinessUnitId: root }],
+    });
   });
 }

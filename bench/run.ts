@@ -19,7 +19,8 @@ Measures our Dataverse providers against two naive scripts on the local emulator
 
 function numbers(flag: string, text: string, max: number): number[] {
   const list = text.split(",").map((v) => v.trim());
-  if (!list.every((v) => /^\d{1,6}$/.test(v) && Number(v) <= max)) throw new Error(`--${flag} must be whole numbers from 0 to ${max}, comma-separated, got "${text}"`);
+  if (!list.every((v) => /^\d{1,6}$/.test(v) && Number(v) <= max))
+    throw new Error(`--${flag} must be whole numbers from 0 to ${max}, comma-separated, got "${text}"`);
   return list.map(Number);
 }
 
@@ -36,15 +37,26 @@ async function main(): Promise<void> {
       help: { type: "boolean", short: "h" },
     },
   });
-  if (values.help) { console.log(USAGE); return; }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const [repeat] = numbers("repeat", values.repeat!, 50);
   if (repeat < 1) throw new Error("--repeat must be at least 1");
   const latencies = numbers("latency", values.latency!, 10_000);
   const costs = numbers("operation-cost", values["operation-cost"]!, 10_000);
   const realisticTables = numbers("realistic", values.realistic!, 1000).filter((n) => n > 0);
   const scale = Number(values["time-scale"]);
-  if (!(scale > 0 && scale <= 1)) throw new Error(`--time-scale must be a number above 0 and at most 1, got "${values["time-scale"]}"`);
-  const cases: BenchCase[] = [changeTrackingCase(1), changeTrackingCase(10), changeTrackingCase(50), applicationUserCase(1), applicationUserCase(5), securityRoleCase()];
+  if (!(scale > 0 && scale <= 1))
+    throw new Error(`--time-scale must be a number above 0 and at most 1, got "${values["time-scale"]}"`);
+  const cases: BenchCase[] = [
+    changeTrackingCase(1),
+    changeTrackingCase(10),
+    changeTrackingCase(50),
+    applicationUserCase(1),
+    applicationUserCase(5),
+    securityRoleCase(),
+  ];
 
   const cells: Cell[] = [];
   for (const operationCostMs of costs) {
@@ -53,7 +65,9 @@ async function main(): Promise<void> {
         const cell: Cell = { case: c, conditions: { latencyMs, operationCostMs }, samples: [] };
         for (let i = 0; i < repeat; i++) cell.samples.push(await sample(c, cell.conditions));
         cells.push(cell);
-        process.stderr.write(`${cells.length}/${cases.length * latencies.length * costs.length} ${c.name}, latency ${latencyMs} ms, op cost ${operationCostMs} ms\n`);
+        process.stderr.write(
+          `${cells.length}/${cases.length * latencies.length * costs.length} ${c.name}, latency ${latencyMs} ms, op cost ${operationCostMs} ms\n`,
+        );
       }
     }
   }
@@ -77,16 +91,18 @@ async function main(): Promise<void> {
     `Floors (lower bounds; wall time = stages x (latency + op cost)):`,
     renderAssumptions(cells),
     ``,
-    ...(realistic.length ? [
-      `## Realistic profile: change tracking under the customization lock`,
-      ``,
-      `${REALISTIC.metadataWriteMs / 1000} s per metadata write, ${REALISTIC.publishMs / 1000} s per publish, ${REALISTIC.latencyMs} ms latency, one customization operation at a time ` +
-        `per environment (others refused with the lock's answer); simulated seconds, the emulator's clock scaled by ${scale} (every client timeout and backoff too). ` +
-        `"careful naive": ${4} tables at a time, each GET then PUT, lock answers retried with backoff, one publish. Serial floor: N x write + publish + 3 latencies.`,
-      ``,
-      renderRealistic(realistic),
-      ``,
-    ] : []),
+    ...(realistic.length
+      ? [
+          `## Realistic profile: change tracking under the customization lock`,
+          ``,
+          `${REALISTIC.metadataWriteMs / 1000} s per metadata write, ${REALISTIC.publishMs / 1000} s per publish, ${REALISTIC.latencyMs} ms latency, one customization operation at a time ` +
+            `per environment (others refused with the lock's answer); simulated seconds, the emulator's clock scaled by ${scale} (every client timeout and backoff too). ` +
+            `"careful naive": ${4} tables at a time, each GET then PUT, lock answers retried with backoff, one publish. Serial floor: N x write + publish + 3 latencies.`,
+          ``,
+          renderRealistic(realistic),
+          ``,
+        ]
+      : []),
   ].join("\n");
   console.log(report);
   const out = path.resolve(values.out!);
@@ -95,4 +111,7 @@ async function main(): Promise<void> {
   console.error(`written to ${path.relative(process.cwd(), out) || out}`);
 }
 
-main().catch((err) => { console.error(`${(err as Error).message}\n\n${USAGE}`); process.exit(2); });
+main().catch((err) => {
+  console.error(`${(err as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+});

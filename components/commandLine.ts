@@ -6,8 +6,16 @@ import { quote } from "shell-quote";
  * itself, and is what a consumer has when this code runs from node_modules), or through this repository's npm
  * scripts. Every suggested command, in the scripts and in the program's warnings, is printed the way the user runs it.
  */
-export function invokedThroughBin(env: NodeJS.ProcessEnv = process.env, argv1 = process.argv[1] ?? "", here = __dirname): boolean {
-  return !!env.CRM_SYNC_BIN || path.basename(argv1).replace(/\.[cm]?js$/, "") === "crm-sync" || here.split(path.sep).includes("node_modules");
+export function invokedThroughBin(
+  env: NodeJS.ProcessEnv = process.env,
+  argv1 = process.argv[1] ?? "",
+  here = __dirname,
+): boolean {
+  return (
+    !!env.CRM_SYNC_BIN ||
+    path.basename(argv1).replace(/\.[cm]?js$/, "") === "crm-sync" ||
+    here.split(path.sep).includes("node_modules")
+  );
 }
 
 /** One shell word: plain words stay as they are, anything else is single-quoted (a stack named `$(touch x)`). */

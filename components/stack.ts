@@ -22,15 +22,19 @@ export function defineStack(config: StackConfig, now?: () => Date): StackOutputs
   const integrations: StackOutputs["integrations"] = {};
   for (const integration of config.integrations) {
     const dv = integration.dataverse;
-    integrations[integration.name] = stackIntegration(integration.name, {
-      integration,
-      tenantId: config.tenantId,
-      ...(dv ? { dataverseUrl: dataverseUrlFor(config, dv) } : {}),
-      ...(dv?.businessUnitId ? { businessUnitId: dv.businessUnitId } : {}),
-      ...(vault ? { keyVault: vault } : {}),
-      verifiedTenantId: tenant.verifiedTenantId,
-      ...(now ? { now } : {}),
-    }, { providers }).outputs;
+    integrations[integration.name] = stackIntegration(
+      integration.name,
+      {
+        integration,
+        tenantId: config.tenantId,
+        ...(dv ? { dataverseUrl: dataverseUrlFor(config, dv) } : {}),
+        ...(dv?.businessUnitId ? { businessUnitId: dv.businessUnitId } : {}),
+        ...(vault ? { keyVault: vault } : {}),
+        verifiedTenantId: tenant.verifiedTenantId,
+        ...(now ? { now } : {}),
+      },
+      { providers },
+    ).outputs;
   }
   return { integrations };
 }

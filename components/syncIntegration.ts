@@ -28,7 +28,11 @@ export type { SyncIntegrationArgs } from "./syncIntegrationArgs";
 const fromStack = new WeakMap<object, ResolvedIntegration>();
 
 /** Builds a SyncIntegration from an integration of a validated stack config (see `defineStack`). */
-export function stackIntegration(name: string, resolved: ResolvedIntegration, opts: pulumi.ComponentResourceOptions): SyncIntegration {
+export function stackIntegration(
+  name: string,
+  resolved: ResolvedIntegration,
+  opts: pulumi.ComponentResourceOptions,
+): SyncIntegration {
   const token = {} as SyncIntegrationArgs;
   fromStack.set(token, resolved);
   return new SyncIntegration(name, token, opts);
@@ -61,23 +65,29 @@ export class SyncIntegration extends pulumi.ComponentResource {
     const stackMode = fromStack.has(args);
     // A library user's component binds its own azuread provider to its tenant (or checks the one it was given);
     // in a whole stack, defineStack bound one for all integrations and passes it through the options.
-    const tenant = stackMode ? undefined : bindTenant(resolved.tenantId, { parent: this }, `${name}-azuread`, args.azureadProvider);
+    const tenant = stackMode
+      ? undefined
+      : bindTenant(resolved.tenantId, { parent: this }, `${name}-azuread`, args.azureadProvider);
     const verifiedTenantId = tenant?.verifiedTenantId ?? resolved.verifiedTenantId;
     const entraOpts = tenant ? { parent: this, providers: [tenant.provider] } : { parent: this };
     const profile = PROFILES[integration.profile]!;
     this.origins = integration.origins;
-    this.app = new EntraIntegrationApp(name, {
-      tenantId: resolved.tenantId,
-      verifiedTenantId,
-      displayName: integration.displayName ?? `CRM sync ${name} (${pulumi.getStack()})`,
-      signInAudience: integration.signInAudience,
-      permissions: integration.permissions,
-      redirectUris: integration.redirectUris,
-      secret: integration.secret,
-      grantAdminConsent: integration.grantAdminConsent,
-      now: resolved.now,
-      existing: integration.existing,
-    }, entraOpts);
+    this.app = new EntraIntegrationApp(
+      name,
+      {
+        tenantId: resolved.tenantId,
+        verifiedTenantId,
+        displayName: integration.displayName ?? `CRM sync ${name} (${pulumi.getStack()})`,
+        signInAudience: integration.signInAudience,
+        permissions: integration.permissions,
+        redirectUris: integration.redirectUris,
+        secret: integration.secret,
+        grantAdminConsent: integration.grantAdminConsent,
+        now: resolved.now,
+        existing: integration.existing,
+      },
+      entraOpts,
+    );
 
     // Dataverse work waits for the tenant check too, so a wrong tenant changes nothing anywhere.
     const afterTenantCheck = (url: pulumi.Input<string>) => pulumi.all([verifiedTenantId, url]).apply(([, u]) => u);
@@ -86,39 +96,65 @@ export class SyncIntegration extends pulumi.ComponentResource {
       this.dataverseUrl = pulumi.output(resolved.dataverseUrl);
       if (dataverse.access) {
         const access = accessEntries(dataverse.access, dataverse.changeTracking);
-        this.securityRole = new SecurityRole(`${name}-role`, {
-          environmentUrl: afterTenantCheck(this.dataverseUrl),
-          roleName: `CRM sync ${name} (${pulumi.getStack()})`,
-          grants: declaredGrants(access),
-          administrativeReason: dataverse.administrativeAccess?.reason,
-        }, { parent: this });
+        this.securityRole = new SecurityRole(
+          `${name}-role`,
+          {
+            environmentUrl: afterTenantCheck(this.dataverseUrl),
+            roleName: `CRM sync ${name} (${pulumi.getStack()})`,
+            grants: declaredGrants(access),
+            administrativeReason: dataverse.administrativeAccess?.reason,
+          },
+          { parent: this },
+        );
       }
       if (dataverse.applicationUser) {
         // The app user needs the service principal in the tenant (and consent granted) before Dataverse accepts it;
         // a generated role is assigned by its id, next to the named roles.
-        this.applicationUser = new ApplicationUser(`${name}-app-user`, {
-          environmentUrl: afterTenantCheck(this.dataverseUrl),
-          applicationId: this.app.clientId,
-          businessUnitId: resolved.businessUnitId,
-          adoptExistingUser: dataverse.adoptExistingUser,
-          securityRoles: this.securityRole ? this.securityRole.roleId.apply((id) => [...dataverse.securityRoles, id]) : dataverse.securityRoles,
-        }, { parent: this, dependsOn: [...this.app.readyResources, ...(this.securityRole ? [this.securityRole] : [])] });
+        this.applicationUser = new ApplicationUser(
+          `${name}-app-user`,
+          {
+            environmentUrl: afterTenantCheck(this.dataverseUrl),
+            applicationId: this.app.clientId,
+            businessUnitId: resolved.businessUnitId,
+            adoptExistingUser: dataverse.adoptExistingUser,
+            securityRoles: this.securityRole
+              ? this.securityRole.roleId.apply((id) => [...dataverse.securityRoles, id])
+              : dataverse.securityRoles,
+          },
+          { parent: this, dependsOn: [...this.app.readyResources, ...(this.securityRole ? [this.securityRole] : [])] },
+        );
       }
       if (dataverse.changeTracking) {
-        this.changeTracking = new ChangeTracking(`${name}-change-tracking`, {
-          environmentUrl: afterTenantCheck(this.dataverseUrl),
-          entities: dataverse.changeTracking,
-        }, { parent: this });
+        this.changeTracking = new ChangeTracking(
+          `${name}-change-tracking`,
+          {
+            environmentUrl: afterTenantCheck(this.dataverseUrl),
+            entities: dataverse.changeTracking,
+          },
+          { parent: this },
+        );
       }
     }
 
-    const clientSecret = guardSecret(this.app.clientSecret, profile.forbiddenSecretCharacters, profile.title, name, this.app.secretUrn);
+    const clientSecret = guardSecret(
+      this.app.clientSecret,
+      profile.forbiddenSecretCharacters,
+      profile.title,
+      name,
+      this.app.secretUrn,
+    );
     const { tenantId, dataverseUrl } = resolved;
-    const context = (t: string, urls: Endpoints) => ({ tenantId: t, clientId: this.app.clientId, clientSecret, endpoints: urls });
+    const context = (t: string, urls: Endpoints) => ({
+      tenantId: t,
+      clientId: this.app.clientId,
+      clientSecret,
+      endpoints: urls,
+    });
     const urls = blockFrom(tenantId, dataverseUrl, (_t, u) => u);
     const settings = blockFrom(tenantId, dataverseUrl, (t, u) => profile.fields(context(t, u), integration.vendor));
     const connectionProperties = profile.connectionProperties
-      ? blockFrom(tenantId, dataverseUrl, (t, u) => profile.connectionProperties!(context(t, u), integration.vendor)) : undefined;
+      ? blockFrom(tenantId, dataverseUrl, (t, u) => profile.connectionProperties!(context(t, u), integration.vendor))
+      : undefined;
     const generic: Outputs = {
       // The stack these outputs belong to: record-handover refuses outputs of another stack.
       stack: pulumi.getStack(),
@@ -142,14 +178,29 @@ export class SyncIntegration extends pulumi.ComponentResource {
     let secretsInKeyVault: Outputs | undefined;
     if (resolved.keyVault) {
       const vault = resolved.keyVault;
-      const vaultOpts = stackMode ? { parent: this } : { parent: this, providers: [keyVaultProvider(resolved.tenantId, vault.subscriptionId, `${name}-azure-native`, { parent: this })] };
-      this.keyVault = new KeyVaultDelivery(name, {
-        resourceGroupName: vault.resourceGroupName,
-        vaultName: vault.vaultName,
-        clientSecret,
-        secretExpiresAt: this.app.secretExpiresAt,
-        settingsJson: pulumi.secret(pulumi.output({ profile: profile.key, settings, ...(connectionProperties ? { connectionProperties } : {}) }).apply((o) => JSON.stringify(o, null, 2))),
-      }, vaultOpts);
+      const vaultOpts = stackMode
+        ? { parent: this }
+        : {
+            parent: this,
+            providers: [
+              keyVaultProvider(resolved.tenantId, vault.subscriptionId, `${name}-azure-native`, { parent: this }),
+            ],
+          };
+      this.keyVault = new KeyVaultDelivery(
+        name,
+        {
+          resourceGroupName: vault.resourceGroupName,
+          vaultName: vault.vaultName,
+          clientSecret,
+          secretExpiresAt: this.app.secretExpiresAt,
+          settingsJson: pulumi.secret(
+            pulumi
+              .output({ profile: profile.key, settings, ...(connectionProperties ? { connectionProperties } : {}) })
+              .apply((o) => JSON.stringify(o, null, 2)),
+          ),
+        },
+        vaultOpts,
+      );
       generic.keyVaultClientSecretUri = this.keyVault.clientSecretUri;
       generic.keyVaultSettingsUri = this.keyVault.settingsUri;
       if (!vault.secretsInOutputs) {
@@ -163,9 +214,13 @@ export class SyncIntegration extends pulumi.ComponentResource {
     }
 
     this.outputs = {
-      profile: profile.key, settings: outputSettings, secretFields: profile.secretFields,
+      profile: profile.key,
+      settings: outputSettings,
+      secretFields: profile.secretFields,
       ...(outputProperties ? { connectionProperties: outputProperties } : {}),
-      nextSteps: secretsInKeyVault ? stepsFromVault(profile.nextSteps(integration.vendor), profile.secretFields) : profile.nextSteps(integration.vendor),
+      nextSteps: secretsInKeyVault
+        ? stepsFromVault(profile.nextSteps(integration.vendor), profile.secretFields)
+        : profile.nextSteps(integration.vendor),
       generic,
       profileEntries: integration.origins,
       ...(secretsInKeyVault ? { secretsInKeyVault } : {}),

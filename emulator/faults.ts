@@ -99,7 +99,13 @@ export class Faults {
 
   /** The action for this request, consuming one use of the first matching rule. */
   take(method: string, path: string, body = ""): FaultAction | undefined {
-    const rule = this.rules.find((r) => r.times > 0 && (!r.method || r.method === method) && (!r.path || r.path.test(path)) && (!r.body || r.body.test(body)));
+    const rule = this.rules.find(
+      (r) =>
+        r.times > 0 &&
+        (!r.method || r.method === method) &&
+        (!r.path || r.path.test(path)) &&
+        (!r.body || r.body.test(body)),
+    );
     if (!rule) return undefined;
     rule.times -= 1;
     return rule.action;

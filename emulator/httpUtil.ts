@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -35,7 +40,10 @@ export function send(res: ServerResponse, status: number, body?: unknown, header
 }
 
 /** Keeps only the listed columns (and @odata annotations) of a row. */
-export function select<T extends Record<string, unknown>>(row: T, columns: string | undefined): Record<string, unknown> {
+export function select<T extends Record<string, unknown>>(
+  row: T,
+  columns: string | undefined,
+): Record<string, unknown> {
   if (!columns) return { ...row };
   const keep = new Set(columns.split(",").map((c) => c.trim()));
   return Object.fromEntries(Object.entries(row).filter(([k]) => keep.has(k) || k.startsWith("@odata")));

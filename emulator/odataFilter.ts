@@ -1,8 +1,6 @@
 /** A small OData $filter evaluator for the expressions the project sends: eq/ne, and/or, parentheses, literals. */
 type Literal = string | number | boolean | null;
-type Node =
-  | { op: "and" | "or"; left: Node; right: Node }
-  | { op: "eq" | "ne"; field: string; value: Literal };
+type Node = { op: "and" | "or"; left: Node; right: Node } | { op: "eq" | "ne"; field: string; value: Literal };
 
 const TOKEN = /\s*(\(|\)|'(?:[^']|'')*'|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}(?![\w-])|[A-Za-z_][\w/.]*|-?\d+(?:\.\d+)?)/y;
 
@@ -37,12 +35,18 @@ export function parseFilter(text: string): Node {
   const next = () => tokens[pos++];
   const parseOr = (): Node => {
     let left = parseAnd();
-    while (peek() === "or") { next(); left = { op: "or", left, right: parseAnd() }; }
+    while (peek() === "or") {
+      next();
+      left = { op: "or", left, right: parseAnd() };
+    }
     return left;
   };
   const parseAnd = (): Node => {
     let left = parsePrimary();
-    while (peek() === "and") { next(); left = { op: "and", left, right: parsePrimary() }; }
+    while (peek() === "and") {
+      next();
+      left = { op: "and", left, right: parsePrimary() };
+    }
     return left;
   };
   const parsePrimary = (): Node => {
@@ -63,7 +67,9 @@ export function parseFilter(text: string): Node {
 }
 
 function fieldValue(row: Record<string, unknown>, field: string): unknown {
-  return field.split("/").reduce<unknown>((v, part) => (v && typeof v === "object" ? (v as Record<string, unknown>)[part] : undefined), row);
+  return field
+    .split("/")
+    .reduce<unknown>((v, part) => (v && typeof v === "object" ? (v as Record<string, unknown>)[part] : undefined), row);
 }
 
 function equal(a: unknown, b: Literal): boolean {
@@ -74,9 +80,13 @@ function equal(a: unknown, b: Literal): boolean {
 
 export function matches(node: Node, row: Record<string, unknown>): boolean {
   switch (node.op) {
-    case "and": return matches(node.left, row) && matches(node.right, row);
-    case "or": return matches(node.left, row) || matches(node.right, row);
-    case "eq": return equal(fieldValue(row, node.field), node.value);
-    case "ne": return !equal(fieldValue(row, node.field), node.value);
+    case "and":
+      return matches(node.left, row) && matches(node.right, row);
+    case "or":
+      return matches(node.left, row) || matches(node.right, row);
+    case "eq":
+      return equal(fieldValue(row, node.field), node.value);
+    case "ne":
+      return !equal(fieldValue(row, node.field), node.value);
   }
 }

@@ -16,14 +16,35 @@ import businessUnitDefinition from "./recorded/tf-power-platform/entitydefinitio
 
 /** SecurityPrivilegeMetadata as EntityDefinitions(...)?$select=Privileges returns it. */
 export interface PrivilegeMetadata {
-  CanBeBasic: boolean; CanBeLocal: boolean; CanBeDeep: boolean; CanBeGlobal: boolean;
-  CanBeEntityReference: boolean; CanBeParentEntityReference: boolean; CanBeRecordFilter: boolean;
-  Name: string; PrivilegeId: string; PrivilegeType: string;
+  CanBeBasic: boolean;
+  CanBeLocal: boolean;
+  CanBeDeep: boolean;
+  CanBeGlobal: boolean;
+  CanBeEntityReference: boolean;
+  CanBeParentEntityReference: boolean;
+  CanBeRecordFilter: boolean;
+  Name: string;
+  PrivilegeId: string;
+  PrivilegeType: string;
 }
 
-interface SdkPrivilege { name: string; privilegeId: string | null; privilegeType: string }
-interface SdkTable { stem?: string; sameAs?: string; privileges?: SdkPrivilege[] }
-interface MockupPrivilege { PrivilegeType: string; CanBeBasic: boolean; CanBeLocal: boolean; CanBeDeep: boolean; CanBeGlobal: boolean }
+interface SdkPrivilege {
+  name: string;
+  privilegeId: string | null;
+  privilegeType: string;
+}
+interface SdkTable {
+  stem?: string;
+  sameAs?: string;
+  privileges?: SdkPrivilege[];
+}
+interface MockupPrivilege {
+  PrivilegeType: string;
+  CanBeBasic: boolean;
+  CanBeLocal: boolean;
+  CanBeDeep: boolean;
+  CanBeGlobal: boolean;
+}
 
 const SDK = (sdkDocs as unknown as { tables: Record<string, SdkTable> }).tables;
 const MOCKUP = (mockupFlags as unknown as { tables: Record<string, { privileges: MockupPrivilege[] }> }).tables;
@@ -35,8 +56,26 @@ const RECORDED_DEFINITIONS: Record<string, { Privileges: PrivilegeMetadata[] }> 
 
 /** The common Dynamics 365 tables the emulator knows, plus those it needs itself (organization, role, activitypointer). */
 export const KNOWN_TABLES = [
-  "account", "contact", "lead", "opportunity", "quote", "salesorder", "invoice", "incident", "phonecall", "email", "task",
-  "appointment", "activitypointer", "annotation", "product", "systemuser", "businessunit", "team", "organization", "role",
+  "account",
+  "contact",
+  "lead",
+  "opportunity",
+  "quote",
+  "salesorder",
+  "invoice",
+  "incident",
+  "phonecall",
+  "email",
+  "task",
+  "appointment",
+  "activitypointer",
+  "annotation",
+  "product",
+  "systemuser",
+  "businessunit",
+  "team",
+  "organization",
+  "role",
 ] as const;
 
 /** A stable stand-in id for a privilege whose id is not recorded (UNCONFIRMED). */
@@ -65,22 +104,38 @@ function tablePrivileges(table: string): PrivilegeMetadata[] {
     if (!known) mark(name, "name");
     if (!known?.privilegeId) mark(name, "id");
     return {
-      CanBeBasic: f.CanBeBasic, CanBeLocal: f.CanBeLocal, CanBeDeep: f.CanBeDeep, CanBeGlobal: f.CanBeGlobal,
-      CanBeEntityReference: false, CanBeParentEntityReference: false, CanBeRecordFilter: false,
-      Name: name, PrivilegeId: known?.privilegeId ?? standInId(name), PrivilegeType: f.PrivilegeType,
+      CanBeBasic: f.CanBeBasic,
+      CanBeLocal: f.CanBeLocal,
+      CanBeDeep: f.CanBeDeep,
+      CanBeGlobal: f.CanBeGlobal,
+      CanBeEntityReference: false,
+      CanBeParentEntityReference: false,
+      CanBeRecordFilter: false,
+      Name: name,
+      PrivilegeId: known?.privilegeId ?? standInId(name),
+      PrivilegeType: f.PrivilegeType,
     };
   });
   // Special privileges (type None, e.g. prvOverridePriceEngineOrder): named on the SDK pages; their CanBe* flags
   // are not in the dumps (UNCONFIRMED), so they are given Global only. They exist so that selection by type is tested.
-  const special = (sdk?.privileges ?? []).filter((p) => p.privilegeType === "None").map((p) => {
-    mark(p.name, "flags");
-    if (!p.privilegeId) mark(p.name, "id");
-    return {
-      CanBeBasic: false, CanBeLocal: false, CanBeDeep: false, CanBeGlobal: true,
-      CanBeEntityReference: false, CanBeParentEntityReference: false, CanBeRecordFilter: false,
-      Name: p.name, PrivilegeId: p.privilegeId ?? standInId(p.name), PrivilegeType: "None",
-    };
-  });
+  const special = (sdk?.privileges ?? [])
+    .filter((p) => p.privilegeType === "None")
+    .map((p) => {
+      mark(p.name, "flags");
+      if (!p.privilegeId) mark(p.name, "id");
+      return {
+        CanBeBasic: false,
+        CanBeLocal: false,
+        CanBeDeep: false,
+        CanBeGlobal: true,
+        CanBeEntityReference: false,
+        CanBeParentEntityReference: false,
+        CanBeRecordFilter: false,
+        Name: p.name,
+        PrivilegeId: p.privilegeId ?? standInId(p.name),
+        PrivilegeType: "None",
+      };
+    });
   return [...typed, ...special];
 }
 
@@ -93,8 +148,9 @@ export function privilegesByTable(): Map<string, PrivilegeMetadata[]> {
  * The nine privileges a role holds right after `POST roles` (recorded). Their depth is UNCONFIRMED (Global per a
  * third-party runbook); their CanBe* flags are not recorded, so they are given Global only.
  */
-export const NEW_ROLE_DEFAULTS: { name: string; privilegeid: string }[] = (newRoleDefaults as { roleprivileges_association: { name: string; privilegeid: string }[] })
-  .roleprivileges_association.map((p) => ({ name: p.name, privilegeid: p.privilegeid }));
+export const NEW_ROLE_DEFAULTS: { name: string; privilegeid: string }[] = (
+  newRoleDefaults as { roleprivileges_association: { name: string; privilegeid: string }[] }
+).roleprivileges_association.map((p) => ({ name: p.name, privilegeid: p.privilegeid }));
 
 /** The SharePoint privileges among them, which two third-party reports say stay or come back (UNCONFIRMED). */
 export const SHAREPOINT_DEFAULTS = NEW_ROLE_DEFAULTS.filter((p) => /SharePoint/.test(p.name));

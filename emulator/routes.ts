@@ -61,18 +61,31 @@ function userRow(ctx: RouteContext, u: User): Record<string, unknown> {
   };
 }
 
-const touch = (ctx: RouteContext, u: User) => { u.versionnumber = ctx.data.nextVersion++; };
+const touch = (ctx: RouteContext, u: User) => {
+  u.versionnumber = ctx.data.nextVersion++;
+};
 
 /** Applies $filter, $select, $expand and paging (Prefer odata.maxpagesize, $skiptoken) to a collection. */
-function collection(ctx: RouteContext, rows: Record<string, unknown>[], expand?: (row: Record<string, unknown>) => Record<string, unknown>): RouteResult {
+function collection(
+  ctx: RouteContext,
+  rows: Record<string, unknown>[],
+  expand?: (row: Record<string, unknown>) => Record<string, unknown>,
+): RouteResult {
   const filter = ctx.query.get("$filter");
   let result = filter ? rows.filter((r) => matches(parseFilter(filter), r)) : rows;
   const preferred = /odata\.maxpagesize=(\d+)/.exec(String(ctx.headers.prefer ?? ""))?.[1];
   const size = Math.min(ctx.pageSize, preferred ? Number(preferred) : 5000);
   const skip = Number(ctx.query.get("$skiptoken") ?? 0);
   const page = result.slice(skip, skip + size);
-  result = page.map((r) => (expand ? { ...select(r, ctx.query.get("$select") ?? undefined), ...expand(r) } : select(r, ctx.query.get("$select") ?? undefined)));
-  const body: Record<string, unknown> = { "@odata.context": `${ctx.apiRoot}/$metadata#${ctx.path.slice(1)}`, value: result };
+  result = page.map((r) =>
+    expand
+      ? { ...select(r, ctx.query.get("$select") ?? undefined), ...expand(r) }
+      : select(r, ctx.query.get("$select") ?? undefined),
+  );
+  const body: Record<string, unknown> = {
+    "@odata.context": `${ctx.apiRoot}/$metadata#${ctx.path.slice(1)}`,
+    value: result,
+  };
   if (skip + size < (filter ? rows.filter((r) => matches(parseFilter(filter), r)).length : rows.length)) {
     const next = new URLSearchParams(ctx.query);
     next.set("$skiptoken", String(skip + size));
@@ -85,7 +98,12 @@ function expandRoles(ctx: RouteContext): ((row: Record<string, unknown>) => Reco
   const expand = ctx.query.get("$expand");
   if (!expand) return undefined;
   const m = /^systemuserroles_association(?:\(\$select=([^)]*)\))?$/.exec(expand);
-  if (!m) throw new HttpError(400, "0x80060888", `Could not find a property named '${expand}' on type 'Microsoft.Dynamics.CRM.systemuser'.`);
+  if (!m)
+    throw new HttpError(
+      400,
+      "0x80060888",
+      `Could not find a property named '${expand}' on type 'Microsoft.Dynamics.CRM.systemuser'.`,
+    );
   return (row) => {
     const user = ctx.data.users.get(String(row.systemuserid))!;
     const roles = ctx.data.roles.filter((r) => user.roles.has(r.roleid)).map((r) => select(roleRow(r), m[1]));
@@ -107,7 +125,8 @@ function findUser(ctx: RouteContext, id: string): User {
 /** A bind to a business unit that does not exist answers as Dataverse does for a missing record (ObjectDoesNotExist). */
 function businessUnitFromBind(ctx: RouteContext, bind: unknown): string {
   const id = /^\/businessunits\(([0-9a-fA-F-]{36})\)$/.exec(String(bind))?.[1]?.toLowerCase();
-  if (!id) throw new HttpError(400, "0x80060888", `The value '${String(bind)}' is not a valid reference to a businessunit.`);
+  if (!id)
+    throw new HttpError(400, "0x80060888", `The value '${String(bind)}' is not a valid reference to a businessunit.`);
   if (!ctx.data.businessUnits.some((b) => b.businessunitid === id)) {
     throw new HttpError(404, "0x80040217", `businessunit With Id = ${id} Does Not Exist`);
   }
@@ -117,9 +136,14 @@ function businessUnitFromBind(ctx: RouteContext, bind: unknown): string {
 function createUser(ctx: RouteContext): RouteResult {
   const body = parseJson(ctx.body);
   const applicationId = String(body.applicationid ?? "").toLowerCase();
-  if (!/^[0-9a-f-]{36}$/.test(applicationId)) throw new HttpError(400, "0x80040203", "applicationid is required for an application user.");
+  if (!/^[0-9a-f-]{36}$/.test(applicationId))
+    throw new HttpError(400, "0x80040203", "applicationid is required for an application user.");
   if (!body["businessunitid@odata.bind"]) {
-    throw new HttpError(400, "0x80040216", "Expecting business column to be set for Creating business owned entities, business column is null");
+    throw new HttpError(
+      400,
+      "0x80040216",
+      "Expecting business column to be set for Creating business owned entities, business column is null",
+    );
   }
   const bu = businessUnitFromBind(ctx, body["businessunitid@odata.bind"]);
   // The exact answer while a new service principal has not replicated is UNCONFIRMED (REFERENCE.md 1.4, 1.7).
@@ -132,9 +156,15 @@ function createUser(ctx: RouteContext): RouteResult {
     throw new HttpError(412, DUPLICATE, "A record with matching key values already exists.");
   }
   const user: User = {
-    systemuserid: randomUUID(), applicationid: applicationId, isdisabled: body.isdisabled === true,
-    accessmode: Number(body.accessmode ?? 4), _businessunitid_value: bu, fullname: `# app ${applicationId.slice(0, 8)}`, roles: new Set(),
-    deletedstate: 0, versionnumber: ctx.data.nextVersion++,
+    systemuserid: randomUUID(),
+    applicationid: applicationId,
+    isdisabled: body.isdisabled === true,
+    accessmode: Number(body.accessmode ?? 4),
+    _businessunitid_value: bu,
+    fullname: `# app ${applicationId.slice(0, 8)}`,
+    roles: new Set(),
+    deletedstate: 0,
+    versionnumber: ctx.data.nextVersion++,
   };
   ctx.data.users.set(user.systemuserid, user);
   const entityId = `${ctx.apiRoot}/systemusers(${user.systemuserid})`;
@@ -164,7 +194,11 @@ function associateRole(ctx: RouteContext, user: User): RouteResult {
   const role = ctx.data.roles.find((r) => r.roleid === roleId);
   if (!role) throw new HttpError(404, "0x80040217", `role With Id = ${roleId ?? ref} Does Not Exist`);
   if (role._businessunitid_value !== user._businessunitid_value) {
-    throw new HttpError(400, "0x80060888", `Role ${role.roleid} is not valid for a user in business unit ${user._businessunitid_value}.`);
+    throw new HttpError(
+      400,
+      "0x80060888",
+      `Role ${role.roleid} is not valid for a user in business unit ${user._businessunitid_value}.`,
+    );
   }
   if (user.roles.has(role.roleid)) throw new HttpError(400, DUPLICATE, "Cannot insert duplicate key.");
   user.roles.add(role.roleid);
@@ -176,9 +210,22 @@ function whoAmI(ctx: RouteContext): RouteResult {
   const user = ctx.callerApp
     ? [...ctx.data.users.values()].find((u) => u.applicationid === ctx.callerApp && u.deletedstate === 0)
     : ctx.data.users.get(ctx.data.adminUserId);
-  if (!user) throw new HttpError(403, "0x80072560", `The user is not a member of the organization. No application user for ${ctx.callerApp}.`);
+  if (!user)
+    throw new HttpError(
+      403,
+      "0x80072560",
+      `The user is not a member of the organization. No application user for ${ctx.callerApp}.`,
+    );
   if (user.isdisabled) throw new HttpError(403, "0x8004ad43", "The user account is disabled.");
-  return { status: 200, body: { "@odata.context": `${ctx.apiRoot}/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`, BusinessUnitId: user._businessunitid_value, UserId: user.systemuserid, OrganizationId: ctx.data.organizationId } };
+  return {
+    status: 200,
+    body: {
+      "@odata.context": `${ctx.apiRoot}/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`,
+      BusinessUnitId: user._businessunitid_value,
+      UserId: user.systemuserid,
+      OrganizationId: ctx.data.organizationId,
+    },
+  };
 }
 
 /** An application user may read its own record, and only with a role (a stand-in for privileges). */
@@ -188,7 +235,10 @@ function routeForApplication(ctx: RouteContext): RouteResult {
   if (user && ctx.method === "GET" && own && own[1].toLowerCase() === user.systemuserid && user.roles.size > 0) {
     const row = userRow(ctx, user);
     const expand = expandRoles(ctx);
-    return { status: 200, body: { ...select(row, ctx.query.get("$select") ?? undefined), ...(expand ? expand(row) : {}) } };
+    return {
+      status: 200,
+      body: { ...select(row, ctx.query.get("$select") ?? undefined), ...(expand ? expand(row) : {}) },
+    };
   }
   throw new HttpError(403, "0x80040220", "The user does not hold the privilege this request needs.");
 }
@@ -200,10 +250,15 @@ function routeForApplication(ctx: RouteContext): RouteResult {
  * `{ isdisabled: true }` fails create validation. (The exact validation message is UNCONFIRMED.)
  */
 function upsertMissingUser(ctx: RouteContext, id: string): RouteResult {
-  if (String(ctx.headers["if-match"] ?? "") === "*") throw new HttpError(404, "0x80040217", `systemuser With Id = ${id} Does Not Exist`);
+  if (String(ctx.headers["if-match"] ?? "") === "*")
+    throw new HttpError(404, "0x80040217", `systemuser With Id = ${id} Does Not Exist`);
   const body = parseJson(ctx.body);
   if (!body.applicationid || !body["businessunitid@odata.bind"]) {
-    throw new HttpError(400, "0x80040216", "Expecting business column to be set for Creating business owned entities, business column is null");
+    throw new HttpError(
+      400,
+      "0x80040216",
+      "Expecting business column to be set for Creating business owned entities, business column is null",
+    );
   }
   throw new HttpError(400, "0x80040203", "Creating a systemuser through an upsert is not supported here.");
 }
@@ -231,19 +286,26 @@ export function route(ctx: RouteContext): RouteResult | Promise<RouteResult> {
   let m: RegExpExecArray | null;
   if (method === "GET" && path === "/WhoAmI") return whoAmI(ctx);
   if (ctx.callerApp) return routeForApplication(ctx);
-  if (method === "GET" && path === "/businessunits") return collection(ctx, ctx.data.businessUnits as unknown as Record<string, unknown>[]);
+  if (method === "GET" && path === "/businessunits")
+    return collection(ctx, ctx.data.businessUnits as unknown as Record<string, unknown>[]);
   if (method === "GET" && path === "/roles") {
     releaseRoleCopies(ctx.data);
     return collection(ctx, ctx.data.roles.map(roleRow));
   }
-  if (method === "GET" && path === "/privileges") return collection(ctx, ctx.data.privileges as unknown as Record<string, unknown>[]);
+  if (method === "GET" && path === "/privileges")
+    return collection(ctx, ctx.data.privileges as unknown as Record<string, unknown>[]);
   const roleRoute = routeRoles(ctx);
   if (roleRoute) return roleRoute;
   const privilegeRoute = routePrivileges(ctx);
   if (privilegeRoute) return privilegeRoute;
   if (path === "/systemusers") {
     if (method === "POST") return createUser(ctx);
-    if (method === "GET") return collection(ctx, [...ctx.data.users.values()].map((u) => userRow(ctx, u)), expandRoles(ctx));
+    if (method === "GET")
+      return collection(
+        ctx,
+        [...ctx.data.users.values()].map((u) => userRow(ctx, u)),
+        expandRoles(ctx),
+      );
   }
   if ((m = new RegExp(`^/systemusers\\(${GUID}\\)$`).exec(path))) {
     if (method === "PATCH" && !ctx.data.users.has(m[1].toLowerCase())) return upsertMissingUser(ctx, m[1]);
@@ -251,7 +313,10 @@ export function route(ctx: RouteContext): RouteResult | Promise<RouteResult> {
     if (method === "GET") {
       const row = userRow(ctx, user);
       const expand = expandRoles(ctx);
-      return { status: 200, body: { ...select(row, ctx.query.get("$select") ?? undefined), ...(expand ? expand(row) : {}) } };
+      return {
+        status: 200,
+        body: { ...select(row, ctx.query.get("$select") ?? undefined), ...(expand ? expand(row) : {}) },
+      };
     }
     if (method === "PATCH") return patchUser(ctx, user);
     if (method === "DELETE") return deleteUser(ctx, user);
@@ -265,7 +330,10 @@ export function route(ctx: RouteContext): RouteResult | Promise<RouteResult> {
       return { status: 204 };
     }
   }
-  if ((m = new RegExp(`^/systemusers\\(${GUID}\\)/systemuserroles_association\\(${GUID}\\)/\\$ref$`).exec(path)) && method === "DELETE") {
+  if (
+    (m = new RegExp(`^/systemusers\\(${GUID}\\)/systemuserroles_association\\(${GUID}\\)/\\$ref$`).exec(path)) &&
+    method === "DELETE"
+  ) {
     findUser(ctx, m[1]).roles.delete(m[2].toLowerCase());
     return { status: 204 };
   }

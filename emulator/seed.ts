@@ -3,12 +3,22 @@ import recordedDefinition from "./recorded/tf-power-platform/entitydefinition_co
 import { seedAdministratorPrivileges } from "./privilegeRoutes";
 import { KNOWN_TABLES, NEW_ROLE_DEFAULTS, privilegesByTable } from "./privilegeSeed";
 
-export interface BusinessUnit { businessunitid: string; name: string; _parentbusinessunitid_value: string | null }
+export interface BusinessUnit {
+  businessunitid: string;
+  name: string;
+  _parentbusinessunitid_value: string | null;
+}
 /**
  * `_parentrootroleid_value`: a root role's own id; a child unit's copy names the root role (recorded roles collection,
  * recorded/tf-power-platform/roles_collection.json: every root role names itself).
  */
-export interface Role { roleid: string; name: string; _businessunitid_value: string; _roletemplateid_value: string | null; _parentrootroleid_value: string }
+export interface Role {
+  roleid: string;
+  name: string;
+  _businessunitid_value: string;
+  _roletemplateid_value: string | null;
+  _parentrootroleid_value: string;
+}
 export interface User {
   systemuserid: string;
   applicationid: string | null;
@@ -24,7 +34,14 @@ export interface User {
 }
 export type EntityDefinition = Record<string, unknown> & { LogicalName: string; ChangeTrackingEnabled: boolean };
 /** A privilege and the depths it can be granted at (privilege EntityType: canbebasic, canbelocal, canbedeep, canbeglobal). */
-export interface PrivilegeRow { privilegeid: string; name: string; canbebasic: boolean; canbelocal: boolean; canbedeep: boolean; canbeglobal: boolean }
+export interface PrivilegeRow {
+  privilegeid: string;
+  name: string;
+  canbebasic: boolean;
+  canbelocal: boolean;
+  canbedeep: boolean;
+  canbeglobal: boolean;
+}
 
 /**
  * The privilege rows (`GET privileges`) of every known table, one per privilege (activity tables share theirs), and
@@ -33,12 +50,36 @@ export interface PrivilegeRow { privilegeid: string; name: string; canbebasic: b
 function privilegesFor(entities: Map<string, EntityDefinition>): PrivilegeRow[] {
   const rows = new Map<string, PrivilegeRow>();
   for (const e of entities.values()) {
-    for (const p of (e.Privileges as { PrivilegeId: string; Name: string; CanBeBasic: boolean; CanBeLocal: boolean; CanBeDeep: boolean; CanBeGlobal: boolean }[] | undefined) ?? []) {
-      rows.set(p.PrivilegeId, { privilegeid: p.PrivilegeId, name: p.Name, canbebasic: p.CanBeBasic, canbelocal: p.CanBeLocal, canbedeep: p.CanBeDeep, canbeglobal: p.CanBeGlobal });
+    for (const p of (e.Privileges as
+      | {
+          PrivilegeId: string;
+          Name: string;
+          CanBeBasic: boolean;
+          CanBeLocal: boolean;
+          CanBeDeep: boolean;
+          CanBeGlobal: boolean;
+        }[]
+      | undefined) ?? []) {
+      rows.set(p.PrivilegeId, {
+        privilegeid: p.PrivilegeId,
+        name: p.Name,
+        canbebasic: p.CanBeBasic,
+        canbelocal: p.CanBeLocal,
+        canbedeep: p.CanBeDeep,
+        canbeglobal: p.CanBeGlobal,
+      });
     }
   }
   for (const d of NEW_ROLE_DEFAULTS) {
-    if (!rows.has(d.privilegeid)) rows.set(d.privilegeid, { privilegeid: d.privilegeid, name: d.name, canbebasic: false, canbelocal: false, canbedeep: false, canbeglobal: true });
+    if (!rows.has(d.privilegeid))
+      rows.set(d.privilegeid, {
+        privilegeid: d.privilegeid,
+        name: d.name,
+        canbebasic: false,
+        canbelocal: false,
+        canbedeep: false,
+        canbeglobal: true,
+      });
   }
   return [...rows.values()];
 }
@@ -61,16 +102,24 @@ export const ROLE_TEMPLATES: Record<string, string> = {
 const RECORDED = recordedDefinition as Record<string, unknown>;
 
 const relabel = (labels: unknown, text: string) => {
-  const l = labels as { LocalizedLabels: Record<string, unknown>[]; UserLocalizedLabel: Record<string, unknown> | null };
+  const l = labels as {
+    LocalizedLabels: Record<string, unknown>[];
+    UserLocalizedLabel: Record<string, unknown> | null;
+  };
   return {
     ...l,
     LocalizedLabels: l.LocalizedLabels.map((x) => ({ ...x, Label: text, MetadataId: randomUUID() })),
-    UserLocalizedLabel: l.UserLocalizedLabel ? { ...l.UserLocalizedLabel, Label: text, MetadataId: randomUUID() } : null,
+    UserLocalizedLabel: l.UserLocalizedLabel
+      ? { ...l.UserLocalizedLabel, Label: text, MetadataId: randomUUID() }
+      : null,
   };
 };
 
 /** A table definition in the recorded shape, with this table's names, ids and tracking flags. */
-export function entityDefinition(logicalName: string, options: { enabled?: boolean; eligible?: boolean; privileges?: unknown[] } = {}): EntityDefinition {
+export function entityDefinition(
+  logicalName: string,
+  options: { enabled?: boolean; eligible?: boolean; privileges?: unknown[] } = {},
+): EntityDefinition {
   const schema = logicalName.replace(/(^|_)([a-z])/g, (_m, p, c) => `${p}${c.toUpperCase()}`);
   const { "@odata.context": _context, ...body } = RECORDED;
   return {
@@ -91,10 +140,20 @@ export function entityDefinition(logicalName: string, options: { enabled?: boole
     ChangeTrackingEnabled: options.enabled ?? false,
     CanChangeTrackingBeEnabled: { ...(body.CanChangeTrackingBeEnabled as object), Value: options.eligible ?? true },
     // A custom table's privileges are prv<Type> + SchemaName (recorded sample: prvReadsample_BankAccount).
-    Privileges: options.privileges ?? ["Create", "Read", "Write", "Delete", "Assign", "Share", "Append", "AppendTo"].map((type) => ({
-      CanBeBasic: true, CanBeLocal: true, CanBeDeep: true, CanBeGlobal: true, CanBeEntityReference: false, CanBeParentEntityReference: false,
-      CanBeRecordFilter: false, Name: `prv${type}${schema}`, PrivilegeId: randomUUID(), PrivilegeType: type,
-    })),
+    Privileges:
+      options.privileges ??
+      ["Create", "Read", "Write", "Delete", "Assign", "Share", "Append", "AppendTo"].map((type) => ({
+        CanBeBasic: true,
+        CanBeLocal: true,
+        CanBeDeep: true,
+        CanBeGlobal: true,
+        CanBeEntityReference: false,
+        CanBeParentEntityReference: false,
+        CanBeRecordFilter: false,
+        Name: `prv${type}${schema}`,
+        PrivilegeId: randomUUID(),
+        PrivilegeType: type,
+      })),
   } as EntityDefinition;
 }
 
@@ -105,32 +164,65 @@ export interface SeedOptions {
 
 export function seed(options: SeedOptions = {}) {
   const root: BusinessUnit = { businessunitid: randomUUID(), name: "contoso", _parentbusinessunitid_value: null };
-  const sales: BusinessUnit = { businessunitid: randomUUID(), name: "Sales", _parentbusinessunitid_value: root.businessunitid };
+  const sales: BusinessUnit = {
+    businessunitid: randomUUID(),
+    name: "Sales",
+    _parentbusinessunitid_value: root.businessunitid,
+  };
   const roles: Role[] = [];
   for (const bu of [root, sales]) {
-    const rootRole = (name: string) => roles.find((r) => r.name === name && r._businessunitid_value === root.businessunitid)?.roleid;
+    const rootRole = (name: string) =>
+      roles.find((r) => r.name === name && r._businessunitid_value === root.businessunitid)?.roleid;
     for (const [name, template] of Object.entries(ROLE_TEMPLATES)) {
       const id = randomUUID();
-      roles.push({ roleid: id, name, _businessunitid_value: bu.businessunitid, _roletemplateid_value: template, _parentrootroleid_value: rootRole(name) ?? id });
+      roles.push({
+        roleid: id,
+        name,
+        _businessunitid_value: bu.businessunitid,
+        _roletemplateid_value: template,
+        _parentrootroleid_value: rootRole(name) ?? id,
+      });
     }
     const id = randomUUID();
-    roles.push({ roleid: id, name: "CRM Sync Integration", _businessunitid_value: bu.businessunitid, _roletemplateid_value: null, _parentrootroleid_value: rootRole("CRM Sync Integration") ?? id });
+    roles.push({
+      roleid: id,
+      name: "CRM Sync Integration",
+      _businessunitid_value: bu.businessunitid,
+      _roletemplateid_value: null,
+      _parentrootroleid_value: rootRole("CRM Sync Integration") ?? id,
+    });
   }
   const entities = new Map<string, EntityDefinition>();
   const privileges = privilegesByTable();
   // Change tracking: annotation starts enabled, activitypointer is not eligible (test scenarios, not recorded facts).
   for (const name of KNOWN_TABLES) {
-    entities.set(name, entityDefinition(name, { privileges: privileges.get(name), enabled: name === "annotation", eligible: name !== "activitypointer" }));
+    entities.set(
+      name,
+      entityDefinition(name, {
+        privileges: privileges.get(name),
+        enabled: name === "annotation",
+        eligible: name !== "activitypointer",
+      }),
+    );
   }
   for (let i = 1; i <= (options.extraTables ?? 0); i++) {
     const name = `new_table${String(i).padStart(3, "0")}`;
     entities.set(name, entityDefinition(name));
   }
   const admin: User = {
-    systemuserid: randomUUID(), applicationid: null, isdisabled: false, accessmode: 0,
-    _businessunitid_value: root.businessunitid, fullname: "Deployment Admin", roles: new Set(), deletedstate: 0, versionnumber: 1_000_000,
+    systemuserid: randomUUID(),
+    applicationid: null,
+    isdisabled: false,
+    accessmode: 0,
+    _businessunitid_value: root.businessunitid,
+    fullname: "Deployment Admin",
+    roles: new Set(),
+    deletedstate: 0,
+    versionnumber: 1_000_000,
   };
-  admin.roles.add(roles.find((r) => r.name === "System Administrator" && r._businessunitid_value === root.businessunitid)!.roleid);
+  admin.roles.add(
+    roles.find((r) => r.name === "System Administrator" && r._businessunitid_value === root.businessunitid)!.roleid,
+  );
   const data = {
     organizationId: randomUUID(),
     businessUnits: [root, sales],
@@ -158,10 +250,19 @@ export function seed(options: SeedOptions = {}) {
 export type EmulatorData = ReturnType<typeof seed>;
 
 /** Puts an application user into the data (tests and the sandbox seed users this way), with the row defaults filled. */
-export function addApplicationUser(data: EmulatorData, user: Pick<User, "applicationid" | "_businessunitid_value"> & Partial<User>): User {
+export function addApplicationUser(
+  data: EmulatorData,
+  user: Pick<User, "applicationid" | "_businessunitid_value"> & Partial<User>,
+): User {
   const full: User = {
-    systemuserid: randomUUID(), isdisabled: false, accessmode: 4, fullname: `# app ${String(user.applicationid).slice(0, 8)}`,
-    roles: new Set(), deletedstate: 0, versionnumber: data.nextVersion++, ...user,
+    systemuserid: randomUUID(),
+    isdisabled: false,
+    accessmode: 4,
+    fullname: `# app ${String(user.applicationid).slice(0, 8)}`,
+    roles: new Set(),
+    deletedstate: 0,
+    versionnumber: data.nextVersion++,
+    ...user,
   };
   data.users.set(full.systemuserid, full);
   return full;

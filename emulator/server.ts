@@ -53,12 +53,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     inFlight += 1;
     maxInFlight = Math.max(maxInFlight, inFlight);
     const full = new URL(req.url ?? "/", "http://emulator");
-    const path = decodeURIComponent(full.pathname.startsWith(API_PREFIX) ? full.pathname.slice(API_PREFIX.length) : full.pathname);
+    const path = decodeURIComponent(
+      full.pathname.startsWith(API_PREFIX) ? full.pathname.slice(API_PREFIX.length) : full.pathname,
+    );
     const method = req.method ?? "GET";
     const entry: LoggedRequest = {
-      method, path, query: decodeURIComponent(full.search.slice(1)), status: 0,
-      headers: { prefer: req.headers.prefer as string | undefined, mergeLabels: req.headers["mscrm.mergelabels"] as string | undefined, ifMatch: req.headers["if-match"] as string | undefined },
-      startedAt, endedAt: startedAt,
+      method,
+      path,
+      query: decodeURIComponent(full.search.slice(1)),
+      status: 0,
+      headers: {
+        prefer: req.headers.prefer as string | undefined,
+        mergeLabels: req.headers["mscrm.mergelabels"] as string | undefined,
+        ifMatch: req.headers["if-match"] as string | undefined,
+      },
+      startedAt,
+      endedAt: startedAt,
     };
     log.push(entry);
     let finished = false;
@@ -80,21 +90,40 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       leave = operation ? faults.lock.arrive() : undefined;
       if (faults.latencyMs) await sleep(faults.wallMs(faults.latencyMs));
       const fault = faults.take(method, path, bodyText);
-      if (fault?.kind === "drop") { finish(0); req.socket.destroy(); return; }
+      if (fault?.kind === "drop") {
+        finish(0);
+        req.socket.destroy();
+        return;
+      }
       if (fault?.kind === "delay") await sleep(fault.ms);
-      if (fault?.kind === "respond") { finish(fault.status); send(res, fault.status, fault.body); return; }
+      if (fault?.kind === "respond") {
+        finish(fault.status);
+        send(res, fault.status, fault.body);
+        return;
+      }
       if (fault?.kind === "status") {
-        const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { "Retry-After": String(fault.retryAfterSeconds) } : {};
+        const headers: Record<string, string> =
+          fault.retryAfterSeconds !== undefined ? { "Retry-After": String(fault.retryAfterSeconds) } : {};
         throw new HttpError(fault.status, fault.code ?? "", fault.message ?? `injected ${fault.status}`, headers);
       }
       const auth = req.headers.authorization ?? "";
       const bearer = auth.startsWith("Bearer ") ? auth.slice(7) : "";
       const callerApp = [...appTokens].find(([, t]) => t === bearer)?.[0];
-      if (bearer !== token && !callerApp) throw new HttpError(401, "", "Bearer token missing or not valid for this environment.");
+      if (bearer !== token && !callerApp)
+        throw new HttpError(401, "", "Bearer token missing or not valid for this environment.");
       if (!full.pathname.startsWith(API_PREFIX)) throw new HttpError(404, "", `No route ${full.pathname}`);
       const ctx: RouteContext = {
-        data, faults, method, path, query: full.searchParams, body: bodyText, headers: req.headers, apiRoot: `${url}${API_PREFIX}`, callerApp,
-        pageSize: options.pageSize ?? 5000, logPart: (part) => log.push(part),
+        data,
+        faults,
+        method,
+        path,
+        query: full.searchParams,
+        body: bodyText,
+        headers: req.headers,
+        apiRoot: `${url}${API_PREFIX}`,
+        callerApp,
+        pageSize: options.pageSize ?? 5000,
+        logPart: (part) => log.push(part),
       };
       // A $batch takes the lock part by part (batch.ts); a single customization request for its whole work.
       if (operation && path !== "/$batch") release = faults.lock.take(operation);
@@ -113,26 +142,40 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         send(res, result.status, result.body, result.headers);
       }
     } catch (err) {
-      const e = err instanceof HttpError ? err : new HttpError(500, "0x80040216", `An unexpected error occurred. (${(err as Error).message})`);
+      const e =
+        err instanceof HttpError
+          ? err
+          : new HttpError(500, "0x80040216", `An unexpected error occurred. (${(err as Error).message})`);
       finish(e.status);
-      if (!res.headersSent && !res.destroyed) send(res, e.status, { error: { code: e.code, message: e.message } }, e.headers);
+      if (!res.headersSent && !res.destroyed)
+        send(res, e.status, { error: { code: e.code, message: e.message } }, e.headers);
     } finally {
       release?.();
       leave?.();
     }
   }
 
-  const server: Server = createServer((req, res) => { void handle(req, res); });
+  const server: Server = createServer((req, res) => {
+    void handle(req, res);
+  });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url, token, data, faults, log,
+    url,
+    token,
+    data,
+    faults,
+    log,
     maxInFlight: () => maxInFlight,
     tokenForApplication(applicationId) {
       const t = `app-${randomUUID()}`;
       appTokens.set(applicationId.toLowerCase(), t);
       return t;
     },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -35,7 +35,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function parseEnvironment(text: string): { key: string; url: string } {
   const m = /^([a-zA-Z][\w-]*)=(.+)$/.exec(text);
-  if (!m) throw new Error(`--environment must be <key>=<url>, e.g. crm=https://contoso.crm4.dynamics.com; got "${text}"`);
+  if (!m)
+    throw new Error(`--environment must be <key>=<url>, e.g. crm=https://contoso.crm4.dynamics.com; got "${text}"`);
   const problem = environmentUrlProblem(m[2]);
   if (problem) throw new Error(`--environment ${m[1]}: ${problem}`);
   return { key: m[1], url: normalizeEnvironmentUrl(m[2]) };
@@ -44,42 +45,96 @@ function parseEnvironment(text: string): { key: string; url: string } {
 async function main(): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ strict: true, options: {
-      tenant: { type: "string" }, "client-id": { type: "string" }, environment: { type: "string", multiple: true },
-      name: { type: "string" }, profile: { type: "string" }, tables: { type: "string" }, entry: { type: "boolean", default: false },
-      out: { type: "string" }, force: { type: "boolean", default: false }, sandbox: { type: "string" }, help: { type: "boolean", short: "h" },
-    } }));
+    ({ values } = parseArgs({
+      strict: true,
+      options: {
+        tenant: { type: "string" },
+        "client-id": { type: "string" },
+        environment: { type: "string", multiple: true },
+        name: { type: "string" },
+        profile: { type: "string" },
+        tables: { type: "string" },
+        entry: { type: "boolean", default: false },
+        out: { type: "string" },
+        force: { type: "boolean", default: false },
+        sandbox: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
   } catch (err) {
     console.error(`${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  if (values.help) { console.log(USAGE); return 0; }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const now = new Date();
   const log = (line: string) => process.stderr.write(`[adopt] ${line}\n`);
   let sandbox: Awaited<ReturnType<typeof startAdoptSandbox>> | undefined;
   try {
-    const tables = values.tables?.split(",").map((t) => t.trim()).filter(Boolean);
+    const tables = values.tables
+      ?.split(",")
+      .map((t) => t.trim())
+      .filter(Boolean);
     let request: AdoptRequest;
     let env: Record<string, string | undefined> = process.env;
     if (values.sandbox !== undefined) {
-      if (values.tenant || values["client-id"] || values.environment) throw new Error("--sandbox makes its own tenant, app and environment: leave out --tenant, --client-id and --environment");
+      if (values.tenant || values["client-id"] || values.environment)
+        throw new Error(
+          "--sandbox makes its own tenant, app and environment: leave out --tenant, --client-id and --environment",
+        );
       sandbox = await startAdoptSandbox(values.sandbox, now);
-      log(`seeded the Graph emulator (${sandbox.graph.url}) and the Dataverse emulator (${sandbox.dataverse.url}) with a hand-made ${values.sandbox} setup; client id ${sandbox.clientId}`);
+      log(
+        `seeded the Graph emulator (${sandbox.graph.url}) and the Dataverse emulator (${sandbox.dataverse.url}) with a hand-made ${values.sandbox} setup; client id ${sandbox.clientId}`,
+      );
       env = { ...process.env, ...sandbox.env };
-      request = { tenantId: SANDBOX_TENANT, clientId: sandbox.clientId, environments: sandbox.usesDataverse ? [SANDBOX_ENVIRONMENT] : [], name: values.name, profile: values.profile, tables, now };
+      request = {
+        tenantId: SANDBOX_TENANT,
+        clientId: sandbox.clientId,
+        environments: sandbox.usesDataverse ? [SANDBOX_ENVIRONMENT] : [],
+        name: values.name,
+        profile: values.profile,
+        tables,
+        now,
+      };
     } else {
-      if (!values.tenant || !GUID.test(values.tenant)) throw new Error(`--tenant is required: the directory (tenant) id, a GUID${values.tenant ? `; got "${values.tenant}"` : ""}`);
-      if (!values["client-id"] || !GUID.test(values["client-id"])) throw new Error(`--client-id is required: the application (client) id, a GUID${values["client-id"] ? `; got "${values["client-id"]}"` : ""}`);
+      if (!values.tenant || !GUID.test(values.tenant))
+        throw new Error(
+          `--tenant is required: the directory (tenant) id, a GUID${values.tenant ? `; got "${values.tenant}"` : ""}`,
+        );
+      if (!values["client-id"] || !GUID.test(values["client-id"]))
+        throw new Error(
+          `--client-id is required: the application (client) id, a GUID${values["client-id"] ? `; got "${values["client-id"]}"` : ""}`,
+        );
       const environments = (values.environment ?? []).map(parseEnvironment);
-      if (environments.length > 1 && env.DATAVERSE_EMULATOR_URL) throw new Error("DATAVERSE_EMULATOR_URL stands in for one environment; pass one --environment");
-      request = { tenantId: values.tenant.toLowerCase(), clientId: values["client-id"].toLowerCase(), environments, name: values.name, profile: values.profile, tables, now };
+      if (environments.length > 1 && env.DATAVERSE_EMULATOR_URL)
+        throw new Error("DATAVERSE_EMULATOR_URL stands in for one environment; pass one --environment");
+      request = {
+        tenantId: values.tenant.toLowerCase(),
+        clientId: values["client-id"].toLowerCase(),
+        environments,
+        name: values.name,
+        profile: values.profile,
+        tables,
+        now,
+      };
     }
     const result = await adopt(request, ioFromEnv(env, log));
-    const inputs: StackInputs = { tenantId: request.tenantId, environments: request.environments, entry: result.entry, differences: result.differences, profile: result.match.best.profile, clientId: request.clientId };
+    const inputs: StackInputs = {
+      tenantId: request.tenantId,
+      environments: request.environments,
+      entry: result.entry,
+      differences: result.differences,
+      profile: result.match.best.profile,
+      clientId: request.clientId,
+    };
     const text = stackFileText(inputs);
     validateStackText(text, now);
     const output = values.entry ? integrationEntryText(inputs) : text;
-    log(`profile: ${result.match.best.profile}${result.match.alsoMatching.length ? ` (also fits: ${result.match.alsoMatching.join(", ")}; choose with --profile)` : ""}`);
+    log(
+      `profile: ${result.match.best.profile}${result.match.alsoMatching.length ? ` (also fits: ${result.match.alsoMatching.join(", ")}; choose with --profile)` : ""}`,
+    );
     console.error(`Where the setup differs from the vendor's page:\n${renderDifferences(result.differences)}`);
     if (values.out) {
       const target = path.resolve(process.env.INIT_CWD ?? process.cwd(), values.out);
@@ -91,11 +146,16 @@ async function main(): Promise<number> {
     }
     if (sandbox) {
       const w = sandbox.writes();
-      console.error(`writes: Microsoft Graph emulator ${w.graph}, Dataverse emulator ${w.dataverse} (adopt only reads)`);
+      console.error(
+        `writes: Microsoft Graph emulator ${w.graph}, Dataverse emulator ${w.dataverse} (adopt only reads)`,
+      );
     }
     return 0;
   } catch (err) {
-    const message = err instanceof ConfigError ? `the adopted stack file would not be valid:\n${err.problems.map((p) => `  - ${p}`).join("\n")}` : (err as Error).message;
+    const message =
+      err instanceof ConfigError
+        ? `the adopted stack file would not be valid:\n${err.problems.map((p) => `  - ${p}`).join("\n")}`
+        : (err as Error).message;
     console.error(`adopt: ${message}`);
     return 1;
   } finally {

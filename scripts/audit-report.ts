@@ -21,17 +21,30 @@ goes to stdout; with --out, audit-report.md and a self-contained audit-report.ht
   --out <dir>     write the two report files into this folder`,
   options: { input: { type: "string" }, out: { type: "string" } },
   run: async (values) => {
-    const text = await readInput(values.input && values.input !== "-" ? userPath(values.input) : values.input, "`pulumi preview --json` or `pulumi stack export`");
+    const text = await readInput(
+      values.input && values.input !== "-" ? userPath(values.input) : values.input,
+      "`pulumi preview --json` or `pulumi stack export`",
+    );
     const report = buildReport(readAuditInput(text));
     // Fails closed: a malformed date or number is an error, never a report that reads "NaN days".
     const problems = reportProblems(report);
-    if (problems.length) throw new Error(`the input has values that are not what crm-sync writes:\n  - ${problems.slice(0, 20).join("\n  - ")}`);
+    if (problems.length)
+      throw new Error(
+        `the input has values that are not what crm-sync writes:\n  - ${problems.slice(0, 20).join("\n  - ")}`,
+      );
     if (!values.out) {
       out(renderMarkdown(report));
       return;
     }
     // Both files or neither: the report is never left half written.
-    writeAll(userPath(values.out), [{ name: "audit-report.md", content: renderMarkdown(report) }, { name: "audit-report.html", content: renderHtml(report) }], 0o644);
+    writeAll(
+      userPath(values.out),
+      [
+        { name: "audit-report.md", content: renderMarkdown(report) },
+        { name: "audit-report.html", content: renderHtml(report) },
+      ],
+      0o644,
+    );
     out(`wrote ${path.join(values.out, "audit-report.md")} and audit-report.html`);
   },
 });

@@ -17,14 +17,29 @@ inside --out.
   --input <file>  read the outputs from a file instead of stdin ("-" for stdin)
   --out <dir>     the folder to write into (default sync-config), relative to the folder you run the command in
   --redact        replace secret values with "[redacted]", for sharing`,
-  options: { input: { type: "string" }, out: { type: "string", default: "sync-config" }, redact: { type: "boolean", default: false } },
+  options: {
+    input: { type: "string" },
+    out: { type: "string", default: "sync-config" },
+    redact: { type: "boolean", default: false },
+  },
   run: async (values) => {
-    const files = syncConfigFiles(parseStackOutputs(await readInput(values.input && values.input !== "-" ? userPath(values.input) : values.input)), { redact: values.redact! });
+    const files = syncConfigFiles(
+      parseStackOutputs(await readInput(values.input && values.input !== "-" ? userPath(values.input) : values.input)),
+      { redact: values.redact! },
+    );
     const dir = userPath(values.out!);
     // All files or none, mode 0600, never outside --out whatever the integration names say.
-    writeAll(dir, files.flatMap((f) => [{ name: `${f.integration}.json`, content: f.json }, { name: `${f.integration}.env`, content: f.env }]));
+    writeAll(
+      dir,
+      files.flatMap((f) => [
+        { name: `${f.integration}.json`, content: f.json },
+        { name: `${f.integration}.env`, content: f.env },
+      ]),
+    );
     for (const f of files) {
-      out(`wrote ${path.join(values.out!, f.integration)}.{json,env}${values.redact ? " (secrets redacted)" : " (contains secrets: mode 0600)"}`);
+      out(
+        `wrote ${path.join(values.out!, f.integration)}.{json,env}${values.redact ? " (secrets redacted)" : " (contains secrets: mode 0600)"}`,
+      );
     }
   },
 });

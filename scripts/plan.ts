@@ -34,8 +34,19 @@ Runs a stack from stacks/Pulumi.<name>.yaml in a local sandbox, nothing leaving 
   --at <time>           evaluate the stack as of another moment (ISO 8601, e.g. 2027-06-01T00:00:00Z), to see what a
                         later rotation will do; default now
   -h, --help            print this help`,
-  helpExtra: () => { try { return `stacks: ${listStacks().join(", ")}`; } catch { return "stacks: none"; } },
-  options: { ...STACK_OPTIONS, json: { type: "boolean", default: false }, "plan-only": { type: "boolean", default: false }, at: { type: "string" } },
+  helpExtra: () => {
+    try {
+      return `stacks: ${listStacks().join(", ")}`;
+    } catch {
+      return "stacks: none";
+    }
+  },
+  options: {
+    ...STACK_OPTIONS,
+    json: { type: "boolean", default: false },
+    "plan-only": { type: "boolean", default: false },
+    at: { type: "string" },
+  },
   run: async (values) => {
     const at = parseAt(values.at);
     const now = at && (() => at);
@@ -44,7 +55,10 @@ Runs a stack from stacks/Pulumi.<name>.yaml in a local sandbox, nothing leaving 
       const target = stackTarget(values, "dev");
       const config = stackConfigFromText(readStackText(target.file), target.file);
       const report = await runSandbox(target.stack, config, {
-        planOnly: values["plan-only"], json: values.json, now, progress: (line) => process.stderr.write(`[sandbox] ${line}\n`),
+        planOnly: values["plan-only"],
+        json: values.json,
+        now,
+        progress: (line) => process.stderr.write(`[sandbox] ${line}\n`),
       });
       out(report.text);
       return report.failed ? 1 : 0;

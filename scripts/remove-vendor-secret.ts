@@ -14,18 +14,38 @@ adopt (GRAPH_URL / GRAPH_ACCESS_TOKEN, else DefaultAzureCredential); needs Appli
 async function main(): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ strict: true, options: { stack: { type: "string" }, integration: { type: "string" }, "dry-run": { type: "boolean", default: false }, help: { type: "boolean", short: "h" } } }));
+    ({ values } = parseArgs({
+      strict: true,
+      options: {
+        stack: { type: "string" },
+        integration: { type: "string" },
+        "dry-run": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
   } catch (err) {
     console.error(`${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  if (values.help) { console.log(USAGE); return 0; }
-  if (!values.stack || !values.integration) { console.error(`remove-vendor-secret: --stack and --integration are required\n\n${USAGE}`); return 2; }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!values.stack || !values.integration) {
+    console.error(`remove-vendor-secret: --stack and --integration are required\n\n${USAGE}`);
+    return 2;
+  }
   try {
     const graph = graphWriter(process.env.GRAPH_URL ?? GRAPH_ROOT, defaultGraphToken());
     const result = await removeVendorSecret(stackFile(values.stack), values.integration, graph, values["dry-run"]!);
-    const what = result.alreadyGone ? `secret ${result.keyId} was already gone from the app registration` : values["dry-run"] ? `would remove secret ${result.keyId}` : `removed secret ${result.keyId}`;
-    console.log(`${values.integration}: ${what}; ${values["dry-run"] ? "dry run: nothing changed" : "existing.vendorSecret dropped from the stack file: commit it"}`);
+    const what = result.alreadyGone
+      ? `secret ${result.keyId} was already gone from the app registration`
+      : values["dry-run"]
+        ? `would remove secret ${result.keyId}`
+        : `removed secret ${result.keyId}`;
+    console.log(
+      `${values.integration}: ${what}; ${values["dry-run"] ? "dry run: nothing changed" : "existing.vendorSecret dropped from the stack file: commit it"}`,
+    );
     return 0;
   } catch (err) {
     console.error(`remove-vendor-secret: ${err instanceof ConfigError ? err.message : (err as Error).message}`);

@@ -18,8 +18,11 @@ input has a date or number that is not one: use it as the last step of a schedul
   --fail-within-days <n>   days before the held secret ends at which to fail (0-730)
   --json                   print the rows as JSON`,
   options: {
-    stack: { type: "string" }, "stack-file": { type: "string" }, input: { type: "string" },
-    "fail-within-days": { type: "string" }, json: { type: "boolean", default: false },
+    stack: { type: "string" },
+    "stack-file": { type: "string" },
+    input: { type: "string" },
+    "fail-within-days": { type: "string" },
+    json: { type: "boolean", default: false },
   },
   run: async (values) => {
     const within = values["fail-within-days"];

@@ -15,16 +15,32 @@ let provider: ReturnType<typeof makeApplicationUserProvider>;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  provider = makeApplicationUserProvider({ clientFactory: clientFactory(emulator, {}, lines), log: (l) => lines.push(l) });
+  provider = makeApplicationUserProvider({
+    clientFactory: clientFactory(emulator, {}, lines),
+    log: (l) => lines.push(l),
+  });
 });
 afterAll(() => emulator.close());
-afterEach(() => { emulator.faults.clear(); emulator.log.length = 0; allLines.push(...lines); lines.length = 0; });
+afterEach(() => {
+  emulator.faults.clear();
+  emulator.log.length = 0;
+  allLines.push(...lines);
+  lines.length = 0;
+});
 
-const inputs = (over: Record<string, unknown> = {}) => ({
-  environmentUrl: emulator.url, applicationId: randomUUID(), securityRoles: ["Basic User"], ...over,
-}) as { environmentUrl: string; applicationId: string; securityRoles: string[]; businessUnitId?: string };
+const inputs = (over: Record<string, unknown> = {}) =>
+  ({
+    environmentUrl: emulator.url,
+    applicationId: randomUUID(),
+    securityRoles: ["Basic User"],
+    ...over,
+  }) as { environmentUrl: string; applicationId: string; securityRoles: string[]; businessUnitId?: string };
 const userOf = (id: string) => emulator.data.users.get(id)!;
-const roleNamesOf = (id: string) => emulator.data.roles.filter((r) => userOf(id).roles.has(r.roleid)).map((r) => r.name).sort();
+const roleNamesOf = (id: string) =>
+  emulator.data.roles
+    .filter((r) => userOf(id).roles.has(r.roleid))
+    .map((r) => r.name)
+    .sort();
 
 async function create(over: Record<string, unknown> = {}) {
   const ins = inputs(over);
@@ -38,7 +54,11 @@ describe("ApplicationUser create", () => {
     const make = clientFactory(emulator, { pageSize: 5000, maxConcurrency: 8 });
     const onePage = makeApplicationUserProvider({ clientFactory: (url) => stages.wrap(make(url)), log: () => {} });
     resetEnvironmentCaches();
-    await onePage.create!(inputs({ securityRoles: ["Basic User", "Support User", "Delegate", "System Customizer", "CRM Sync Integration"] }));
+    await onePage.create!(
+      inputs({
+        securityRoles: ["Basic User", "Support User", "Delegate", "System Customizer", "CRM Sync Integration"],
+      }),
+    );
     expect(stages.count()).toBe(3); // lookups | create + role query | role associations
     expect(stages.stages.filter((s) => s.stage === 3).map((s) => s.method)).toEqual(Array(5).fill("POST"));
     expect(emulator.log).toHaveLength(2 + 2 + 5);
@@ -47,13 +67,34 @@ describe("ApplicationUser create", () => {
   it("creates the user in the root business unit with its roles", async () => {
     const { id, outs, ins } = await create({ securityRoles: ["Basic User", "627090ff-40a3-4053-8790-584edc5be201"] });
     const user = userOf(id);
-    expect(user).toMatchObject({ applicationid: ins.applicationId, isdisabled: false, accessmode: 4, _businessunitid_value: rootBu(emulator) });
+    expect(user).toMatchObject({
+      applicationid: ins.applicationId,
+      isdisabled: false,
+      accessmode: 4,
+      _businessunitid_value: rootBu(emulator),
+    });
     expect(roleNamesOf(id)).toEqual(["Basic User", "System Administrator"]);
-    expect(outs).toMatchObject({ systemUserId: id, businessUnitId: rootBu(emulator), rootBusinessUnitId: rootBu(emulator), adopted: false, isDisabled: false });
-    expect(outs.roleIds).toEqual([roleId(emulator, "Basic User", rootBu(emulator)), roleId(emulator, "System Administrator", rootBu(emulator))]);
+    expect(outs).toMatchObject({
+      systemUserId: id,
+      businessUnitId: rootBu(emulator),
+      rootBusinessUnitId: rootBu(emulator),
+      adopted: false,
+      isDisabled: false,
+    });
+    expect(outs.roleIds).toEqual([
+      roleId(emulator, "Basic User", rootBu(emulator)),
+      roleId(emulator, "System Administrator", rootBu(emulator)),
+    ]);
     const posts = emulator.log.filter((r) => r.method === "POST");
-    expect(posts.map((r) => r.path)).toEqual(expect.arrayContaining(["/systemusers", `/systemusers(${id})/systemuserroles_association/$ref`]));
-    expect(posts[0].body).toEqual({ applicationid: ins.applicationId, "businessunitid@odata.bind": `/businessunits(${rootBu(emulator)})`, accessmode: 4, isdisabled: false });
+    expect(posts.map((r) => r.path)).toEqual(
+      expect.arrayContaining(["/systemusers", `/systemusers(${id})/systemuserroles_association/$ref`]),
+    );
+    expect(posts[0].body).toEqual({
+      applicationid: ins.applicationId,
+      "businessunitid@odata.bind": `/businessunits(${rootBu(emulator)})`,
+      accessmode: 4,
+      isdisabled: false,
+    });
     // one query resolves all roles, and is shared by every user of the environment in this provider process
     expect(emulator.log.filter((r) => r.path === "/roles").length).toBeLessThanOrEqual(1);
     emulator.log.length = 0;
@@ -71,7 +112,11 @@ describe("ApplicationUser create", () => {
     const first = await create({ securityRoles: ["Basic User"] });
     userOf(first.id).isdisabled = true;
     emulator.log.length = 0;
-    const again = await provider.create!({ ...first.ins, securityRoles: ["Basic User", "Support User"], adoptExistingUser: true });
+    const again = await provider.create!({
+      ...first.ins,
+      securityRoles: ["Basic User", "Support User"],
+      adoptExistingUser: true,
+    });
     expect(again.id).toBe(first.id);
     expect((again.outs as ApplicationUserState).adopted).toBe(true);
     expect(userOf(first.id).isdisabled).toBe(false);
@@ -95,14 +140,21 @@ describe("ApplicationUser create", () => {
   });
 
   it("gives up on replication lag at the bound with a clear error", async () => {
-    const lagged = makeApplicationUserProvider({ clientFactory: clientFactory(emulator, { replicationWaitMs: 1000 }), log: () => {} });
+    const lagged = makeApplicationUserProvider({
+      clientFactory: clientFactory(emulator, { replicationWaitMs: 1000 }),
+      log: () => {},
+    });
     const ins = inputs();
     emulator.faults.replicationLag(ins.applicationId, 60_000);
-    await expect(lagged.create!(ins)).rejects.toThrow(/could not be created within 1 s: the app's service principal has not reached .* DATAVERSE_REPLICATION_WAIT_MS/);
+    await expect(lagged.create!(ins)).rejects.toThrow(
+      /could not be created within 1 s: the app's service principal has not reached .* DATAVERSE_REPLICATION_WAIT_MS/,
+    );
   });
 
   it("names every unknown role with the closest names, and creates nothing half-way visible", async () => {
-    await expect(create({ securityRoles: ["Basic Usr", "Sales Manager"] })).rejects.toThrow(/"Basic Usr" matches no role in business unit .*closest: "Basic User".*"Sales Manager" matches no role/);
+    await expect(create({ securityRoles: ["Basic Usr", "Sales Manager"] })).rejects.toThrow(
+      /"Basic Usr" matches no role in business unit .*closest: "Basic User".*"Sales Manager" matches no role/,
+    );
   });
 });
 
@@ -116,35 +168,63 @@ describe("ApplicationUser read, diff and update", () => {
     const read = await provider.read!(id, outs);
     const state = read.props as ApplicationUserState;
     expect(state.isDisabled).toBe(true);
-    expect(state.assignedRoleIds.sort()).toEqual([roleId(emulator, "Basic User", rootBu(emulator)), roleId(emulator, "Delegate", rootBu(emulator))].sort());
-    const diff = await provider.diff!(id, state, inputs({ applicationId: outs.applicationId, securityRoles: ["Basic User", "Support User"] }));
+    expect(state.assignedRoleIds.sort()).toEqual(
+      [roleId(emulator, "Basic User", rootBu(emulator)), roleId(emulator, "Delegate", rootBu(emulator))].sort(),
+    );
+    const diff = await provider.diff!(
+      id,
+      state,
+      inputs({ applicationId: outs.applicationId, securityRoles: ["Basic User", "Support User"] }),
+    );
     expect(diff).toMatchObject({ changes: true, replaces: [] });
     expect(Object.keys((diff as { detailedDiff: object }).detailedDiff).sort()).toEqual(["isDisabled", "roleIds"]);
 
-    const updated = await provider.update!(id, state, { environmentUrl: emulator.url, applicationId: outs.applicationId, securityRoles: ["Basic User", "Support User"] });
+    const updated = await provider.update!(id, state, {
+      environmentUrl: emulator.url,
+      applicationId: outs.applicationId,
+      securityRoles: ["Basic User", "Support User"],
+    });
     expect(userOf(id).isdisabled).toBe(false);
     // the out-of-band Delegate role is not ours to remove
     expect(roleNamesOf(id)).toEqual(["Basic User", "Delegate", "Support User"]);
     const after = (await provider.read!(id, updated.outs as ApplicationUserState)).props as ApplicationUserState;
-    expect((await provider.diff!(id, after, { environmentUrl: emulator.url, applicationId: outs.applicationId, securityRoles: ["Basic User", "Support User"] })).changes).toBe(false);
+    expect(
+      (
+        await provider.diff!(id, after, {
+          environmentUrl: emulator.url,
+          applicationId: outs.applicationId,
+          securityRoles: ["Basic User", "Support User"],
+        })
+      ).changes,
+    ).toBe(false);
   });
 
   it("adds and removes managed roles in place", async () => {
     const { id, outs, ins } = await create({ securityRoles: ["Basic User", "Support User"] });
     emulator.log.length = 0;
     const news = { ...ins, securityRoles: ["Basic User", "System Customizer"] };
-    const diff = await provider.diff!(id, outs, news) as { changes: boolean; replaces: string[]; detailedDiff: Record<string, { kind: string }> };
+    const diff = (await provider.diff!(id, outs, news)) as {
+      changes: boolean;
+      replaces: string[];
+      detailedDiff: Record<string, { kind: string }>;
+    };
     expect(diff.replaces).toEqual([]);
     expect(diff.detailedDiff).toEqual({ "securityRoles[1]": { kind: "update", inputDiff: true } });
     await provider.update!(id, outs, news);
     expect(roleNamesOf(id)).toEqual(["Basic User", "System Customizer"]);
-    expect(writes(emulator).map((r) => r.method).sort()).toEqual(["DELETE", "POST"]);
+    expect(
+      writes(emulator)
+        .map((r) => r.method)
+        .sort(),
+    ).toEqual(["DELETE", "POST"]);
   });
 
   it("moves the user to another business unit and re-assigns the roles there", async () => {
     const { id, outs, ins } = await create({ securityRoles: ["Basic User"] });
     const news = { ...ins, businessUnitId: salesBu(emulator) };
-    expect((await provider.diff!(id, outs, news) as { detailedDiff: object }).detailedDiff).toEqual({ businessUnitId: { kind: "update", inputDiff: true } });
+    expect(((await provider.diff!(id, outs, news)) as { detailedDiff: object }).detailedDiff).toEqual({
+      businessUnitId: { kind: "update", inputDiff: true },
+    });
     const { outs: after } = await provider.update!(id, outs, news);
     expect(userOf(id)._businessunitid_value).toBe(salesBu(emulator));
     expect([...userOf(id).roles]).toEqual([roleId(emulator, "Basic User", salesBu(emulator))]);
@@ -153,8 +233,12 @@ describe("ApplicationUser read, diff and update", () => {
 
   it("replaces on a new environment or application id", async () => {
     const { id, outs, ins } = await create();
-    expect((await provider.diff!(id, outs, { ...ins, applicationId: randomUUID() })).replaces).toEqual(["applicationId"]);
-    expect((await provider.diff!(id, outs, { ...ins, environmentUrl: "https://other.crm.dynamics.com" })).replaces).toEqual(["environmentUrl"]);
+    expect((await provider.diff!(id, outs, { ...ins, applicationId: randomUUID() })).replaces).toEqual([
+      "applicationId",
+    ]);
+    expect(
+      (await provider.diff!(id, outs, { ...ins, environmentUrl: "https://other.crm.dynamics.com" })).replaces,
+    ).toEqual(["environmentUrl"]);
   });
 
   it("reports a user deleted out of band as gone", async () => {
@@ -170,7 +254,11 @@ describe("ApplicationUser delete", () => {
     emulator.log.length = 0;
     await provider.delete!(id, outs);
     expect(emulator.data.users.has(id)).toBe(false);
-    expect(writes(emulator).map((r) => `${r.method} ${r.path}`)).toEqual([`PATCH /systemusers(${id})`, `DELETE /systemusers(${id})`, `DELETE /systemusers(${id})`]);
+    expect(writes(emulator).map((r) => `${r.method} ${r.path}`)).toEqual([
+      `PATCH /systemusers(${id})`,
+      `DELETE /systemusers(${id})`,
+      `DELETE /systemusers(${id})`,
+    ]);
     expect(writes(emulator)[0].body).toEqual({ isdisabled: true });
     expect(writes(emulator)[0].headers.ifMatch).toBe("*");
   });
@@ -196,7 +284,11 @@ describe("ApplicationUser secrets hygiene", () => {
 
 describe("ApplicationUser check", () => {
   const check = (news: Record<string, unknown>) => provider.check!({}, news);
-  const valid = { environmentUrl: "https://contoso.crm4.dynamics.com", applicationId: randomUUID(), securityRoles: ["Basic User"] };
+  const valid = {
+    environmentUrl: "https://contoso.crm4.dynamics.com",
+    applicationId: randomUUID(),
+    securityRoles: ["Basic User"],
+  };
   it.each([
     ["environmentUrl", { environmentUrl: "http://contoso.crm4.dynamics.com" }, /https/],
     ["environmentUrl", { environmentUrl: "https://contoso.crm4.dynamics.com/api/data/v9.2" }, /environment root/],
@@ -216,8 +308,16 @@ describe("ApplicationUser check", () => {
   });
 
   it("normalizes valid inputs", async () => {
-    const { inputs: ins, failures } = await check({ ...valid, environmentUrl: "https://Contoso.crm4.dynamics.com/", applicationId: valid.applicationId.toUpperCase() });
+    const { inputs: ins, failures } = await check({
+      ...valid,
+      environmentUrl: "https://Contoso.crm4.dynamics.com/",
+      applicationId: valid.applicationId.toUpperCase(),
+    });
     expect(failures).toEqual([]);
-    expect(ins).toEqual({ environmentUrl: "https://contoso.crm4.dynamics.com", applicationId: valid.applicationId, securityRoles: ["Basic User"] });
+    expect(ins).toEqual({
+      environmentUrl: "https://contoso.crm4.dynamics.com",
+      applicationId: valid.applicationId,
+      securityRoles: ["Basic User"],
+    });
   });
 });

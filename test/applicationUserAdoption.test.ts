@@ -13,24 +13,44 @@ let provider: ReturnType<typeof makeApplicationUserProvider>;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  provider = makeApplicationUserProvider({ clientFactory: clientFactory(emulator, { replicationWaitMs: 5_000 }, lines), log: (l) => lines.push(l) });
+  provider = makeApplicationUserProvider({
+    clientFactory: clientFactory(emulator, { replicationWaitMs: 5_000 }, lines),
+    log: (l) => lines.push(l),
+  });
 });
 afterAll(() => emulator.close());
-afterEach(() => { emulator.faults.clear(); emulator.log.length = 0; lines.length = 0; });
+afterEach(() => {
+  emulator.faults.clear();
+  emulator.log.length = 0;
+  lines.length = 0;
+});
 
-const inputs = (over: Record<string, unknown> = {}) => ({ environmentUrl: emulator.url, applicationId: randomUUID(), securityRoles: ["Basic User"], ...over });
+const inputs = (over: Record<string, unknown> = {}) => ({
+  environmentUrl: emulator.url,
+  applicationId: randomUUID(),
+  securityRoles: ["Basic User"],
+  ...over,
+});
 
 describe("application users this stack did not create", () => {
   it("refuses a hand-made user unless adoption is declared, and writes nothing", async () => {
     const ins = inputs();
-    const made = addApplicationUser(emulator.data, { applicationid: ins.applicationId, _businessunitid_value: rootBu(emulator) });
-    await expect(provider.create!(ins)).rejects.toThrow(new RegExp(`already exists .*${made.systemuserid}.*this stack did not create it.*adoptExistingUser: true`));
+    const made = addApplicationUser(emulator.data, {
+      applicationid: ins.applicationId,
+      _businessunitid_value: rootBu(emulator),
+    });
+    await expect(provider.create!(ins)).rejects.toThrow(
+      new RegExp(`already exists .*${made.systemuserid}.*this stack did not create it.*adoptExistingUser: true`),
+    );
     expect(writes(emulator)).toHaveLength(0);
   });
 
   it("adopts it when declared, and on delete leaves it in place with only its own roles", async () => {
     const ins = inputs({ adoptExistingUser: true });
-    const made = addApplicationUser(emulator.data, { applicationid: ins.applicationId, _businessunitid_value: rootBu(emulator) });
+    const made = addApplicationUser(emulator.data, {
+      applicationid: ins.applicationId,
+      _businessunitid_value: rootBu(emulator),
+    });
     const { id, outs } = await provider.create!(ins);
     expect(id).toBe(made.systemuserid);
     expect((outs as ApplicationUserState).adopted).toBe(true);
@@ -45,8 +65,14 @@ describe("application users this stack did not create", () => {
 
   it("refuses two live users for one app, naming both", async () => {
     const ins = inputs({ adoptExistingUser: true });
-    const a = addApplicationUser(emulator.data, { applicationid: ins.applicationId, _businessunitid_value: rootBu(emulator) });
-    const b = addApplicationUser(emulator.data, { applicationid: ins.applicationId, _businessunitid_value: salesBu(emulator) });
+    const a = addApplicationUser(emulator.data, {
+      applicationid: ins.applicationId,
+      _businessunitid_value: rootBu(emulator),
+    });
+    const b = addApplicationUser(emulator.data, {
+      applicationid: ins.applicationId,
+      _businessunitid_value: salesBu(emulator),
+    });
     const err = await provider.create!(ins).catch((e: Error) => e);
     expect(String(err)).toContain(a.systemuserid);
     expect(String(err)).toContain(b.systemuserid);
@@ -56,7 +82,10 @@ describe("application users this stack did not create", () => {
 
   it("refuses to adopt a user of another business unit (moving it drops its roles), naming both units", async () => {
     const ins = inputs({ adoptExistingUser: true, businessUnitId: salesBu(emulator) });
-    const made = addApplicationUser(emulator.data, { applicationid: ins.applicationId, _businessunitid_value: rootBu(emulator) });
+    const made = addApplicationUser(emulator.data, {
+      applicationid: ins.applicationId,
+      _businessunitid_value: rootBu(emulator),
+    });
     const err = String(await provider.create!(ins).catch((e: Error) => e));
     expect(err).toContain(made.systemuserid);
     expect(err).toContain(rootBu(emulator));
@@ -77,9 +106,15 @@ describe("a generated role for a user in a child business unit", () => {
     it(`gets the unit's own copy of the role (copies appear after ${lag} reads)`, async () => {
       emulator.faults.roleCopyLagReads = lag;
       const roles = makeSecurityRoleProvider({ clientFactory: clientFactory(emulator), log: () => {} });
-      const role = await roles.create!({ environmentUrl: emulator.url, roleName: `child copy ${lag} ${randomUUID().slice(0, 6)}`, grants: [{ table: "account", operation: "read", depth: "Local", reason: "declared" }] });
+      const role = await roles.create!({
+        environmentUrl: emulator.url,
+        roleName: `child copy ${lag} ${randomUUID().slice(0, 6)}`,
+        grants: [{ table: "account", operation: "read", depth: "Local", reason: "declared" }],
+      });
       const { id } = await provider.create!(inputs({ businessUnitId: salesBu(emulator), securityRoles: [role.id] }));
-      const copy = emulator.data.roles.find((r) => r._parentrootroleid_value === role.id && r._businessunitid_value === salesBu(emulator))!;
+      const copy = emulator.data.roles.find(
+        (r) => r._parentrootroleid_value === role.id && r._businessunitid_value === salesBu(emulator),
+      )!;
       expect(copy.roleid).not.toBe(role.id);
       expect([...emulator.data.users.get(id)!.roles]).toEqual([copy.roleid]);
       if (lag) expect(lines.join("\n")).toMatch(/waiting for Dataverse to copy the role into business unit/);

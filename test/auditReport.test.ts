@@ -29,9 +29,15 @@ describe("audit report from `pulumi stack export`", () => {
 
   it("shows a declared permission without its consent resource as not granted", () => {
     const doc = JSON.parse(fixture("stack-export.json"));
-    doc.deployment.resources = doc.deployment.resources.filter((r: { urn: string }) => !r.urn.endsWith("crm-consent-graph-User.Read.All"));
+    doc.deployment.resources = doc.deployment.resources.filter(
+      (r: { urn: string }) => !r.urn.endsWith("crm-consent-graph-User.Read.All"),
+    );
     const facts = buildReport(readAuditInput(JSON.stringify(doc))).integrations[0];
-    expect(facts.permissions[0]).toEqual({ label: "Microsoft Graph: User.Read.All", kind: "application", consented: false });
+    expect(facts.permissions[0]).toEqual({
+      label: "Microsoft Graph: User.Read.All",
+      kind: "application",
+      consented: false,
+    });
   });
 });
 
@@ -39,19 +45,21 @@ describe("audit report from `pulumi preview --json`", () => {
   const report = buildReport(readAuditInput(fixture("preview.json")));
 
   it("lists what the change grants, most powerful first, and what it revokes", () => {
-    expect(report.changes).toEqual([{
-      integration: "crm",
-      grants: [
-        { rank: 0, text: "admin consent, application permission Microsoft Graph: Calendars.ReadWrite" },
-        { rank: 2, text: 'Dataverse security role "System Administrator" in https://contoso.crm4.dynamics.com' },
-        { rank: 6, text: "client secret slot b, rotation 7, ends 2028-12-30T00:00:00Z" },
-      ],
-      revokes: [
-        { rank: 4, text: "redirect URI (web) https://old.vendor.example.com/cb" },
-        { rank: 5, text: "change tracking on contact" },
-        { rank: 6, text: "client secret slot b, rotation 5, ends 2026-12-31T00:00:00Z" },
-      ],
-    }]);
+    expect(report.changes).toEqual([
+      {
+        integration: "crm",
+        grants: [
+          { rank: 0, text: "admin consent, application permission Microsoft Graph: Calendars.ReadWrite" },
+          { rank: 2, text: 'Dataverse security role "System Administrator" in https://contoso.crm4.dynamics.com' },
+          { rank: 6, text: "client secret slot b, rotation 7, ends 2028-12-30T00:00:00Z" },
+        ],
+        revokes: [
+          { rank: 4, text: "redirect URI (web) https://old.vendor.example.com/cb" },
+          { rank: 5, text: "change tracking on contact" },
+          { rank: 6, text: "client secret slot b, rotation 5, ends 2026-12-31T00:00:00Z" },
+        ],
+      },
+    ]);
     const md = renderMarkdown(report);
     expect(md.indexOf("What this change grants")).toBeLessThan(md.indexOf("Integration crm"));
   });
@@ -81,7 +89,8 @@ describe("audit-report command", () => {
   it("writes Markdown and a self-contained, escaped HTML page", () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "audit-"));
     const doc = JSON.parse(fixture("stack-export.json"));
-    doc.deployment.resources.find((r: { type: string }) => r.type.endsWith("Application")).inputs.displayName = "CRM <sync> & co";
+    doc.deployment.resources.find((r: { type: string }) => r.type.endsWith("Application")).inputs.displayName =
+      "CRM <sync> & co";
     const run = spawnSync(process.execPath, [script, "--out", out], { input: JSON.stringify(doc), encoding: "utf8" });
     expect(run.status).toBe(0);
     const html = fs.readFileSync(path.join(out, "audit-report.html"), "utf8");
@@ -101,17 +110,36 @@ describe("audit-report command", () => {
 
 describe("audit report: a generated security role", () => {
   it("lists its privileges by table and depth, broadest first, and ranks them in what a change grants", () => {
-    const r = (type: string, name: string, inputs: Record<string, unknown>, custom = true, op: "create" | "current" = "create") => ({
-      urn: `urn:pulumi:prod::crm-sync::${type}::${name}`, type, name, custom, op, new: { inputs, outputs: {} }, ...(op === "current" ? { old: { inputs, outputs: {} } } : {}),
+    const r = (
+      type: string,
+      name: string,
+      inputs: Record<string, unknown>,
+      custom = true,
+      op: "create" | "current" = "create",
+    ) => ({
+      urn: `urn:pulumi:prod::crm-sync::${type}::${name}`,
+      type,
+      name,
+      custom,
+      op,
+      new: { inputs, outputs: {} },
+      ...(op === "current" ? { old: { inputs, outputs: {} } } : {}),
     });
     const input = {
-      source: "preview" as const, stack: "prod",
+      source: "preview" as const,
+      stack: "prod",
       resources: [
         r("crm-sync:sync:Integration", "crm", {}, false, "current"),
-        r("pulumi-nodejs:dynamic/dataverse:SecurityRole", "crm-role", { roleName: "CRM sync crm (prod)", environmentUrl: "https://x.crm.dynamics.com", grants: [
-          { table: "systemuser", operation: "read", depth: "narrowest", reason: "base" }, { table: "account", operation: "read", depth: "Global", reason: "declared" },
-          { table: "phonecall", operation: "write", depth: "Local", reason: "declared" }, { table: "new_thing", operation: "read", depth: "Basic", reason: "declared" },
-        ] }),
+        r("pulumi-nodejs:dynamic/dataverse:SecurityRole", "crm-role", {
+          roleName: "CRM sync crm (prod)",
+          environmentUrl: "https://x.crm.dynamics.com",
+          grants: [
+            { table: "systemuser", operation: "read", depth: "narrowest", reason: "base" },
+            { table: "account", operation: "read", depth: "Global", reason: "declared" },
+            { table: "phonecall", operation: "write", depth: "Local", reason: "declared" },
+            { table: "new_thing", operation: "read", depth: "Basic", reason: "declared" },
+          ],
+        }),
       ],
     };
     const report = buildReport(input as never, new Date("2026-06-01T00:00:00Z"));
@@ -119,9 +147,13 @@ describe("audit report: a generated security role", () => {
     expect(md).toContain('### Generated security role "CRM sync crm (prod)"');
     // real privilege names where recorded (phonecall is prvWriteActivity), honest where not; broadest first
     expect(md.indexOf("read account at Global depth: prvReadAccount (recorded name)")).toBeGreaterThan(-1);
-    expect(md.indexOf("read account at Global depth")).toBeLessThan(md.indexOf("write phonecall at Local depth: prvWriteActivity (recorded name)"));
+    expect(md.indexOf("read account at Global depth")).toBeLessThan(
+      md.indexOf("write phonecall at Local depth: prvWriteActivity (recorded name)"),
+    );
     expect(md).toContain("read new_thing at Basic depth: (name resolved from the table's metadata at deploy)");
-    expect(md.indexOf("write phonecall at Local")).toBeLessThan(md.indexOf("read systemuser at the narrowest allowed depth: prvReadUser (recorded name)"));
+    expect(md.indexOf("write phonecall at Local")).toBeLessThan(
+      md.indexOf("read systemuser at the narrowest allowed depth: prvReadUser (recorded name)"),
+    );
     const grants = report.changes![0].grants.map((g) => g.text);
     expect(grants.slice(0, 4)).toEqual([
       'Dataverse privilege prvReadAccount (recorded name): read account at organization depth (role "CRM sync crm (prod)")',
@@ -134,13 +166,31 @@ describe("audit report: a generated security role", () => {
 
 describe("audit report: the secret the vendor holds", () => {
   const res = (type: string, name: string, inputs: Record<string, unknown>, custom = true) => ({
-    urn: `urn:pulumi:prod::crm-sync::${type}::${name}`, type, name, custom, op: "current" as const, new: { inputs, outputs: {} }, old: { inputs, outputs: {} },
+    urn: `urn:pulumi:prod::crm-sync::${type}::${name}`,
+    type,
+    name,
+    custom,
+    op: "current" as const,
+    new: { inputs, outputs: {} },
+    old: { inputs, outputs: {} },
   });
   const input = {
-    source: "stack export" as const, stack: "prod",
+    source: "stack export" as const,
+    stack: "prod",
     resources: [
       res("crm-sync:sync:Integration", "crm", {}, false),
-      res("crm-sync:entra:IntegrationApp", "crm", { expiryWarningDays: 30, lifetimeMonths: 12, rotateEveryDays: 300, heldRotation: 3, heldEndsAt: "2027-01-10T08:00:00Z" }, false),
+      res(
+        "crm-sync:entra:IntegrationApp",
+        "crm",
+        {
+          expiryWarningDays: 30,
+          lifetimeMonths: 12,
+          rotateEveryDays: 300,
+          heldRotation: 3,
+          heldEndsAt: "2027-01-10T08:00:00Z",
+        },
+        false,
+      ),
       res("azuread:index/applicationPassword:ApplicationPassword", "crm-secret-3", { endDate: "2027-01-10T08:00:00Z" }),
       res("azuread:index/applicationPassword:ApplicationPassword", "crm-secret-4", { endDate: "2027-11-06T08:00:00Z" }),
     ],
@@ -148,7 +198,9 @@ describe("audit report: the secret the vendor holds", () => {
 
   it("warns on the held secret inside its window, and marks which secret the vendor holds", () => {
     const md = renderMarkdown(buildReport(input, new Date("2026-12-20T00:00:00Z")));
-    expect(md).toContain("The vendor holds rotation 3, ending 2027-01-10T08:00:00Z (21 days from 2026-12-20): WARNING: ends within the 30-day window");
+    expect(md).toContain(
+      "The vendor holds rotation 3, ending 2027-01-10T08:00:00Z (21 days from 2026-12-20): WARNING: ends within the 30-day window",
+    );
     expect(md).toContain("| 3 | 2027-01-10T08:00:00Z | yes |");
     expect(md).toContain("| 4 | 2027-11-06T08:00:00Z | no (awaiting handover) |");
     expect(renderMarkdown(buildReport(input, new Date("2026-06-01T00:00:00Z")))).toContain("within its lifetime");
@@ -158,13 +210,30 @@ describe("audit report: the secret the vendor holds", () => {
 describe("audit report: where the merged lists came from", () => {
   it("shows, per field, the profile's entries, the user's and whether the profile's list was replaced", () => {
     const profileEntries = {
-      permissions: { fromProfile: ["Dynamics CRM: user_impersonation (delegated)"], fromUser: ["Microsoft Graph: User.Read.All (application)"] },
+      permissions: {
+        fromProfile: ["Dynamics CRM: user_impersonation (delegated)"],
+        fromUser: ["Microsoft Graph: User.Read.All (application)"],
+      },
       "dataverse.changeTracking": { fromProfile: [], fromUser: ["account"], replaced: true },
     };
-    const integration = { urn: "urn:pulumi:prod::crm-sync::crm-sync:sync:Integration::syncari", type: "crm-sync:sync:Integration", name: "syncari", custom: false, op: "current", new: { inputs: {}, outputs: { profile: "syncari", profileEntries } } };
-    const md = renderMarkdown(buildReport({ source: "state", stack: "prod", resources: [integration] } as never, new Date("2026-06-01T00:00:00Z")));
+    const integration = {
+      urn: "urn:pulumi:prod::crm-sync::crm-sync:sync:Integration::syncari",
+      type: "crm-sync:sync:Integration",
+      name: "syncari",
+      custom: false,
+      op: "current",
+      new: { inputs: {}, outputs: { profile: "syncari", profileEntries } },
+    };
+    const md = renderMarkdown(
+      buildReport(
+        { source: "state", stack: "prod", resources: [integration] } as never,
+        new Date("2026-06-01T00:00:00Z"),
+      ),
+    );
     expect(md).toContain("### Where the lists came from");
-    expect(md).toMatch(/\| permissions \| Dynamics CRM: user_impersonation \(delegated\) \| Microsoft Graph: User\.Read\.All \(application\) \| no \|/);
+    expect(md).toMatch(
+      /\| permissions \| Dynamics CRM: user_impersonation \(delegated\) \| Microsoft Graph: User\.Read\.All \(application\) \| no \|/,
+    );
     expect(md).toMatch(/\| dataverse\.changeTracking \| - \| account \| yes \|/);
   });
 });

@@ -9,18 +9,38 @@ import { TEST_SETTINGS } from "./helpers/dataverse";
 
 let emulator: Emulator;
 const lines: string[] = [];
-const client = (settings = {}) => new DataverseClient(emulator.url, {
-  tokenSource: async () => emulator.token, settings: { ...TEST_SETTINGS, ...settings }, log: (l) => lines.push(l),
-});
+const client = (settings = {}) =>
+  new DataverseClient(emulator.url, {
+    tokenSource: async () => emulator.token,
+    settings: { ...TEST_SETTINGS, ...settings },
+    log: (l) => lines.push(l),
+  });
 
-beforeAll(async () => { emulator = await startEmulator({ extraTables: 7 }); });
+beforeAll(async () => {
+  emulator = await startEmulator({ extraTables: 7 });
+});
 afterAll(() => emulator.close());
-afterEach(() => { emulator.faults.clear(); emulator.log.length = 0; lines.length = 0; });
+afterEach(() => {
+  emulator.faults.clear();
+  emulator.log.length = 0;
+  lines.length = 0;
+});
 
 describe("Dataverse client", () => {
   it("spreads a batch over at most maxConcurrency batches of at least 5 parts, answering in order; a short list stays one batch", async () => {
-    const names = ["account", "contact", "lead", "opportunity", "incident", "annotation", ...Array.from({ length: 7 }, (_, i) => `new_table${String(i + 1).padStart(3, "0")}`)];
-    const ops = names.map((n) => ({ method: "GET" as const, path: `/EntityDefinitions(LogicalName='${n}')?$select=LogicalName` }));
+    const names = [
+      "account",
+      "contact",
+      "lead",
+      "opportunity",
+      "incident",
+      "annotation",
+      ...Array.from({ length: 7 }, (_, i) => `new_table${String(i + 1).padStart(3, "0")}`),
+    ];
+    const ops = names.map((n) => ({
+      method: "GET" as const,
+      path: `/EntityDefinitions(LogicalName='${n}')?$select=LogicalName`,
+    }));
     const parts = await client({ maxConcurrency: 4 }).batch(ops, { spread: true });
     expect(parts.map((p) => (p.body as { LogicalName: string }).LogicalName)).toEqual(names);
     const batches = emulator.log.filter((r) => r.path === "/$batch" && !r.batched);
@@ -38,20 +58,41 @@ describe("Dataverse client", () => {
   });
 
   it("turns failures into DataverseError with status, code, method and path, and no token", async () => {
-    const err = await client().get("/systemusers(00000000-0000-0000-0000-000000000001)").catch((e) => e);
+    const err = await client()
+      .get("/systemusers(00000000-0000-0000-0000-000000000001)")
+      .catch((e) => e);
     expect(err).toBeInstanceOf(DataverseError);
-    expect(err).toMatchObject({ status: 404, code: "0x80040217", method: "GET", path: "/systemusers(00000000-0000-0000-0000-000000000001)" });
+    expect(err).toMatchObject({
+      status: 404,
+      code: "0x80040217",
+      method: "GET",
+      path: "/systemusers(00000000-0000-0000-0000-000000000001)",
+    });
     expect(JSON.stringify(err) + err.message + err.stack).not.toContain(emulator.token);
   });
 
   it("rejects a wrong token with 401 and does not retry it", async () => {
-    const bad = new DataverseClient(emulator.url, { tokenSource: async () => "wrong", settings: TEST_SETTINGS, log: () => {} });
+    const bad = new DataverseClient(emulator.url, {
+      tokenSource: async () => "wrong",
+      settings: TEST_SETTINGS,
+      log: () => {},
+    });
     await expect(bad.get("/WhoAmI")).rejects.toMatchObject({ status: 401, attempts: 1 });
     expect(emulator.log).toHaveLength(1);
   });
 
   it("waits Retry-After on 429, then succeeds", async () => {
-    emulator.faults.add({ path: /^\/WhoAmI$/, times: 1, action: { kind: "status", status: 429, retryAfterSeconds: 1, code: "0x80072322", message: "Number of requests exceeded the limit of 6000 over time window of 300 seconds." } });
+    emulator.faults.add({
+      path: /^\/WhoAmI$/,
+      times: 1,
+      action: {
+        kind: "status",
+        status: 429,
+        retryAfterSeconds: 1,
+        code: "0x80072322",
+        message: "Number of requests exceeded the limit of 6000 over time window of 300 seconds.",
+      },
+    });
     const started = Date.now();
     const who = await client().get<{ UserId: string }>("/WhoAmI");
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
@@ -69,18 +110,30 @@ describe("Dataverse client", () => {
 
   it("times out a slow answer and retries it", async () => {
     emulator.faults.add({ path: /^\/WhoAmI$/, times: 1, action: { kind: "delay", ms: 800 } });
-    await expect(client({ requestTimeoutMs: 300 }).get("/WhoAmI")).resolves.toMatchObject({ UserId: emulator.data.adminUserId });
+    await expect(client({ requestTimeoutMs: 300 }).get("/WhoAmI")).resolves.toMatchObject({
+      UserId: emulator.data.adminUserId,
+    });
     expect(lines.join("\n")).toMatch(/timeout/);
   });
 
   it("gives up at the attempt bound with an error naming the operation and last status", async () => {
-    emulator.faults.add({ path: /^\/WhoAmI$/, times: 99, action: { kind: "status", status: 500, code: "0x80040216", message: "An unexpected error occurred." } });
-    await expect(client({ maxAttempts: 3 }).get("/WhoAmI")).rejects.toThrow("Dataverse GET /WhoAmI failed after 3 attempts: HTTP 500 0x80040216: An unexpected error occurred.");
+    emulator.faults.add({
+      path: /^\/WhoAmI$/,
+      times: 99,
+      action: { kind: "status", status: 500, code: "0x80040216", message: "An unexpected error occurred." },
+    });
+    await expect(client({ maxAttempts: 3 }).get("/WhoAmI")).rejects.toThrow(
+      "Dataverse GET /WhoAmI failed after 3 attempts: HTTP 500 0x80040216: An unexpected error occurred.",
+    );
     expect(emulator.log).toHaveLength(3);
   });
 
   it("gives up when Retry-After would overrun the retry budget", async () => {
-    emulator.faults.add({ path: /^\/WhoAmI$/, times: 1, action: { kind: "status", status: 429, retryAfterSeconds: 60 } });
+    emulator.faults.add({
+      path: /^\/WhoAmI$/,
+      times: 1,
+      action: { kind: "status", status: 429, retryAfterSeconds: 60 },
+    });
     await expect(client({ retryBudgetMs: 5_000 }).get("/WhoAmI")).rejects.toMatchObject({ status: 429 });
     expect(emulator.log).toHaveLength(1);
   });
@@ -108,7 +161,14 @@ describe("retry policy", () => {
   it("retries only transient failures", () => {
     const err = (status?: number) => new DataverseError("GET", "/x", status, "", "m");
     expect([429, 500, 502, 503, undefined].map((s) => isTransient(err(s)))).toEqual([true, true, true, true, true]);
-    expect([400, 401, 403, 404, 412, 501].map((s) => isTransient(err(s)))).toEqual([false, false, false, false, false, false]);
+    expect([400, 401, 403, 404, 412, 501].map((s) => isTransient(err(s)))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(isTransient(new Error("plain"))).toBe(false);
   });
 
@@ -128,6 +188,8 @@ describe("settings and token", () => {
   });
 
   it("uses DATAVERSE_ACCESS_TOKEN when set", async () => {
-    await expect(defaultTokenSource("https://x.crm.dynamics.com", { DATAVERSE_ACCESS_TOKEN: "abc" })()).resolves.toBe("abc");
+    await expect(defaultTokenSource("https://x.crm.dynamics.com", { DATAVERSE_ACCESS_TOKEN: "abc" })()).resolves.toBe(
+      "abc",
+    );
   });
 });

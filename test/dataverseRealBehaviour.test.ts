@@ -19,14 +19,27 @@ let tracking: ReturnType<typeof makeChangeTrackingProvider>;
 beforeAll(async () => {
   emulator = await startEmulator({ extraTables: 12 });
   users = makeApplicationUserProvider({ clientFactory: clientFactory(emulator, {}, lines), log: (l) => lines.push(l) });
-  tracking = makeChangeTrackingProvider({ clientFactory: clientFactory(emulator, {}, lines), log: (l) => lines.push(l) });
+  tracking = makeChangeTrackingProvider({
+    clientFactory: clientFactory(emulator, {}, lines),
+    log: (l) => lines.push(l),
+  });
 });
 afterAll(() => emulator.close());
-afterEach(() => { emulator.faults.clear(); emulator.log.length = 0; lines.length = 0; });
+afterEach(() => {
+  emulator.faults.clear();
+  emulator.log.length = 0;
+  lines.length = 0;
+});
 
-const inputs = (over: Record<string, unknown> = {}) => ({ environmentUrl: emulator.url, applicationId: randomUUID(), securityRoles: ["Basic User"], ...over }) as
-  { environmentUrl: string; applicationId: string; securityRoles: string[]; businessUnitId?: string };
-const rowsOf = (applicationId: string) => [...emulator.data.users.values()].filter((u) => u.applicationid === applicationId);
+const inputs = (over: Record<string, unknown> = {}) =>
+  ({ environmentUrl: emulator.url, applicationId: randomUUID(), securityRoles: ["Basic User"], ...over }) as {
+    environmentUrl: string;
+    applicationId: string;
+    securityRoles: string[];
+    businessUnitId?: string;
+  };
+const rowsOf = (applicationId: string) =>
+  [...emulator.data.users.values()].filter((u) => u.applicationid === applicationId);
 
 describe("soft delete", () => {
   it("a user deleted in the admin center (soft-deleted) reads as gone", async () => {
@@ -37,7 +50,12 @@ describe("soft delete", () => {
 
   it("create purges a soft-deleted leftover of the same app and creates a new user, never adopting it", async () => {
     const applicationId = randomUUID();
-    const leftover = addApplicationUser(emulator.data, { applicationid: applicationId, _businessunitid_value: rootBu(emulator), isdisabled: true, deletedstate: 1 });
+    const leftover = addApplicationUser(emulator.data, {
+      applicationid: applicationId,
+      _businessunitid_value: rootBu(emulator),
+      isdisabled: true,
+      deletedstate: 1,
+    });
     const { id, outs } = await users.create!(inputs({ applicationId }));
     expect(id).not.toBe(leftover.systemuserid);
     expect(emulator.data.users.has(leftover.systemuserid)).toBe(false);
@@ -48,11 +66,23 @@ describe("soft delete", () => {
 
   it("a 412 conflict on POST (a leftover the listing did not show yet) is purged and the POST sent again once", async () => {
     const applicationId = randomUUID();
-    const leftover = addApplicationUser(emulator.data, { applicationid: applicationId, _businessunitid_value: rootBu(emulator), isdisabled: true, deletedstate: 1 });
+    const leftover = addApplicationUser(emulator.data, {
+      applicationid: applicationId,
+      _businessunitid_value: rootBu(emulator),
+      isdisabled: true,
+      deletedstate: 1,
+    });
     // The first listing answers empty, as a replica that has not seen the leftover yet would.
-    emulator.faults.add({ method: "GET", path: /^\/systemusers$/, times: 1, action: { kind: "respond", status: 200, body: { value: [] } } });
+    emulator.faults.add({
+      method: "GET",
+      path: /^\/systemusers$/,
+      times: 1,
+      action: { kind: "respond", status: 200, body: { value: [] } },
+    });
     const { id } = await users.create!(inputs({ applicationId }));
-    expect(emulator.log.filter((r) => r.method === "POST" && r.path === "/systemusers").map((r) => r.status)).toEqual([412, 201]);
+    expect(emulator.log.filter((r) => r.method === "POST" && r.path === "/systemusers").map((r) => r.status)).toEqual([
+      412, 201,
+    ]);
     expect(emulator.data.users.has(leftover.systemuserid)).toBe(false);
     expect(rowsOf(applicationId).map((u) => u.systemuserid)).toEqual([id]);
   });
@@ -79,18 +109,30 @@ describe("soft delete", () => {
   it("the emulator answers a PATCH without If-Match on a missing row as an upsert that fails create validation, and 404 with If-Match: *", async () => {
     const client = clientFactory(emulator)(emulator.url);
     const missing = randomUUID();
-    await expect(client.request("PATCH", `/systemusers(${missing})`, { isdisabled: true })).rejects.toMatchObject({ status: 400, code: "0x80040216" });
-    await expect(client.request("PATCH", `/systemusers(${missing})`, { isdisabled: true }, { "If-Match": "*" })).rejects.toMatchObject({ status: 404 });
+    await expect(client.request("PATCH", `/systemusers(${missing})`, { isdisabled: true })).rejects.toMatchObject({
+      status: 400,
+      code: "0x80040216",
+    });
+    await expect(
+      client.request("PATCH", `/systemusers(${missing})`, { isdisabled: true }, { "If-Match": "*" }),
+    ).rejects.toMatchObject({ status: 404 });
   });
 });
 
 describe("every PATCH of an existing row sends If-Match: *", () => {
   it("enabling an adopted disabled user and moving it to another business unit", async () => {
     const applicationId = randomUUID();
-    const existing = addApplicationUser(emulator.data, { applicationid: applicationId, _businessunitid_value: rootBu(emulator), isdisabled: true });
+    const existing = addApplicationUser(emulator.data, {
+      applicationid: applicationId,
+      _businessunitid_value: rootBu(emulator),
+      isdisabled: true,
+    });
     const { outs } = await users.create!({ ...inputs({ applicationId }), adoptExistingUser: true });
     const sales = emulator.data.businessUnits[1].businessunitid;
-    await users.update!(existing.systemuserid, outs as ApplicationUserState, { ...inputs({ applicationId, businessUnitId: sales }), adoptExistingUser: true });
+    await users.update!(existing.systemuserid, outs as ApplicationUserState, {
+      ...inputs({ applicationId, businessUnitId: sales }),
+      adoptExistingUser: true,
+    });
     const patches = emulator.log.filter((r) => r.method === "PATCH");
     expect(patches.length).toBe(2);
     expect(patches.every((r) => r.headers.ifMatch === "*")).toBe(true);
@@ -99,15 +141,22 @@ describe("every PATCH of an existing row sends If-Match: *", () => {
 
 describe("refresh shows drift in roles", () => {
   it("a managed role removed in the portal leaves roleIds, the diff asks for an update, and the update restores it", async () => {
-    const { id, outs, } = await users.create!(inputs({ securityRoles: ["Basic User", "Delegate"] }));
+    const { id, outs } = await users.create!(inputs({ securityRoles: ["Basic User", "Delegate"] }));
     const delegate = roleId(emulator, "Delegate", rootBu(emulator));
     emulator.data.users.get(id)!.roles.delete(delegate);
     const read = await users.read!(id, outs);
     const state = read.props as ApplicationUserState;
     expect(state.roleIds).toEqual([roleId(emulator, "Basic User", rootBu(emulator))]);
-    const diff = await users.diff!(id, state, inputs({ securityRoles: ["Basic User", "Delegate"], applicationId: state.applicationId }));
+    const diff = await users.diff!(
+      id,
+      state,
+      inputs({ securityRoles: ["Basic User", "Delegate"], applicationId: state.applicationId }),
+    );
     expect(diff.changes).toBe(true);
-    const { outs: repaired } = await users.update!(id, state, { ...inputs({ securityRoles: ["Basic User", "Delegate"] }), applicationId: state.applicationId });
+    const { outs: repaired } = await users.update!(id, state, {
+      ...inputs({ securityRoles: ["Basic User", "Delegate"] }),
+      applicationId: state.applicationId,
+    });
     expect(emulator.data.users.get(id)!.roles.has(delegate)).toBe(true);
     expect((repaired as ApplicationUserState).roleIds).toHaveLength(2);
   });
@@ -117,18 +166,30 @@ describe("errors that are not replication lag", () => {
   it("an unknown business unit fails at once, naming it, without a POST", async () => {
     const bu = randomUUID();
     const started = Date.now();
-    await expect(users.create!(inputs({ businessUnitId: bu }))).rejects.toThrow(new RegExp(`business unit ${bu} does not exist in ${emulator.url}`));
+    await expect(users.create!(inputs({ businessUnitId: bu }))).rejects.toThrow(
+      new RegExp(`business unit ${bu} does not exist in ${emulator.url}`),
+    );
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(emulator.log.filter((r) => r.method === "POST")).toHaveLength(0);
   });
 
   it("lag detection matches only the service-principal-not-found case", () => {
     const app = randomUUID();
-    const err = (status: number, code: string, detail: string) => new DataverseError("POST", "/systemusers", status, code, detail);
-    expect(looksLikeReplicationLag(err(400, "0x80040216", `The application with id ${app} was not found in the directory.`), app)).toBe(true);
-    expect(looksLikeReplicationLag(err(404, "0x80040217", `businessunit With Id = ${randomUUID()} Does Not Exist`), app)).toBe(false);
+    const err = (status: number, code: string, detail: string) =>
+      new DataverseError("POST", "/systemusers", status, code, detail);
+    expect(
+      looksLikeReplicationLag(
+        err(400, "0x80040216", `The application with id ${app} was not found in the directory.`),
+        app,
+      ),
+    ).toBe(true);
+    expect(
+      looksLikeReplicationLag(err(404, "0x80040217", `businessunit With Id = ${randomUUID()} Does Not Exist`), app),
+    ).toBe(false);
     expect(looksLikeReplicationLag(err(400, "0x80040216", "An unexpected error occurred."), app)).toBe(false);
-    expect(looksLikeReplicationLag(err(412, "0x80040237", "A record with matching key values already exists."), app)).toBe(false);
+    expect(
+      looksLikeReplicationLag(err(412, "0x80040237", "A record with matching key values already exists."), app),
+    ).toBe(false);
     expect(looksLikeReplicationLag(err(403, "0x80040220", `no privilege for ${app}`), app)).toBe(false);
   });
 });
@@ -136,7 +197,12 @@ describe("errors that are not replication lag", () => {
 describe("a create that fails after its POST", () => {
   it("removes the user it created, so nothing enabled and role-less is left to adopt", async () => {
     const ins = inputs();
-    emulator.faults.add({ method: "POST", path: /systemuserroles_association/, times: 1, action: { kind: "status", status: 400, code: "0x80060888", message: "The role assignment was refused." } });
+    emulator.faults.add({
+      method: "POST",
+      path: /systemuserroles_association/,
+      times: 1,
+      action: { kind: "status", status: 400, code: "0x80060888", message: "The role assignment was refused." },
+    });
     await expect(users.create!(ins)).rejects.toThrow(/The role assignment was refused/);
     expect(rowsOf(ins.applicationId)).toEqual([]);
     expect(lines.join("\n")).toMatch(/removed application user .* created by this failed create/);
@@ -144,8 +210,16 @@ describe("a create that fails after its POST", () => {
 
   it("never removes a user it adopted", async () => {
     const applicationId = randomUUID();
-    const existing = addApplicationUser(emulator.data, { applicationid: applicationId, _businessunitid_value: rootBu(emulator) });
-    emulator.faults.add({ method: "POST", path: /systemuserroles_association/, times: 1, action: { kind: "status", status: 400, code: "0x80060888", message: "The role assignment was refused." } });
+    const existing = addApplicationUser(emulator.data, {
+      applicationid: applicationId,
+      _businessunitid_value: rootBu(emulator),
+    });
+    emulator.faults.add({
+      method: "POST",
+      path: /systemuserroles_association/,
+      times: 1,
+      action: { kind: "status", status: 400, code: "0x80060888", message: "The role assignment was refused." },
+    });
     await expect(users.create!({ ...inputs({ applicationId }), adoptExistingUser: true })).rejects.toThrow(/refused/);
     expect(emulator.data.users.get(existing.systemuserid)?.deletedstate).toBe(0);
   });
@@ -166,7 +240,9 @@ describe("publishing", () => {
     emulator.faults.add({ method: "POST", path: /^\/PublishXml$/, times: 1, action: { kind: "succeedSilently" } });
     const log: string[] = [];
     await publishTables(clientFactory(emulator, { publishTimeoutMs: 300 })(emulator.url), [name], (l) => log.push(l));
-    const calls = emulator.log.filter((r) => r.path === "/PublishXml" || r.path === "/EntityDefinitions").map((r) => `${r.path} ${r.status}`);
+    const calls = emulator.log
+      .filter((r) => r.path === "/PublishXml" || r.path === "/EntityDefinitions")
+      .map((r) => `${r.path} ${r.status}`);
     // timed out (the server still finished it later), state read, then (lock answers while it ran), then a quick 204
     expect(calls[0]).toBe("/PublishXml 0"); // the caller gave up; the emulator went on publishing
     expect(calls[1]).toBe("/EntityDefinitions 200");
@@ -194,8 +270,11 @@ describe("publishing", () => {
   it("gives up with a clear error when the lock wait runs out", async () => {
     const release = emulator.faults.lock.holdUntilReleased("Import");
     try {
-      await expect(publishTables(clientFactory(emulator, { lockWaitMs: 100 })(emulator.url), [table(3)]))
-        .rejects.toThrow(/PublishXml of new_table003 in .*: another customization operation kept the environment busy .*DATAVERSE_LOCK_WAIT_MS.*Last answer: .*CustomizationLockException/);
+      await expect(
+        publishTables(clientFactory(emulator, { lockWaitMs: 100 })(emulator.url), [table(3)]),
+      ).rejects.toThrow(
+        /PublishXml of new_table003 in .*: another customization operation kept the environment busy .*DATAVERSE_LOCK_WAIT_MS.*Last answer: .*CustomizationLockException/,
+      );
     } finally {
       release();
     }
@@ -209,7 +288,9 @@ describe("publishing", () => {
     ]);
     const publishes = emulator.log.filter((r) => r.path === "/PublishXml");
     expect(publishes).toHaveLength(1);
-    expect((publishes[0].body as { ParameterXml: string }).ParameterXml).toBe(`<importexportxml><entities><entity>${table(4)}</entity><entity>${table(5)}</entity><entity>${table(6)}</entity></entities></importexportxml>`);
+    expect((publishes[0].body as { ParameterXml: string }).ParameterXml).toBe(
+      `<importexportxml><entities><entity>${table(4)}</entity><entity>${table(5)}</entity><entity>${table(6)}</entity></entities></importexportxml>`,
+    );
     expect(emulator.log.filter((r) => r.method === "PUT")).toHaveLength(3);
   });
 
@@ -229,14 +310,51 @@ describe("publishing", () => {
       tracking.create!({ environmentUrl: emulator.url, entities: ["nosuchtable"] }),
     ]);
     expect(results[0].status).toBe("fulfilled");
-    expect(results[1]).toMatchObject({ status: "rejected", reason: { message: expect.stringMatching(/no such table: nosuchtable/) } });
+    expect(results[1]).toMatchObject({
+      status: "rejected",
+      reason: { message: expect.stringMatching(/no such table: nosuchtable/) },
+    });
   });
 
   it("recognizes the 'another publish running' answer loosely (its exact wording is unconfirmed)", () => {
-    expect(isPublishBusy(new DataverseError("POST", "/PublishXml", 400, "0x80071151", "Cannot start the requested operation [PublishXml] because there is another [PublishAll] running at this moment."))).toBe(true);
-    expect(isPublishBusy(new DataverseError("POST", "/PublishXml", 400, "", "Another customization operation is in progress."))).toBe(true);
-    expect(isPublishBusy(new DataverseError("POST", "/PublishXml", 400, "0x80040216", "ParameterXml is not an importexportxml document."))).toBe(false);
-    expect(isPublishBusy(new DataverseError("POST", "/PublishXml", 503, "0x80071151", "Microsoft.Crm.ObjectModel.CustomizationLockException"))).toBe(true);
+    expect(
+      isPublishBusy(
+        new DataverseError(
+          "POST",
+          "/PublishXml",
+          400,
+          "0x80071151",
+          "Cannot start the requested operation [PublishXml] because there is another [PublishAll] running at this moment.",
+        ),
+      ),
+    ).toBe(true);
+    expect(
+      isPublishBusy(
+        new DataverseError("POST", "/PublishXml", 400, "", "Another customization operation is in progress."),
+      ),
+    ).toBe(true);
+    expect(
+      isPublishBusy(
+        new DataverseError(
+          "POST",
+          "/PublishXml",
+          400,
+          "0x80040216",
+          "ParameterXml is not an importexportxml document.",
+        ),
+      ),
+    ).toBe(false);
+    expect(
+      isPublishBusy(
+        new DataverseError(
+          "POST",
+          "/PublishXml",
+          503,
+          "0x80071151",
+          "Microsoft.Crm.ObjectModel.CustomizationLockException",
+        ),
+      ),
+    ).toBe(true);
   });
 });
 

@@ -46,9 +46,19 @@ afterAll(async () => {
   await emulator.close();
 });
 
-const userInputs = (applicationId: string, roles: string[]) => ({ __provider: providers.user, environmentUrl: emulator.url, applicationId, securityRoles: roles });
-const usersOf = (emu: Emulator, applicationId: string) => [...emu.data.users.values()].filter((u) => u.applicationid === applicationId);
-const roleNames = (emu: Emulator, roles: Set<string>) => emu.data.roles.filter((r) => roles.has(r.roleid)).map((r) => r.name).sort();
+const userInputs = (applicationId: string, roles: string[]) => ({
+  __provider: providers.user,
+  environmentUrl: emulator.url,
+  applicationId,
+  securityRoles: roles,
+});
+const usersOf = (emu: Emulator, applicationId: string) =>
+  [...emu.data.users.values()].filter((u) => u.applicationid === applicationId);
+const roleNames = (emu: Emulator, roles: Set<string>) =>
+  emu.data.roles
+    .filter((r) => roles.has(r.roleid))
+    .map((r) => r.name)
+    .sort();
 
 describe("fault suite, through the dynamic-provider host", () => {
   it("creates through 429 with Retry-After, a 5xx burst, a dropped connection, a slow answer and replication lag", async () => {
@@ -56,11 +66,20 @@ describe("fault suite, through the dynamic-provider host", () => {
     const applicationId = randomUUID();
     emulator.faults.replicationLag(applicationId, 1500);
     emulator.faults
-      .add({ method: "GET", path: /^\/businessunits$/, times: 1, action: { kind: "status", status: 429, retryAfterSeconds: 1, code: "0x80072322" } })
+      .add({
+        method: "GET",
+        path: /^\/businessunits$/,
+        times: 1,
+        action: { kind: "status", status: 429, retryAfterSeconds: 1, code: "0x80072322" },
+      })
       .add({ method: "POST", path: /^\/systemusers$/, times: 3, action: { kind: "status", status: 503 } })
       .add({ method: "POST", path: /systemuserroles_association/, times: 1, action: { kind: "drop" } })
       .add({ method: "GET", path: /^\/roles$/, times: 1, action: { kind: "delay", ms: 1000 } });
-    const { inputs } = await h.check(USER, {}, userInputs(applicationId, ["Basic User", "Support User", "CRM Sync Integration"]));
+    const { inputs } = await h.check(
+      USER,
+      {},
+      userInputs(applicationId, ["Basic User", "Support User", "CRM Sync Integration"]),
+    );
     const created = await h.create(USER, inputs);
     const users = usersOf(emulator, applicationId);
     expect(users).toHaveLength(1);
@@ -86,7 +105,12 @@ describe("fault suite, through the dynamic-provider host", () => {
   it("a provider process killed in the middle of create: the rerun refuses the unknown user until adoption is declared, then converges on one user with exactly the desired roles", async () => {
     const first = await host();
     const applicationId = randomUUID();
-    emulator.faults.add({ method: "POST", path: /systemuserroles_association/, times: 99, action: { kind: "delay", ms: 1500 } });
+    emulator.faults.add({
+      method: "POST",
+      path: /systemuserroles_association/,
+      times: 99,
+      action: { kind: "delay", ms: 1500 },
+    });
     const { inputs } = await first.check(USER, {}, userInputs(applicationId, ["Basic User", "System Customizer"]));
     const pending = first.create(USER, inputs).catch((e: Error) => e);
     for (let i = 0; i < 100 && usersOf(emulator, applicationId).length === 0; i++) await sleep(20);
@@ -99,7 +123,13 @@ describe("fault suite, through the dynamic-provider host", () => {
     const refused = await second.create(USER, inputs).catch((e: Error) => e);
     expect(String(refused)).toMatch(/this stack did not create it.*interrupted.*adoptExistingUser: true/);
     expect(String(refused)).not.toMatch(/\d+ UNKNOWN:/);
-    const adopting = (await second.check(USER, {}, { ...userInputs(applicationId, ["Basic User", "System Customizer"]), adoptExistingUser: true })).inputs;
+    const adopting = (
+      await second.check(
+        USER,
+        {},
+        { ...userInputs(applicationId, ["Basic User", "System Customizer"]), adoptExistingUser: true },
+      )
+    ).inputs;
     const rerun = await second.create(USER, adopting);
     expect(rerun.props.adopted).toBe(true);
     await sleep(1600); // the killed process's role requests still reach the server
@@ -116,11 +146,20 @@ describe("fault suite, through the dynamic-provider host", () => {
     const user = emulator.data.users.get(created.id)!;
     user.isdisabled = true;
     user.roles.delete(roleId(emulator, "Support User", rootBu(emulator)));
-    const tableInputs = (await h.check(TABLES, {}, { __provider: providers.tables, environmentUrl: emulator.url, entities: ["lead", "incident"] })).inputs;
+    const tableInputs = (
+      await h.check(
+        TABLES,
+        {},
+        { __provider: providers.tables, environmentUrl: emulator.url, entities: ["lead", "incident"] },
+      )
+    ).inputs;
     const tables = await h.create(TABLES, tableInputs);
     emulator.data.entities.get("incident")!.ChangeTrackingEnabled = false;
 
-    for (const [urn, id, props, ins] of [[USER, created.id, created.props, inputs], [TABLES, tables.id, tables.props, tableInputs]] as const) {
+    for (const [urn, id, props, ins] of [
+      [USER, created.id, created.props, inputs],
+      [TABLES, tables.id, tables.props, tableInputs],
+    ] as const) {
       const read = await h.read(urn, id, props);
       expect((await h.diff(urn, id, read.props, ins)).changes).toBe(DIFF_SOME);
       const updated = await h.update(urn, id, read.props, ins);
@@ -138,7 +177,11 @@ describe("fault suite, through the dynamic-provider host", () => {
       fresh.faults.latencyMs = 25;
       const h = await host(fresh, { DATAVERSE_MAX_CONCURRENCY: "2" });
       const roles = ["Basic User", "Support User", "Delegate", "System Customizer", "CRM Sync Integration"];
-      const { inputs } = await h.check(USER, {}, { __provider: providers.user, environmentUrl: fresh.url, applicationId: randomUUID(), securityRoles: roles });
+      const { inputs } = await h.check(
+        USER,
+        {},
+        { __provider: providers.user, environmentUrl: fresh.url, applicationId: randomUUID(), securityRoles: roles },
+      );
       await h.create(USER, inputs);
       expect(fresh.log.filter((r) => r.path.endsWith("/$ref"))).toHaveLength(5);
       expect(fresh.maxInFlight()).toBe(2);
@@ -149,11 +192,22 @@ describe("fault suite, through the dynamic-provider host", () => {
 
   it("gives up at the bound with an error naming the operation and the last status", async () => {
     const h = await host();
-    emulator.faults.add({ method: "POST", path: /^\/PublishXml$/, times: 99, action: { kind: "status", status: 503, message: "Service Unavailable" } });
-    const { inputs } = await h.check(TABLES, {}, { __provider: providers.tables, environmentUrl: emulator.url, entities: ["opportunity"] });
+    emulator.faults.add({
+      method: "POST",
+      path: /^\/PublishXml$/,
+      times: 99,
+      action: { kind: "status", status: 503, message: "Service Unavailable" },
+    });
+    const { inputs } = await h.check(
+      TABLES,
+      {},
+      { __provider: providers.tables, environmentUrl: emulator.url, entities: ["opportunity"] },
+    );
     const started = Date.now();
     const err = await h.create(TABLES, inputs).catch((e: Error) => e);
-    expect(String((err as Error).message)).toMatch(/Dataverse POST \/PublishXml failed after 6 attempts: HTTP 503: Service Unavailable/);
+    expect(String((err as Error).message)).toMatch(
+      /Dataverse POST \/PublishXml failed after 6 attempts: HTTP 503: Service Unavailable/,
+    );
     expect(Date.now() - started).toBeLessThan(8000);
   });
 });

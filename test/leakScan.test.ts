@@ -28,14 +28,30 @@ const SECRET = "leakMARKERsecret~9f8e";
 const TOKEN = "leak-MARKER-token-7a6b";
 const MARKERS = [SECRET, TOKEN];
 
-
 /** The plan as `pulumi stack export --show-secrets` would hold it: secrets as plaintext under Pulumi's marker. */
 function exportWithPlaintextSecrets(plan: Evaluate.Plan): string {
-  const wire = (v: unknown): unknown => v instanceof Secret
-    ? { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(v.value) }
-    : Array.isArray(v) ? v.map(wire) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, wire(x)])) : v;
-  const resources = plan.resources.map((r) => ({ urn: `urn:pulumi:${plan.stack}::crm-sync::${r.type}::${r.name}`, type: r.type, custom: !r.component, inputs: wire(r.inputs), outputs: {} }));
-  resources.unshift({ urn: `urn:pulumi:${plan.stack}::crm-sync::pulumi:pulumi:Stack::crm-sync-${plan.stack}`, type: "pulumi:pulumi:Stack", custom: false, inputs: {}, outputs: wire(plan.outputs) as Record<string, unknown> });
+  const wire = (v: unknown): unknown =>
+    v instanceof Secret
+      ? { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(v.value) }
+      : Array.isArray(v)
+        ? v.map(wire)
+        : v && typeof v === "object"
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, wire(x)]))
+          : v;
+  const resources = plan.resources.map((r) => ({
+    urn: `urn:pulumi:${plan.stack}::crm-sync::${r.type}::${r.name}`,
+    type: r.type,
+    custom: !r.component,
+    inputs: wire(r.inputs),
+    outputs: {},
+  }));
+  resources.unshift({
+    urn: `urn:pulumi:${plan.stack}::crm-sync::pulumi:pulumi:Stack::crm-sync-${plan.stack}`,
+    type: "pulumi:pulumi:Stack",
+    custom: false,
+    inputs: {},
+    outputs: wire(plan.outputs) as Record<string, unknown>,
+  });
   return JSON.stringify({ version: 3, deployment: { manifest: {}, resources } });
 }
 
@@ -47,7 +63,11 @@ describe("leak scan: known secret and token markers never appear where they must
     const env = await startSandboxEnvironments(loadStackConfig("dev"), TOKEN);
     const lines: string[] = [];
     try {
-      const secretValues = Object.fromEntries(["contact-center", "mailbox-sync"].flatMap((n) => ["1", "2"].map((s) => [`${n}-secret-${s}`, `${SECRET}-${n}-${s}`])));
+      const secretValues = Object.fromEntries(
+        ["contact-center", "mailbox-sync"].flatMap((n) =>
+          ["1", "2"].map((s) => [`${n}-secret-${s}`, `${SECRET}-${n}-${s}`]),
+        ),
+      );
       const plan = await evaluateStack("dev", { config: env.config, secretValues });
       const run = await runDataverseResources(plan.resources, env, (l) => lines.push(l));
       const outputs = revealSecrets(plan.outputs) as { integrations: Record<string, never> };
@@ -60,7 +80,8 @@ describe("leak scan: known secret and token markers never appear where they must
       const audit = buildReport(readAuditInput(exportWithPlaintextSecrets(plan)));
       captured["audit report"] = renderMarkdown(audit) + renderHtml(audit);
       captured["exported config --redact"] = JSON.stringify(syncConfigFiles(outputs.integrations, { redact: true }));
-      unredacted = JSON.stringify(syncConfigFiles(outputs.integrations, { redact: false })) + exportWithPlaintextSecrets(plan);
+      unredacted =
+        JSON.stringify(syncConfigFiles(outputs.integrations, { redact: false })) + exportWithPlaintextSecrets(plan);
     } finally {
       await env.close();
     }
@@ -71,7 +92,16 @@ describe("leak scan: known secret and token markers never appear where they must
     expect(captured["dynamic resource outputs"]).toContain("systemUserId");
   });
 
-  it.each(["sandbox text", "plan JSON", "provider host log", "serialized resource inputs", "dynamic resource outputs", "emulator request log", "audit report", "exported config --redact"])("%s", (what) => {
+  it.each([
+    "sandbox text",
+    "plan JSON",
+    "provider host log",
+    "serialized resource inputs",
+    "dynamic resource outputs",
+    "emulator request log",
+    "audit report",
+    "exported config --redact",
+  ])("%s", (what) => {
     expect(captured[what].length).toBeGreaterThan(0);
     for (const marker of MARKERS) expect(captured[what], `${marker} leaked into ${what}`).not.toContain(marker);
   });
@@ -79,13 +109,18 @@ describe("leak scan: known secret and token markers never appear where they must
 
 describe("npm start (the sandbox command)", () => {
   it("runs the dev stack end to end: plan, Dataverse executed, second run without changes, nothing left the machine", () => {
-    const run = spawnSync(process.execPath, [path.resolve(__dirname, "../dist/scripts/plan.js"), "--stack", "dev"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+    const run = spawnSync(process.execPath, [path.resolve(__dirname, "../dist/scripts/plan.js"), "--stack", "dev"], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "" },
+    });
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('+ dataverse:ApplicationUser "contact-center-app-user": application user');
     expect(run.stdout).toContain("change tracking on: account, contact");
     expect(run.stdout).toMatch(/Second run of the same stack: no changes \(\d+ requests, 0 writes\)/);
     // URLs stay clean (ready to paste); the emulation is said once, on a line of its own.
-    expect(run.stdout).toContain("Emulated Dataverse environments (the local emulator answered for them): https://contoso-dev.crm4.dynamics.com");
+    expect(run.stdout).toContain(
+      "Emulated Dataverse environments (the local emulator answered for them): https://contoso-dev.crm4.dynamics.com",
+    );
     expect(run.stdout).not.toMatch(/\(emulated\)|undefined/);
     expect(run.stdout).toContain("environment: https://contoso-dev.crm4.dynamics.com\n");
     expect(run.stdout).toContain("Nothing left this machine");
@@ -93,4 +128,3 @@ describe("npm start (the sandbox command)", () => {
     expect(run.stderr).toContain("[sandbox] creating dataverse:ApplicationUser");
   }, 120_000);
 });
-

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { consentPlan, requiredResourceAccesses, verifiedPermissionId } from "../components/entra/consent";
-import { knownPermissionNames, parsePermission, permissionById, type Permission } from "../components/entra/permissions";
+import {
+  knownPermissionNames,
+  parsePermission,
+  permissionById,
+  type Permission,
+} from "../components/entra/permissions";
 import { redirectUriProblem } from "../components/entra/redirectUris";
 import { addMonthsUtc } from "../components/entra/secretExpiry";
 
@@ -12,19 +17,32 @@ const parse = (text: string) => {
 
 describe("permission catalog", () => {
   it("resolves names to ids and kinds, case-insensitively, with API aliases", () => {
-    expect(parse("Microsoft Graph: Contacts.ReadWrite (application)")).toMatchObject({ id: "6918b873-d17a-4dc1-b314-35f528134491", kind: "application" });
-    expect(parse("graph: contacts.readwrite (Delegated)")).toMatchObject({ value: "Contacts.ReadWrite", id: "d56682ec-c09e-4743-aaf4-1a3aac4caa21", kind: "delegated" });
+    expect(parse("Microsoft Graph: Contacts.ReadWrite (application)")).toMatchObject({
+      id: "6918b873-d17a-4dc1-b314-35f528134491",
+      kind: "application",
+    });
+    expect(parse("graph: contacts.readwrite (Delegated)")).toMatchObject({
+      value: "Contacts.ReadWrite",
+      id: "d56682ec-c09e-4743-aaf4-1a3aac4caa21",
+      kind: "delegated",
+    });
     expect(parse("Dataverse: user_impersonation (delegated)").api.appId).toBe("00000007-0000-0000-c000-000000000000");
   });
 
   it("suggests the closest known names for a typo", () => {
     const result = parsePermission("Microsoft Graph: Contacts.ReadWrite.All (application)");
-    expect("error" in result && result.error).toMatch(/did you mean "Microsoft Graph: Contacts.ReadWrite \(application\)"/);
+    expect("error" in result && result.error).toMatch(
+      /did you mean "Microsoft Graph: Contacts.ReadWrite \(application\)"/,
+    );
   });
 
   it("maps ids back to names for plans and reports", () => {
-    expect(permissionById("00000003-0000-0000-c000-000000000000", "44e666d1-d276-445b-a5fc-8815eeb81d55")?.value).toBe("Tasks.ReadWrite.All");
-    expect(permissionById("00000003-0000-0000-c000-000000000000", "00000000-0000-0000-0000-000000000000")).toBeUndefined();
+    expect(permissionById("00000003-0000-0000-c000-000000000000", "44e666d1-d276-445b-a5fc-8815eeb81d55")?.value).toBe(
+      "Tasks.ReadWrite.All",
+    );
+    expect(
+      permissionById("00000003-0000-0000-c000-000000000000", "00000000-0000-0000-0000-000000000000"),
+    ).toBeUndefined();
   });
 
   it("lists every known name in parseable form", () => {
@@ -44,12 +62,18 @@ describe("consent plan", () => {
 
   it("declares required resource access per API with Role and Scope types", () => {
     expect(requiredResourceAccesses(perms)).toEqual([
-      { resourceAppId: "00000003-0000-0000-c000-000000000000", resourceAccesses: [
-        { id: "df021288-bdef-4463-88db-98f22de89214", type: "Role" },
-        { id: "e1fe6dd8-ba31-4d61-89e7-88639da4683d", type: "Scope" },
-        { id: "7427e0e9-2fba-42fe-b0c0-848c9e6a8182", type: "Scope" },
-      ] },
-      { resourceAppId: "00000007-0000-0000-c000-000000000000", resourceAccesses: [{ id: "78ce3f0f-a1ce-49c2-8cde-64b5c0896db4", type: "Scope" }] },
+      {
+        resourceAppId: "00000003-0000-0000-c000-000000000000",
+        resourceAccesses: [
+          { id: "df021288-bdef-4463-88db-98f22de89214", type: "Role" },
+          { id: "e1fe6dd8-ba31-4d61-89e7-88639da4683d", type: "Scope" },
+          { id: "7427e0e9-2fba-42fe-b0c0-848c9e6a8182", type: "Scope" },
+        ],
+      },
+      {
+        resourceAppId: "00000007-0000-0000-c000-000000000000",
+        resourceAccesses: [{ id: "78ce3f0f-a1ce-49c2-8cde-64b5c0896db4", type: "Scope" }],
+      },
     ]);
   });
 
@@ -65,7 +89,9 @@ describe("consent plan", () => {
   it("refuses a tenant whose service principal publishes another id", () => {
     const p = perms[0];
     expect(verifiedPermissionId({ "User.Read.All": p.id.toUpperCase() }, p)).toBe(p.id);
-    expect(() => verifiedPermissionId({ "User.Read.All": "11111111-1111-1111-1111-111111111111" }, p)).toThrow(/catalog says/);
+    expect(() => verifiedPermissionId({ "User.Read.All": "11111111-1111-1111-1111-111111111111" }, p)).toThrow(
+      /catalog says/,
+    );
     expect(() => verifiedPermissionId({}, p)).toThrow(/publishes no application permission "User.Read.All"/);
   });
 });
@@ -102,6 +128,13 @@ describe("resource ownership", () => {
   it("finds the longest integration name a resource name starts with, in one lookup per resource", async () => {
     const { integrationIndex } = await import("../components/resourceTypes");
     const owner = integrationIndex(["crm", "crm-eu", "sync"]);
-    expect(["crm-app", "crm-eu-app", "crm-eu", "sync-secret-1-created", "crmx-app", "other"].map(owner)).toEqual(["crm", "crm-eu", "crm-eu", "sync", undefined, undefined]);
+    expect(["crm-app", "crm-eu-app", "crm-eu", "sync-secret-1-created", "crmx-app", "other"].map(owner)).toEqual([
+      "crm",
+      "crm-eu",
+      "crm-eu",
+      "sync",
+      undefined,
+      undefined,
+    ]);
   });
 });

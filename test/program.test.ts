@@ -12,7 +12,8 @@ const { planJson, renderPlanText } = loadBuilt<typeof Render>("scripts/sandbox/r
 const { renderStackOutputs } = loadBuilt<typeof RenderOutputs>("scripts/sandbox/renderOutputs.js");
 const now = () => FIXED_NOW;
 
-const ofType = (plan: Evaluate.Plan, short: string) => plan.resources.filter((r) => r.type.endsWith(`:${short}`) && !r.component);
+const ofType = (plan: Evaluate.Plan, short: string) =>
+  plan.resources.filter((r) => r.type.endsWith(`:${short}`) && !r.component);
 const typeCounts = (plan: Evaluate.Plan) => {
   const counts: Record<string, number> = {};
   for (const r of plan.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
@@ -21,7 +22,9 @@ const typeCounts = (plan: Evaluate.Plan) => {
 
 describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
   let plan: Evaluate.Plan;
-  beforeAll(async () => { plan = await evaluateStack("dev", { now }); });
+  beforeAll(async () => {
+    plan = await evaluateStack("dev", { now });
+  });
 
   it("registers exactly the expected resource graph", () => {
     expect(typeCounts(plan)).toEqual({
@@ -43,13 +46,20 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
     const clientId = [...plan.labels].find(([, l]) => l === "contact-center-app clientId")![0];
     const [user] = ofType(plan, "ApplicationUser");
     expect(user.name).toBe("contact-center-app-user");
-    expect(user.inputs).toMatchObject({ environmentUrl: "https://contoso-dev.crm4.dynamics.com", applicationId: clientId, securityRoles: ["Basic User"] });
+    expect(user.inputs).toMatchObject({
+      environmentUrl: "https://contoso-dev.crm4.dynamics.com",
+      applicationId: clientId,
+      securityRoles: ["Basic User"],
+    });
     expect(user.inputs.businessUnitId).toBeUndefined();
     const order = (name: string) => plan.resources.findIndex((r) => r.name === name);
     expect(order("contact-center-app-user")).toBeGreaterThan(order("contact-center-sp"));
     expect(order("contact-center-app-user")).toBeGreaterThan(order("contact-center-grant-dynamics"));
     const [tracking] = ofType(plan, "ChangeTracking");
-    expect(tracking.inputs).toMatchObject({ environmentUrl: "https://contoso-dev.crm4.dynamics.com", entities: ["account", "contact"] });
+    expect(tracking.inputs).toMatchObject({
+      environmentUrl: "https://contoso-dev.crm4.dynamics.com",
+      entities: ["account", "contact"],
+    });
   });
 
   it("does not give an integration without a Dataverse part any Dataverse resource", () => {
@@ -62,7 +72,12 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
     expect(cc.inputs).toMatchObject({
       displayName: "CRM sync contact-center (dev)",
       signInAudience: "AzureADMyOrg",
-      requiredResourceAccesses: [{ resourceAppId: "00000007-0000-0000-c000-000000000000", resourceAccesses: [{ id: "78ce3f0f-a1ce-49c2-8cde-64b5c0896db4", type: "Scope" }] }],
+      requiredResourceAccesses: [
+        {
+          resourceAppId: "00000007-0000-0000-c000-000000000000",
+          resourceAccesses: [{ id: "78ce3f0f-a1ce-49c2-8cde-64b5c0896db4", type: "Scope" }],
+        },
+      ],
       web: { redirectUris: ["https://contoso.example-vendor.com/oauth/callback"] },
       publicClient: { redirectUris: [] },
     });
@@ -72,10 +87,12 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
     const graphSp = [...plan.labels].find(([, label]) => label === "Microsoft Graph service principal")![0];
     const clientSp = [...plan.labels].find(([, label]) => label === "mailbox-sync-sp objectId")![0];
     const assignments = ofType(plan, "AppRoleAssignment").map((r) => r.inputs);
-    expect(assignments).toEqual(expect.arrayContaining([
-      { appRoleId: "df021288-bdef-4463-88db-98f22de89214", principalObjectId: clientSp, resourceObjectId: graphSp },
-      { appRoleId: "ef54d2bf-783f-4e0f-bca1-3210c0444d99", principalObjectId: clientSp, resourceObjectId: graphSp },
-    ]));
+    expect(assignments).toEqual(
+      expect.arrayContaining([
+        { appRoleId: "df021288-bdef-4463-88db-98f22de89214", principalObjectId: clientSp, resourceObjectId: graphSp },
+        { appRoleId: "ef54d2bf-783f-4e0f-bca1-3210c0444d99", principalObjectId: clientSp, resourceObjectId: graphSp },
+      ]),
+    );
   });
 
   it("grants delegated permissions tenant-wide with the scope names", () => {
@@ -92,12 +109,19 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
   it("creates one secret per integration on the first deploy, each with its full lifetime from its creation", () => {
     const secrets = Object.fromEntries(ofType(plan, "ApplicationPassword").map((r) => [r.name, r.inputs.endDate]));
     // 24 and 12 months counted from the creation moment (the fixed clock: 2026-03-15T10:00:00Z), kept by time.Static.
-    expect(secrets).toEqual({ "contact-center-secret-1": "2028-03-15T10:00:00Z", "mailbox-sync-secret-1": "2027-03-15T10:00:00Z" });
-    expect(ofType(plan, "Static").map((r) => r.name)).toEqual(["contact-center-secret-1-created", "mailbox-sync-secret-1-created"]);
+    expect(secrets).toEqual({
+      "contact-center-secret-1": "2028-03-15T10:00:00Z",
+      "mailbox-sync-secret-1": "2027-03-15T10:00:00Z",
+    });
+    expect(ofType(plan, "Static").map((r) => r.name)).toEqual([
+      "contact-center-secret-1-created",
+      "mailbox-sync-secret-1-created",
+    ]);
   });
 
   it("exports ids in the clear and the client secret as a Pulumi secret", () => {
-    const out = (plan.outputs.integrations as Record<string, { generic: Record<string, unknown> }>)["contact-center"].generic;
+    const out = (plan.outputs.integrations as Record<string, { generic: Record<string, unknown> }>)["contact-center"]
+      .generic;
     expect(out.stack).toBe("dev"); // record-handover refuses outputs of another stack by this
     expect(out.tenantId).toBe(TENANT);
     expect(out.clientId).toMatch(/^[0-9a-f-]{36}$/);
@@ -106,13 +130,24 @@ describe("program under mocks: stacks/Pulumi.dev.yaml", () => {
     expect(out.applicationUserId).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.changeTrackedTables).toEqual(["account", "contact"]);
     expect(out.secretExpiresAt).toBe("2028-03-15T10:00:00Z");
-    expect(out.secrets).toEqual([{ rotation: 1, keyId: expect.any(String), createdAt: "2026-03-15T10:00:00Z", endDate: "2028-03-15T10:00:00Z", heldByVendor: false, awaitingHandover: true }]);
+    expect(out.secrets).toEqual([
+      {
+        rotation: 1,
+        keyId: expect.any(String),
+        createdAt: "2026-03-15T10:00:00Z",
+        endDate: "2028-03-15T10:00:00Z",
+        heldByVendor: false,
+        awaitingHandover: true,
+      },
+    ]);
     expect(out.clientSecret).toBeInstanceOf(Secret);
     expect((out.clientSecret as Resolve.Secret).value).toMatch(/^fake~/);
   });
 
   it("prints no secret value in the text or JSON plan", () => {
-    const secret = String(((plan.outputs.integrations as any)["contact-center"].generic.clientSecret as Resolve.Secret).value);
+    const secret = String(
+      ((plan.outputs.integrations as any)["contact-center"].generic.clientSecret as Resolve.Secret).value,
+    );
     const text = `${renderPlanText(plan)}\n${renderStackOutputs(plan.outputs)}`;
     const json = planJson(plan);
     expect(text).toContain("clientSecret: [secret]");
@@ -134,12 +169,14 @@ describe("program under mocks: consent switched off", () => {
       now,
       config: flatConfig({
         tenantId: TENANT,
-        integrations: [{
-          name: "graph-reader",
-          profile: "custom",
-          grantAdminConsent: false,
-          permissions: ["Microsoft Graph: User.Read.All (application)", "Microsoft Graph: User.Read (delegated)"],
-        }],
+        integrations: [
+          {
+            name: "graph-reader",
+            profile: "custom",
+            grantAdminConsent: false,
+            permissions: ["Microsoft Graph: User.Read.All (application)", "Microsoft Graph: User.Read (delegated)"],
+          },
+        ],
       }),
     });
     expect(ofType(plan, "AppRoleAssignment")).toHaveLength(0);
@@ -150,8 +187,13 @@ describe("program under mocks: consent switched off", () => {
 
 describe("program under mocks: invalid config", () => {
   it("fails before any resource is registered, naming the path", async () => {
-    await expect(evaluateStack("bad", {
-      config: flatConfig({ tenantId: TENANT, integrations: [{ name: "x1", profile: "custom", secret: { lifetimeMonths: 30 } }] }),
-    })).rejects.toThrow(/crm-sync:integrations\[0\]\.secret\.lifetimeMonths: must be at most 24 months/);
+    await expect(
+      evaluateStack("bad", {
+        config: flatConfig({
+          tenantId: TENANT,
+          integrations: [{ name: "x1", profile: "custom", secret: { lifetimeMonths: 30 } }],
+        }),
+      }),
+    ).rejects.toThrow(/crm-sync:integrations\[0\]\.secret\.lifetimeMonths: must be at most 24 months/);
   });
 });

@@ -11,7 +11,9 @@ import type * as ChangeTrackingModule from "../components/dataverse/changeTracki
 
 const { applicationUserProvider } = loadBuilt<typeof AppUserModule>("components/dataverse/applicationUser.js");
 const { changeTrackingProvider } = loadBuilt<typeof ChangeTrackingModule>("components/dataverse/changeTracking.js");
-const { securityRoleProvider } = loadBuilt<typeof import("../components/dataverse/securityRole")>("components/dataverse/securityRole.js");
+const { securityRoleProvider } = loadBuilt<typeof import("../components/dataverse/securityRole")>(
+  "components/dataverse/securityRole.js",
+);
 
 const TOKEN_MARKER = "tok-MARKER-7f3e9a";
 let emulator: Emulator;
@@ -35,7 +37,10 @@ beforeAll(async () => {
     DATAVERSE_PAGE_SIZE: "2",
   });
 }, 60_000);
-afterAll(async () => { await host?.close(); await emulator?.close(); });
+afterAll(async () => {
+  await host?.close();
+  await emulator?.close();
+});
 
 const USER_URN = urnFor("pulumi-nodejs:dynamic/dataverse:ApplicationUser", "crm-user");
 const TRACKING_URN = urnFor("pulumi-nodejs:dynamic/dataverse:ChangeTracking", "crm-tables");
@@ -55,13 +60,23 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
 
   it("runs the ApplicationUser lifecycle: check, create, read, diff, update, delete", async () => {
     const applicationId = randomUUID();
-    const news = { __provider: serialized.user, environmentUrl: `${emulator.url}/`, applicationId: applicationId.toUpperCase(), securityRoles: ["Basic User"] };
+    const news = {
+      __provider: serialized.user,
+      environmentUrl: `${emulator.url}/`,
+      applicationId: applicationId.toUpperCase(),
+      securityRoles: ["Basic User"],
+    };
     const checked = await host.check(USER_URN, {}, news);
     expect(checked.failures).toEqual([]);
     expect(checked.inputs).toMatchObject({ environmentUrl: emulator.url, applicationId });
 
     emulator.faults.replicationLag(applicationId, 1500);
-    emulator.faults.add({ method: "POST", path: /systemuserroles_association/, times: 1, action: { kind: "status", status: 429, retryAfterSeconds: 1 } });
+    emulator.faults.add({
+      method: "POST",
+      path: /systemuserroles_association/,
+      times: 1,
+      action: { kind: "status", status: 429, retryAfterSeconds: 1 },
+    });
     const created = await host.create(USER_URN, checked.inputs);
     expect(created.props).toMatchObject({ systemUserId: created.id, businessUnitId: rootBu(emulator), adopted: false });
     expect(emulator.data.users.get(created.id)?.applicationid).toBe(applicationId);
@@ -71,7 +86,9 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
     const same = await host.diff(USER_URN, created.id, read.props, checked.inputs);
     expect(same.changes).toBe(DIFF_NONE);
 
-    const news2 = (await host.check(USER_URN, checked.inputs, { ...news, securityRoles: ["Basic User", "System Customizer"] })).inputs;
+    const news2 = (
+      await host.check(USER_URN, checked.inputs, { ...news, securityRoles: ["Basic User", "System Customizer"] })
+    ).inputs;
     const diff = await host.diff(USER_URN, created.id, read.props, news2);
     expect(diff).toEqual({ changes: DIFF_SOME, replaces: [] });
     const updated = await host.update(USER_URN, created.id, read.props, news2);
@@ -89,18 +106,42 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
   it("checks a preview whose application id is not known yet without failures", async () => {
     const { createRequire } = await import("node:module");
     const { unknownValue } = createRequire(__filename)("@pulumi/pulumi/runtime/rpc");
-    const { failures, inputs } = await host.check(USER_URN, {}, { __provider: serialized.user, environmentUrl: emulator.url, applicationId: unknownValue, securityRoles: ["Basic User"] });
+    const { failures, inputs } = await host.check(
+      USER_URN,
+      {},
+      {
+        __provider: serialized.user,
+        environmentUrl: emulator.url,
+        applicationId: unknownValue,
+        securityRoles: ["Basic User"],
+      },
+    );
     expect(failures).toEqual([]);
     expect(inputs.applicationId).toBe(unknownValue);
   });
 
   it("returns field-named failures from check", async () => {
-    const { failures } = await host.check(USER_URN, {}, { __provider: serialized.user, environmentUrl: "http://crm.example.com", applicationId: "x", securityRoles: [""] });
+    const { failures } = await host.check(
+      USER_URN,
+      {},
+      {
+        __provider: serialized.user,
+        environmentUrl: "http://crm.example.com",
+        applicationId: "x",
+        securityRoles: [""],
+      },
+    );
     expect(failures.map((f) => f.property)).toEqual(["environmentUrl", "applicationId", "securityRoles[0]"]);
   });
 
   it("runs the ChangeTracking lifecycle with zero writes on a no-op run", async () => {
-    const inputs = (await host.check(TRACKING_URN, {}, { __provider: serialized.tracking, environmentUrl: emulator.url, entities: ["account", "contact"] })).inputs;
+    const inputs = (
+      await host.check(
+        TRACKING_URN,
+        {},
+        { __provider: serialized.tracking, environmentUrl: emulator.url, entities: ["account", "contact"] },
+      )
+    ).inputs;
     const created = await host.create(TRACKING_URN, inputs);
     expect(created.props.enabledEntities).toEqual(["account", "contact"]);
     expect(emulator.data.entities.get("account")!.ChangeTrackingEnabled).toBe(true);
@@ -114,7 +155,13 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
   });
 
   it("surfaces Dataverse errors through gRPC without the token", async () => {
-    const inputs = (await host.check(TRACKING_URN, {}, { __provider: serialized.tracking, environmentUrl: emulator.url, entities: ["nosuchtable"] })).inputs;
+    const inputs = (
+      await host.check(
+        TRACKING_URN,
+        {},
+        { __provider: serialized.tracking, environmentUrl: emulator.url, entities: ["nosuchtable"] },
+      )
+    ).inputs;
     const err = await host.create(TRACKING_URN, inputs).catch((e: Error) => e);
     expect(String((err as Error).message)).toMatch(/no such table: nosuchtable/);
     expect(String((err as Error).message) + host.stderr()).not.toContain(TOKEN_MARKER);
@@ -122,15 +169,31 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
 
   it("as the real service behaves: purges a soft-deleted leftover, reads drift and soft deletes, and destroys for good", async () => {
     const applicationId = randomUUID();
-    const leftover = addApplicationUser(emulator.data, { applicationid: applicationId, _businessunitid_value: rootBu(emulator), isdisabled: true, deletedstate: 1 });
-    const inputs = (await host.check(USER_URN, {}, { __provider: serialized.user, environmentUrl: emulator.url, applicationId, securityRoles: ["Basic User", "Delegate"] })).inputs;
+    const leftover = addApplicationUser(emulator.data, {
+      applicationid: applicationId,
+      _businessunitid_value: rootBu(emulator),
+      isdisabled: true,
+      deletedstate: 1,
+    });
+    const inputs = (
+      await host.check(
+        USER_URN,
+        {},
+        {
+          __provider: serialized.user,
+          environmentUrl: emulator.url,
+          applicationId,
+          securityRoles: ["Basic User", "Delegate"],
+        },
+      )
+    ).inputs;
     const created = await host.create(USER_URN, inputs);
     expect(created.id).not.toBe(leftover.systemuserid);
     expect(emulator.data.users.has(leftover.systemuserid)).toBe(false);
 
     emulator.data.users.get(created.id)!.roles.delete(roleId(emulator, "Delegate", rootBu(emulator)));
     const drifted = await host.read(USER_URN, created.id, created.props);
-    expect((drifted.props.roleIds as string[])).toHaveLength(1);
+    expect(drifted.props.roleIds as string[]).toHaveLength(1);
     expect((await host.diff(USER_URN, created.id, drifted.props, inputs)).changes).toBe(DIFF_SOME);
 
     await host.delete(USER_URN, created.id, drifted.props);
@@ -143,9 +206,14 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
 
   it("ChangeTracking resources of one environment in one provider process coalesce into one wave and one publish", async () => {
     emulator.faults.publishMs = 200;
-    const check = async (entities: string[]) => (await host.check(TRACKING_URN, {}, { __provider: serialized.tracking, environmentUrl: emulator.url, entities })).inputs;
+    const check = async (entities: string[]) =>
+      (await host.check(TRACKING_URN, {}, { __provider: serialized.tracking, environmentUrl: emulator.url, entities }))
+        .inputs;
     const before = emulator.log.length;
-    await Promise.all([host.create(TRACKING_URN, await check(["lead"])), host.create(TRACKING_URN, await check(["opportunity", "incident"]))]);
+    await Promise.all([
+      host.create(TRACKING_URN, await check(["lead"])),
+      host.create(TRACKING_URN, await check(["opportunity", "incident"])),
+    ]);
     const publishes = emulator.log.slice(before).filter((r) => r.path === "/PublishXml");
     expect(publishes.map((r) => r.status)).toEqual([204]);
     expect(emulator.log.slice(before).filter((r) => r.method === "PUT")).toHaveLength(3);
@@ -154,12 +222,35 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
 
   it("names an unknown business unit at once, and removes a user whose create failed after the POST", async () => {
     const bu = randomUUID();
-    const bad = (await host.check(USER_URN, {}, { __provider: serialized.user, environmentUrl: emulator.url, applicationId: randomUUID(), businessUnitId: bu, securityRoles: ["Basic User"] })).inputs;
+    const bad = (
+      await host.check(
+        USER_URN,
+        {},
+        {
+          __provider: serialized.user,
+          environmentUrl: emulator.url,
+          applicationId: randomUUID(),
+          businessUnitId: bu,
+          securityRoles: ["Basic User"],
+        },
+      )
+    ).inputs;
     await expect(host.create(USER_URN, bad)).rejects.toThrow(new RegExp(`business unit ${bu} does not exist`));
 
     const applicationId = randomUUID();
-    const inputs = (await host.check(USER_URN, {}, { __provider: serialized.user, environmentUrl: emulator.url, applicationId, securityRoles: ["Basic User"] })).inputs;
-    emulator.faults.add({ method: "POST", path: /systemuserroles_association/, times: 1, action: { kind: "status", status: 400, code: "0x80060888", message: "refused" } });
+    const inputs = (
+      await host.check(
+        USER_URN,
+        {},
+        { __provider: serialized.user, environmentUrl: emulator.url, applicationId, securityRoles: ["Basic User"] },
+      )
+    ).inputs;
+    emulator.faults.add({
+      method: "POST",
+      path: /systemuserroles_association/,
+      times: 1,
+      action: { kind: "status", status: 400, code: "0x80060888", message: "refused" },
+    });
     await expect(host.create(USER_URN, inputs)).rejects.toThrow(/refused/);
     expect([...emulator.data.users.values()].filter((u) => u.applicationid === applicationId)).toEqual([]);
   });
@@ -171,9 +262,23 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
       { table: "account", operation: "read", depth: "Global", reason: "declared" },
       { table: "phonecall", operation: "write", depth: "Local", reason: "declared" },
     ];
-    const inputs = (await host.check(ROLE_URN, {}, { __provider: serialized.role, environmentUrl: emulator.url, roleName: "CRM sync crm (test)", grants: declared })).inputs;
+    const inputs = (
+      await host.check(
+        ROLE_URN,
+        {},
+        {
+          __provider: serialized.role,
+          environmentUrl: emulator.url,
+          roleName: "CRM sync crm (test)",
+          grants: declared,
+        },
+      )
+    ).inputs;
     const created = await host.create(ROLE_URN, inputs);
-    const held = () => [...emulator.data.rolePrivileges.get(created.id)!].map(([id, d]) => `${emulator.data.privileges.find((p) => p.privilegeid === id)!.name}:${d}`).sort();
+    const held = () =>
+      [...emulator.data.rolePrivileges.get(created.id)!]
+        .map(([id, d]) => `${emulator.data.privileges.find((p) => p.privilegeid === id)!.name}:${d}`)
+        .sort();
     expect(held()).toEqual(["prvReadAccount:Global", "prvReadUser:Local", "prvWriteActivity:Local"]);
 
     // In the portal: a privilege added and one widened.
@@ -187,11 +292,16 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
     const clean = await host.read(ROLE_URN, created.id, repaired);
     expect((await host.diff(ROLE_URN, created.id, clean.props, inputs)).changes).toBe(DIFF_NONE);
 
-    const narrower = (await host.check(ROLE_URN, inputs, { ...inputs, __provider: serialized.role, grants: declared.slice(0, 2) })).inputs;
+    const narrower = (
+      await host.check(ROLE_URN, inputs, { ...inputs, __provider: serialized.role, grants: declared.slice(0, 2) })
+    ).inputs;
     await host.update(ROLE_URN, created.id, clean.props, narrower);
     expect(held()).toEqual(["prvReadAccount:Global", "prvReadUser:Local"]);
 
-    const user = addApplicationUser(emulator.data, { applicationid: randomUUID(), _businessunitid_value: rootBu(emulator) });
+    const user = addApplicationUser(emulator.data, {
+      applicationid: randomUUID(),
+      _businessunitid_value: rootBu(emulator),
+    });
     user.roles.add(created.id);
     await host.delete(ROLE_URN, created.id, clean.props);
     expect(emulator.data.roles.some((r) => r.roleid === created.id)).toBe(false);
@@ -200,11 +310,47 @@ describe("providers through the SDK's dynamic-provider host (as the Pulumi CLI r
 
   it("parallel lookups failing together: each call fails with its resource and environment named, no gRPC prefix, and the host lives on", async () => {
     // Every GET fails at once for a while: the business-unit, user and role lookups a create starts side by side.
-    emulator.faults.add({ method: "GET", times: 40, action: { kind: "status", status: 400, code: "0x80040203", message: "Injected lookup failure." } });
-    emulator.faults.add({ method: "POST", path: /\$batch/, times: 40, action: { kind: "status", status: 400, code: "0x80040203", message: "Injected lookup failure." } });
+    emulator.faults.add({
+      method: "GET",
+      times: 40,
+      action: { kind: "status", status: 400, code: "0x80040203", message: "Injected lookup failure." },
+    });
+    emulator.faults.add({
+      method: "POST",
+      path: /\$batch/,
+      times: 40,
+      action: { kind: "status", status: 400, code: "0x80040203", message: "Injected lookup failure." },
+    });
     const ROLE_URN = urnFor("pulumi-nodejs:dynamic/dataverse:SecurityRole", "crm-role-fail");
-    const roleInputs = (await host.check(ROLE_URN, {}, { __provider: serialized.role, environmentUrl: emulator.url, roleName: "CRM sync failing", grants: [{ table: "account", operation: "read", depth: "Global", reason: "declared" }] })).inputs;
-    const users = await Promise.all([0, 1, 2].map(async () => (await host.check(USER_URN, {}, { __provider: serialized.user, environmentUrl: emulator.url, applicationId: randomUUID(), securityRoles: ["Basic User", "No Such Role"] })).inputs));
+    const roleInputs = (
+      await host.check(
+        ROLE_URN,
+        {},
+        {
+          __provider: serialized.role,
+          environmentUrl: emulator.url,
+          roleName: "CRM sync failing",
+          grants: [{ table: "account", operation: "read", depth: "Global", reason: "declared" }],
+        },
+      )
+    ).inputs;
+    const users = await Promise.all(
+      [0, 1, 2].map(
+        async () =>
+          (
+            await host.check(
+              USER_URN,
+              {},
+              {
+                __provider: serialized.user,
+                environmentUrl: emulator.url,
+                applicationId: randomUUID(),
+                securityRoles: ["Basic User", "No Such Role"],
+              },
+            )
+          ).inputs,
+      ),
+    );
     const results = await Promise.all([
       host.create(ROLE_URN, roleInputs).catch((e: Error) => e),
       ...users.map((u) => host.create(USER_URN, u).catch((e: Error) => e)),

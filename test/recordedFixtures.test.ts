@@ -4,7 +4,14 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataverseClient } from "../components/dataverse/http/client";
-import { businessUnits, findRoles, findUserByApplicationId, getUser, isLive, usersByApplicationId } from "../components/dataverse/applicationUserApi";
+import {
+  businessUnits,
+  findRoles,
+  findUserByApplicationId,
+  getUser,
+  isLive,
+  usersByApplicationId,
+} from "../components/dataverse/applicationUserApi";
 import { resolveRoles } from "../components/dataverse/applicationUserPlan";
 import { parseBatchResponse } from "../components/dataverse/http/batch";
 import { trackingStates } from "../components/dataverse/changeTrackingApi";
@@ -24,13 +31,17 @@ describe("recorded Dataverse responses through the client", () => {
   let server: Server;
   let url = "";
   const routes = new Map<string, unknown>();
-  const client = () => new DataverseClient(url, { tokenSource: async () => "t", settings: TEST_SETTINGS, log: () => undefined });
+  const client = () =>
+    new DataverseClient(url, { tokenSource: async () => "t", settings: TEST_SETTINGS, log: () => undefined });
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       const p = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname).replace("/api/data/v9.2", "");
       const body = routes.get(p);
-      res.writeHead(body === undefined ? 404 : 200, { "Content-Type": "application/json; odata.metadata=minimal", "OData-Version": "4.0" });
+      res.writeHead(body === undefined ? 404 : 200, {
+        "Content-Type": "application/json; odata.metadata=minimal",
+        "OData-Version": "4.0",
+      });
       res.end(JSON.stringify(body ?? { error: { code: "0x80040217", message: `no fixture for ${p}` } }));
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -41,7 +52,10 @@ describe("recorded Dataverse responses through the client", () => {
   it("WhoAmI", async () => {
     routes.set("/WhoAmI", tf("whoami.json"));
     const who = await client().get<{ UserId: string; BusinessUnitId: string; OrganizationId: string }>("/WhoAmI");
-    expect(who).toMatchObject({ UserId: "00000000-0000-0000-0000-000000000002", BusinessUnitId: "00000000-0000-0000-0000-000000000003" });
+    expect(who).toMatchObject({
+      UserId: "00000000-0000-0000-0000-000000000002",
+      BusinessUnitId: "00000000-0000-0000-0000-000000000003",
+    });
   });
 
   it("systemusers collection and a systemuser with its roles expanded (deletedstate read)", async () => {
@@ -68,7 +82,13 @@ describe("recorded Dataverse responses through the client", () => {
     routes.set("/roles", roles);
     const rows = await findRoles(client(), bu.businessunitid, ["Environment Maker"]);
     const maker = roles.value.find((r: { name: string }) => r.name === "Environment Maker");
-    expect(resolveRoles(["Environment Maker"], rows.filter((r) => r.name === "Environment Maker"), bu.businessunitid)).toEqual([maker.roleid]);
+    expect(
+      resolveRoles(
+        ["Environment Maker"],
+        rows.filter((r) => r.name === "Environment Maker"),
+        bu.businessunitid,
+      ),
+    ).toEqual([maker.roleid]);
   });
 
   it("whole EntityDefinitions bodies read as tracking states", async () => {
@@ -76,7 +96,10 @@ describe("recorded Dataverse responses through the client", () => {
     const unit = tf("entitydefinition_businessunit.json");
     routes.set("/EntityDefinitions", { value: [contact, unit] });
     const rows = await trackingStates(client(), ["contact", "businessunit"]);
-    expect(rows.map((r) => [r.LogicalName, r.ChangeTrackingEnabled, r.CanChangeTrackingBeEnabled?.Value])).toEqual([["contact", true, true], ["businessunit", true, unit.CanChangeTrackingBeEnabled.Value]]);
+    expect(rows.map((r) => [r.LogicalName, r.ChangeTrackingEnabled, r.CanChangeTrackingBeEnabled?.Value])).toEqual([
+      ["contact", true, true],
+      ["businessunit", true, unit.CanChangeTrackingBeEnabled.Value],
+    ]);
   });
 
   it("$batch answers as Microsoft documents them", () => {
@@ -92,7 +115,9 @@ describe("recorded Dataverse responses through the client", () => {
   });
 
   it("a real @odata.nextLink with $skiptoken is followed on the same host", async () => {
-    const link = docs("nextlink_skiptoken.txt").trim().replace(/^\[Organization URI\]/i, url);
+    const link = docs("nextlink_skiptoken.txt")
+      .trim()
+      .replace(/^\[Organization URI\]/i, url);
     const c = client();
     expect(c.relativePath(link)).toMatch(/^\/contacts\?\$select=fullname&\$skiptoken=%3Ccookie/);
     routes.set("/contacts", { value: [{ fullname: "b" }] });
@@ -104,9 +129,14 @@ describe("recorded Dataverse responses through the client", () => {
 
 describe("the emulator answers in the recorded shapes", () => {
   let emulator: Emulator;
-  beforeAll(async () => { emulator = await startEmulator(); });
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
   afterAll(() => emulator.close());
-  const get = async (p: string) => (await fetch(`${emulator.url}/api/data/v9.2${p}`, { headers: { Authorization: `Bearer ${emulator.token}` } })).json();
+  const get = async (p: string) =>
+    (
+      await fetch(`${emulator.url}/api/data/v9.2${p}`, { headers: { Authorization: `Bearer ${emulator.token}` } })
+    ).json();
 
   it("its EntityDefinitions template is the recorded body, and a table has exactly the recorded properties", async () => {
     const recorded = tf("entitydefinition_contact.json");
@@ -118,8 +148,17 @@ describe("the emulator answers in the recorded shapes", () => {
 
   it("systemuser rows carry the recorded annotations and columns the providers read", async () => {
     const recorded = tf("systemuser_by_id_expand_roles.json");
-    const users = (await get("/systemusers?$select=systemuserid,applicationid,isdisabled,deletedstate,_businessunitid_value")).value;
-    for (const key of ["@odata.etag", "systemuserid", "applicationid", "isdisabled", "deletedstate", "_businessunitid_value"]) {
+    const users = (
+      await get("/systemusers?$select=systemuserid,applicationid,isdisabled,deletedstate,_businessunitid_value")
+    ).value;
+    for (const key of [
+      "@odata.etag",
+      "systemuserid",
+      "applicationid",
+      "isdisabled",
+      "deletedstate",
+      "_businessunitid_value",
+    ]) {
       expect(recorded).toHaveProperty([key]);
       expect(users[0]).toHaveProperty([key]);
     }

@@ -8,8 +8,12 @@ import { loadBuilt } from "./helpers/dist";
 import { startProviderHost, urnFor, type ProviderHost } from "../scripts/sandbox/providerHost";
 import { startEmulator, type Emulator } from "../emulator/server";
 
-const { applicationUserProvider } = loadBuilt<typeof import("../components/dataverse/applicationUser")>("components/dataverse/applicationUser.js");
-const { changeTrackingProvider } = loadBuilt<typeof import("../components/dataverse/changeTracking")>("components/dataverse/changeTracking.js");
+const { applicationUserProvider } = loadBuilt<typeof import("../components/dataverse/applicationUser")>(
+  "components/dataverse/applicationUser.js",
+);
+const { changeTrackingProvider } = loadBuilt<typeof import("../components/dataverse/changeTracking")>(
+  "components/dataverse/changeTracking.js",
+);
 
 const TABLES = ["account", "contact", "lead", "opportunity", "incident"];
 const CAP = 4;
@@ -24,9 +28,18 @@ beforeAll(async () => {
   emulator = await startEmulator();
   tokenFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "crm-sync-token-")), "token");
   fs.writeFileSync(tokenFile, emulator.token);
-  host = await startProviderHost({ DATAVERSE_TOKEN_FILE: tokenFile, DATAVERSE_MAX_CONCURRENCY: String(CAP), DATAVERSE_RETRY_BASE_MS: "20", DATAVERSE_PAGE_SIZE: "5000" });
+  host = await startProviderHost({
+    DATAVERSE_TOKEN_FILE: tokenFile,
+    DATAVERSE_MAX_CONCURRENCY: String(CAP),
+    DATAVERSE_RETRY_BASE_MS: "20",
+    DATAVERSE_PAGE_SIZE: "5000",
+  });
 }, 60_000);
-afterAll(async () => { await host?.close(); await emulator?.close(); fs.rmSync(path.dirname(tokenFile), { recursive: true, force: true }); });
+afterAll(async () => {
+  await host?.close();
+  await emulator?.close();
+  fs.rmSync(path.dirname(tokenFile), { recursive: true, force: true });
+});
 
 describe("team scale: 20 application users and 20 ChangeTracking resources in one environment, all at once through the host", () => {
   it("one token fetch, one PUT per table, at most one PublishXml per wave, shared lookups, the concurrency cap held", async () => {
@@ -37,10 +50,21 @@ describe("team scale: 20 application users and 20 ChangeTracking resources in on
       return host.create(urn, inputs);
     };
     const results = await Promise.all([
-      ...Array.from({ length: 20 }, (_, i) => create("pulumi-nodejs:dynamic/dataverse:ApplicationUser", `user-${i}`,
-        { __provider: serialized.user, environmentUrl: emulator.url, applicationId: randomUUID(), securityRoles: ["Basic User"] })),
-      ...Array.from({ length: 20 }, (_, i) => create("pulumi-nodejs:dynamic/dataverse:ChangeTracking", `tables-${i}`,
-        { __provider: serialized.tracking, environmentUrl: emulator.url, entities: TABLES })),
+      ...Array.from({ length: 20 }, (_, i) =>
+        create("pulumi-nodejs:dynamic/dataverse:ApplicationUser", `user-${i}`, {
+          __provider: serialized.user,
+          environmentUrl: emulator.url,
+          applicationId: randomUUID(),
+          securityRoles: ["Basic User"],
+        }),
+      ),
+      ...Array.from({ length: 20 }, (_, i) =>
+        create("pulumi-nodejs:dynamic/dataverse:ChangeTracking", `tables-${i}`, {
+          __provider: serialized.tracking,
+          environmentUrl: emulator.url,
+          entities: TABLES,
+        }),
+      ),
     ]);
     expect(results).toHaveLength(40);
     expect(TABLES.every((t) => emulator.data.entities.get(t)!.ChangeTrackingEnabled)).toBe(true);

@@ -13,7 +13,11 @@ export const DEFAULT_DATAVERSE_SUFFIX = ".dynamics.com";
  */
 export function dataverseHostProblem(url: string, suffixes: string[]): string | undefined {
   let parsed: URL;
-  try { parsed = new URL(url); } catch { return `"${url}" is not a URL`; }
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `"${url}" is not a URL`;
+  }
   const { protocol, hostname } = parsed;
   if (protocol === "http:") return undefined; // loopback only: environmentUrlProblem refused anything else
   if (suffixes.some((s) => hostname.endsWith(s.toLowerCase()) && hostname.length > s.length)) return undefined;
@@ -21,7 +25,8 @@ export function dataverseHostProblem(url: string, suffixes: string[]): string | 
 }
 
 export const ENVIRONMENT_KEY = /^[a-zA-Z][\w-]{0,63}$/;
-export const ENVIRONMENT_KEY_RULE = "must be an environment key: a letter, then letters, digits, _ or - (at most 64), e.g. sales";
+export const ENVIRONMENT_KEY_RULE =
+  "must be an environment key: a letter, then letters, digits, _ or - (at most 64), e.g. sales";
 
 export const guid = z
   .string({ error: "must be a GUID" })
@@ -54,13 +59,17 @@ export const permission = z.string({ error: "must be a permission name" }).trans
 });
 
 /** One platform's redirect URIs, in the form they are registered, each checked by the provider's and Entra's rules. */
-export const redirectUriList = (platform: Platform) => uniqueList(
-  z.string({ error: "must be a URL string" }).superRefine((uri, ctx) => {
-    const problem = redirectUriProblem(uri, platform);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  }).transform((uri) => registeredRedirectUri(uri, platform)),
-  "redirect URI",
-);
+export const redirectUriList = (platform: Platform) =>
+  uniqueList(
+    z
+      .string({ error: "must be a URL string" })
+      .superRefine((uri, ctx) => {
+        const problem = redirectUriProblem(uri, platform);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .transform((uri) => registeredRedirectUri(uri, platform)),
+    "redirect URI",
+  );
 
 export const uniqueList = <T extends z.ZodType<string>>(item: T, what: string) =>
   z.array(item).superRefine((list, ctx) => {
@@ -68,23 +77,34 @@ export const uniqueList = <T extends z.ZodType<string>>(item: T, what: string) =
     list.forEach((entry, index) => {
       const key = String(entry).toLowerCase();
       if (seen.has(key)) {
-        ctx.addIssue({ code: "custom", path: [index], message: `duplicate ${what} "${entry}" (also at [${seen.get(key)}])` });
+        ctx.addIssue({
+          code: "custom",
+          path: [index],
+          message: `duplicate ${what} "${entry}" (also at [${seen.get(key)}])`,
+        });
       } else seen.set(key, index);
     });
   });
 
 export const TABLE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
-export const tableName = z
-  .string({ error: "must be a table logical name" })
-  .regex(TABLE_NAME, { error: "must be a table logical name: lowercase letters, digits and _, e.g. account or new_project" });
+export const tableName = z.string({ error: "must be a table logical name" }).regex(TABLE_NAME, {
+  error: "must be a table logical name: lowercase letters, digits and _, e.g. account or new_project",
+});
 
-
-export const isoInstant = z.string({ error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z" })
+export const isoInstant = z
+  .string({ error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z" })
   .superRefine((v, ctx) => {
     const problem = instantProblem(v);
-    if (problem) ctx.addIssue({ code: "custom", message: `${problem.replace(/ \(e\.g\. .*\)$/, "")}: must be an ISO 8601 time such as 2026-11-22T10:00:00Z` });
+    if (problem)
+      ctx.addIssue({
+        code: "custom",
+        message: `${problem.replace(/ \(e\.g\. .*\)$/, "")}: must be an ISO 8601 time such as 2026-11-22T10:00:00Z`,
+      });
   });
 
 /** An on-demand rotation count: 0 until scripts/rotate-secret asks for the first. */
-export const generationNumber = z.number({ error: "must be a whole number" }).int({ error: "must be a whole number" }).min(0, { error: "must not be negative" }).default(0);
-
+export const generationNumber = z
+  .number({ error: "must be a whole number" })
+  .int({ error: "must be a whole number" })
+  .min(0, { error: "must not be negative" })
+  .default(0);

@@ -6,4 +6,11 @@ export { dataverseHostProblem, environmentUrl, schemeProblem } from "./fields";
 export type { StackConfig, IntegrationConfig, DataverseConfig } from "./schema";
 export { FIELD_SCHEMAS } from "./schema";
 export { CONFIG_NAMESPACE, ConfigError, formatPath } from "./messages";
-export { MAX_CONFIG_DEPTH, dataverseUrlFor, namespaceProblems, parseRuntimeConfig, parseStackConfig, rawConfigFrom } from "./parse";
+export {
+  MAX_CONFIG_DEPTH,
+  dataverseUrlFor,
+  namespaceProblems,
+  parseRuntimeConfig,
+  parseStackConfig,
+  rawConfigFrom,
+} from "./parse";

@@ -44,10 +44,12 @@ function kindOf(value: unknown): string {
 export function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") {
     const known = knownKeysAt(issue.path);
-    return issue.keys.map((key) => {
-      const hint = closestKey(key, known);
-      return `${formatPath([...issue.path, key])}: unknown setting${hint ? ` (did you mean ${hint}?)` : ""}${known.length ? `; known here: ${known.join(", ")}` : ""}`;
-    }).join("\n  - ");
+    return issue.keys
+      .map((key) => {
+        const hint = closestKey(key, known);
+        return `${formatPath([...issue.path, key])}: unknown setting${hint ? ` (did you mean ${hint}?)` : ""}${known.length ? `; known here: ${known.join(", ")}` : ""}`;
+      })
+      .join("\n  - ");
   }
   const input = (issue as { input?: unknown }).input;
   const generic = /received|^Invalid input/.test(issue.message);
@@ -56,8 +58,12 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
     return `${formatPath(issue.path)}: is required${generic ? ` (${issue.expected})` : `: ${issue.message}`}`;
   }
   if (issue.code === "invalid_key") {
-    const rule = issue.path.at(-2) === "access" ? ": must be a table logical name (lowercase letters, digits and _, e.g. account)"
-      : issue.path.at(-2) === "dataverseEnvironments" ? `: ${ENVIRONMENT_KEY_RULE}` : "";
+    const rule =
+      issue.path.at(-2) === "access"
+        ? ": must be a table logical name (lowercase letters, digits and _, e.g. account)"
+        : issue.path.at(-2) === "dataverseEnvironments"
+          ? `: ${ENVIRONMENT_KEY_RULE}`
+          : "";
     return `${formatPath(issue.path)}: is not a valid key here${rule}`;
   }
   if (generic) {
@@ -66,4 +72,3 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
   }
   return `${formatPath(issue.path)}: ${issue.message}`;
 }
-

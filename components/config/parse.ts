@@ -19,12 +19,19 @@ function shapeProblems(raw: Record<string, unknown>): string[] {
     const { value, path } = stack.pop()!;
     if (!value || typeof value !== "object") continue;
     if (path.length > MAX_CONFIG_DEPTH) {
-      problems.push(`${formatPath(path.slice(0, 1))}: nests more than ${MAX_CONFIG_DEPTH} levels deep; no setting needs that`);
+      problems.push(
+        `${formatPath(path.slice(0, 1))}: nests more than ${MAX_CONFIG_DEPTH} levels deep; no setting needs that`,
+      );
       continue;
     }
-    const entries: [PropertyKey, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.keys(value).map((k) => [k, (value as Record<string, unknown>)[k]]);
+    const entries: [PropertyKey, unknown][] = Array.isArray(value)
+      ? value.map((v, i) => [i, v])
+      : Object.keys(value).map((k) => [k, (value as Record<string, unknown>)[k]]);
     for (const [key, child] of entries) {
-      if (typeof key === "string" && PROTOTYPE_KEYS.has(key)) problems.push(`${formatPath([...path, key])}: "${key}" is not a setting name (it would reach JavaScript's object prototype); remove it`);
+      if (typeof key === "string" && PROTOTYPE_KEYS.has(key))
+        problems.push(
+          `${formatPath([...path, key])}: "${key}" is not a setting name (it would reach JavaScript's object prototype); remove it`,
+        );
       else stack.push({ value: child, path: [...path, key] });
     }
   }
@@ -38,11 +45,17 @@ function shapeProblems(raw: Record<string, unknown>): string[] {
 function adoptionProblems(integrations: StackConfig["integrations"]): string[] {
   return integrations.flatMap((integ, i) => [
     ...(integ.secret.generation > 0 && !integ.secret.handedOver && !integ.existing?.vendorSecret
-      ? [`${formatPath(["integrations", i, "secret", "generation"])}: asks for an on-demand rotation, but no handover is recorded (secret.handedOver): record the secret the vendor holds first (npm run -s record-handover)`]
+      ? [
+          `${formatPath(["integrations", i, "secret", "generation"])}: asks for an on-demand rotation, but no handover is recorded (secret.handedOver): record the secret the vendor holds first (npm run -s record-handover)`,
+        ]
       : []),
     ...(integ.existing
-      ? existingProblems(integ.existing, integ.permissions.filter((p) => p.kind === "application").map(permissionLabel), [...new Set(integ.permissions.filter((p) => p.kind === "delegated").map((p) => p.api.name))], !!integ.secret.handedOver)
-        .map((p) => `${formatPath(["integrations", i, ...p.path])}: ${p.message}`)
+      ? existingProblems(
+          integ.existing,
+          integ.permissions.filter((p) => p.kind === "application").map(permissionLabel),
+          [...new Set(integ.permissions.filter((p) => p.kind === "delegated").map((p) => p.api.name))],
+          !!integ.secret.handedOver,
+        ).map((p) => `${formatPath(["integrations", i, ...p.path])}: ${p.message}`)
       : []),
   ]);
 }
@@ -58,7 +71,14 @@ export function parseStackConfig(raw: Record<string, unknown>, now: Date = new D
   const result = stackConfig.safeParse(profiled.config, { reportInput: true });
   const vendorProblems = profiled.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
   if (result.success) {
-    const data: StackConfig = { ...result.data, integrations: result.data.integrations.map((integ, i) => ({ ...integ, vendor: profiled.settings[i], origins: profiled.origins[i] ?? {} })) };
+    const data: StackConfig = {
+      ...result.data,
+      integrations: result.data.integrations.map((integ, i) => ({
+        ...integ,
+        vendor: profiled.settings[i],
+        origins: profiled.origins[i] ?? {},
+      })),
+    };
     const problems = [
       ...vendorProblems,
       ...profileProblems(data.integrations).map((i) => `${formatPath(i.path)}: ${i.message}`),
@@ -85,7 +105,9 @@ export function namespaceProblems(flat: Record<string, string>): string[] {
     const namespace = key.slice(0, colon);
     if (namespace === CONFIG_NAMESPACE) return [];
     if (distance(namespace.toLowerCase(), CONFIG_NAMESPACE) <= 2) {
-      return [`${key}: not read: this project's namespace is ${CONFIG_NAMESPACE} (did you mean ${CONFIG_NAMESPACE}:${key.slice(colon + 1)}?)`];
+      return [
+        `${key}: not read: this project's namespace is ${CONFIG_NAMESPACE} (did you mean ${CONFIG_NAMESPACE}:${key.slice(colon + 1)}?)`,
+      ];
     }
     return [];
   });
@@ -127,4 +149,3 @@ export function dataverseUrlFor(cfg: StackConfig, dv: DataverseConfig): string {
   const key = dv.environment ?? Object.keys(cfg.dataverseEnvironments)[0];
   return cfg.dataverseEnvironments[key];
 }
-

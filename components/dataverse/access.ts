@@ -13,10 +13,23 @@ export interface AccessEntry {
  * changes with RetrieveEntityChanges / `Prefer: odata.track-changes`, which needs organization-wide read on it.
  * Where two entries grant the same operation, the widest depth wins (declaredGrants).
  */
-export function accessEntries(access: Record<string, { operations: Operation[]; depth: AccessDepth }>, changeTracked: string[] = []): AccessEntry[] {
+export function accessEntries(
+  access: Record<string, { operations: Operation[]; depth: AccessDepth }>,
+  changeTracked: string[] = [],
+): AccessEntry[] {
   return [
-    ...Object.entries(access).map(([table, a]) => ({ table, operations: [...a.operations], depth: a.depth, reason: "declared" })),
-    ...changeTracked.map((table) => ({ table, operations: ["read" as Operation], depth: "organization" as AccessDepth, reason: "change tracking" })),
+    ...Object.entries(access).map(([table, a]) => ({
+      table,
+      operations: [...a.operations],
+      depth: a.depth,
+      reason: "declared",
+    })),
+    ...changeTracked.map((table) => ({
+      table,
+      operations: ["read" as Operation],
+      depth: "organization" as AccessDepth,
+      reason: "change tracking",
+    })),
   ];
 }
 
@@ -61,8 +74,10 @@ export function administrativeGrant(table: string, operation: Operation): string
 
 /** The administrator-level grants among access entries, as "write role (security roles and their privileges)". */
 export function administrativeEntries(entries: { table: string; operations: Operation[] }[]): string[] {
-  return entries.flatMap((e) => e.operations.flatMap((op) => {
-    const why = administrativeGrant(e.table, op);
-    return why ? [`${op} ${e.table} (${why})`] : [];
-  }));
+  return entries.flatMap((e) =>
+    e.operations.flatMap((op) => {
+      const why = administrativeGrant(e.table, op);
+      return why ? [`${op} ${e.table} (${why})`] : [];
+    }),
+  );
 }

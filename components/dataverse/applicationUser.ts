@@ -1,14 +1,27 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerStub } from "./providerStub";
 import {
-  addRole, businessUnits, createUser, getUser, isLive, purgeUser, removeRole,
-  rolesOfBusinessUnit, updateUser, usersByApplicationId, type SystemUserRow,
+  addRole,
+  businessUnits,
+  createUser,
+  getUser,
+  isLive,
+  purgeUser,
+  removeRole,
+  rolesOfBusinessUnit,
+  updateUser,
+  usersByApplicationId,
+  type SystemUserRow,
 } from "./applicationUserApi";
 import { inResource, isDataverseError } from "./http/errors";
 import { isGuid } from "./inputs";
 import {
-  checkApplicationUser, diffApplicationUser, resolveRoles, roleChanges,
-  type ApplicationUserInputs, type ApplicationUserState,
+  checkApplicationUser,
+  diffApplicationUser,
+  resolveRoles,
+  roleChanges,
+  type ApplicationUserInputs,
+  type ApplicationUserState,
 } from "./applicationUserPlan";
 import { providerContext, type DataverseClient, type ProviderOptions } from "./http/client";
 import { looksLikeReplicationLag, replicationDelayMs, sleep } from "./replication";
@@ -22,7 +35,12 @@ const roleIdsOf = (user: SystemUserRow) => (user.systemuserroles_association ?? 
  * role (the generated one) is found as its copy there; Dataverse makes copies with some delay ("up to a few
  * minutes", UNCONFIRMED), so a role id not found yet is waited for, bounded by DATAVERSE_REPLICATION_WAIT_MS.
  */
-async function resolveInBusinessUnit(client: DataverseClient, businessUnitId: string, refs: string[], log: (l: string) => void): Promise<string[]> {
+async function resolveInBusinessUnit(
+  client: DataverseClient,
+  businessUnitId: string,
+  refs: string[],
+  log: (l: string) => void,
+): Promise<string[]> {
   if (refs.length === 0) return [];
   try {
     return resolveRoles(refs, await rolesOfBusinessUnit(client, businessUnitId), businessUnitId);
@@ -31,12 +49,27 @@ async function resolveInBusinessUnit(client: DataverseClient, businessUnitId: st
     for (let attempt = 1; ; attempt++) {
       const rows = await rolesOfBusinessUnit(client, businessUnitId, true);
       try {
-        return resolveRoles(refs, rows, businessUnitId, rows.map((r) => r.name));
+        return resolveRoles(
+          refs,
+          rows,
+          businessUnitId,
+          rows.map((r) => r.name),
+        );
       } catch (err) {
         const delay = replicationDelayMs(attempt, client.settings.retryBaseMs);
-        const waitingForCopy = refs.some((ref) => isGuid(ref) && !rows.some((r) => [r.roleid, r._roletemplateid_value, r._parentrootroleid_value].some((v) => v?.toLowerCase() === ref.toLowerCase())));
+        const waitingForCopy = refs.some(
+          (ref) =>
+            isGuid(ref) &&
+            !rows.some((r) =>
+              [r.roleid, r._roletemplateid_value, r._parentrootroleid_value].some(
+                (v) => v?.toLowerCase() === ref.toLowerCase(),
+              ),
+            ),
+        );
         if (!waitingForCopy || Date.now() + delay > deadline) throw err;
-        log(`waiting for Dataverse to copy the role into business unit ${businessUnitId} of ${client.environmentUrl}; next look in ${Math.round(delay / 1000)} s (attempt ${attempt})`);
+        log(
+          `waiting for Dataverse to copy the role into business unit ${businessUnitId} of ${client.environmentUrl}; next look in ${Math.round(delay / 1000)} s (attempt ${attempt})`,
+        );
         await sleep(delay);
       }
     }
@@ -56,7 +89,13 @@ async function purgeLeftovers(client: DataverseClient, rows: SystemUserRow[], lo
  * A live user that appears meanwhile is adopted; a soft-deleted leftover behind a 412 is purged and the POST sent
  * again once, as Microsoft's provider does (REFERENCE.md 1.8).
  */
-async function createWithReplicationRetry(client: DataverseClient, applicationId: string, businessUnitId: string, waitMs: number, log: (l: string) => void): Promise<{ user?: SystemUserRow; id?: string }> {
+async function createWithReplicationRetry(
+  client: DataverseClient,
+  applicationId: string,
+  businessUnitId: string,
+  waitMs: number,
+  log: (l: string) => void,
+): Promise<{ user?: SystemUserRow; id?: string }> {
   const deadline = Date.now() + waitMs;
   let purged = false;
   for (let attempt = 1; ; attempt++) {
@@ -74,9 +113,14 @@ async function createWithReplicationRetry(client: DataverseClient, applicationId
       if (!looksLikeReplicationLag(err, applicationId)) throw err;
       const delay = replicationDelayMs(attempt, client.settings.retryBaseMs);
       if (Date.now() + delay > deadline) {
-        throw new Error(`the application user for ${applicationId} could not be created within ${Math.round(waitMs / 1000)} s: the app's service principal has not reached ${client.environmentUrl} yet (raise DATAVERSE_REPLICATION_WAIT_MS to wait longer). Last answer: ${(err as Error).message}`, { cause: err });
+        throw new Error(
+          `the application user for ${applicationId} could not be created within ${Math.round(waitMs / 1000)} s: the app's service principal has not reached ${client.environmentUrl} yet (raise DATAVERSE_REPLICATION_WAIT_MS to wait longer). Last answer: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
-      log(`service principal of ${applicationId} not in ${client.environmentUrl} yet; retrying in ${delay < 1000 ? `${delay} ms` : `${Math.round(delay / 1000)} s`} (attempt ${attempt})`);
+      log(
+        `service principal of ${applicationId} not in ${client.environmentUrl} yet; retrying in ${delay < 1000 ? `${delay} ms` : `${Math.round(delay / 1000)} s`} (attempt ${attempt})`,
+      );
       await sleep(delay);
     }
   }
@@ -91,12 +135,25 @@ export function makeApplicationUserProvider(options: ProviderOptions = {}): pulu
    * Brings an existing user to the inputs: enabled, in the wanted business unit, with the desired roles.
    * `desiredRoles` is started by the caller as early as possible so that it overlaps other round trips.
    */
-  async function converge(client: DataverseClient, user: SystemUserRow, inputs: ApplicationUserInputs, desiredRoles: Promise<string[]>, managedBefore: string[], root: string, adopted: boolean): Promise<ApplicationUserState> {
+  async function converge(
+    client: DataverseClient,
+    user: SystemUserRow,
+    inputs: ApplicationUserInputs,
+    desiredRoles: Promise<string[]>,
+    managedBefore: string[],
+    root: string,
+    adopted: boolean,
+  ): Promise<ApplicationUserState> {
     const wantedBu = inputs.businessUnitId ?? root;
     const moveBu = user._businessunitid_value.toLowerCase() !== wantedBu.toLowerCase();
     const [desired] = await Promise.all([
       desiredRoles,
-      user.isdisabled || moveBu ? updateUser(client, user.systemuserid, { isdisabled: user.isdisabled ? false : undefined, businessUnitId: moveBu ? wantedBu : undefined }) : undefined,
+      user.isdisabled || moveBu
+        ? updateUser(client, user.systemuserid, {
+            isdisabled: user.isdisabled ? false : undefined,
+            businessUnitId: moveBu ? wantedBu : undefined,
+          })
+        : undefined,
     ]);
     // Dataverse removes a user's roles when it changes business unit: read what is left.
     const assigned = moveBu ? roleIdsOf((await getUser(client, user.systemuserid)) ?? user) : roleIdsOf(user);
@@ -131,62 +188,98 @@ export function makeApplicationUserProvider(options: ProviderOptions = {}): pulu
     async create(inputs: ApplicationUserInputs) {
       const client = clientFor(inputs.environmentUrl);
       return inResource(what(inputs), inputs.environmentUrl, async () => {
-      const [{ root }, rows] = await Promise.all([businessUnits(client, inputs.businessUnitId), usersByApplicationId(client, inputs.applicationId)]);
-      const wantedBu = inputs.businessUnitId ?? root;
-      const refusal = adoptionRefusal(rows.filter(isLive), inputs, wantedBu, client.environmentUrl);
-      if (refusal) throw new Error(refusal);
-      const existing = rows.find(isLive);
-      const desired = resolveInBusinessUnit(client, wantedBu, inputs.securityRoles, log);
-      desired.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-      let user = existing;
-      let createdId: string | undefined;
-      if (!user) {
-        await purgeLeftovers(client, rows, log);
-        const created = await createWithReplicationRetry(client, inputs.applicationId, wantedBu, client.settings.replicationWaitMs, log);
-        createdId = created.id;
-        user = created.user ?? { systemuserid: created.id!, applicationid: inputs.applicationId, isdisabled: false, _businessunitid_value: wantedBu, systemuserroles_association: [] };
-      }
-      try {
-        const outs = await converge(client, user, inputs, desired, [], root, existing !== undefined);
-        return { id: outs.systemUserId, outs };
-      } catch (err) {
-        // A user this create made must not stay behind enabled and role-less, to be adopted next time.
-        if (createdId) {
-          await purgeUser(client, createdId).then(
-            () => log(`removed application user ${createdId}, created by this failed create`),
-            (cleanup) => log(`could not remove application user ${createdId} after the failed create: ${(cleanup as Error).message}`),
+        const [{ root }, rows] = await Promise.all([
+          businessUnits(client, inputs.businessUnitId),
+          usersByApplicationId(client, inputs.applicationId),
+        ]);
+        const wantedBu = inputs.businessUnitId ?? root;
+        const refusal = adoptionRefusal(rows.filter(isLive), inputs, wantedBu, client.environmentUrl);
+        if (refusal) throw new Error(refusal);
+        const existing = rows.find(isLive);
+        const desired = resolveInBusinessUnit(client, wantedBu, inputs.securityRoles, log);
+        desired.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+        let user = existing;
+        let createdId: string | undefined;
+        if (!user) {
+          await purgeLeftovers(client, rows, log);
+          const created = await createWithReplicationRetry(
+            client,
+            inputs.applicationId,
+            wantedBu,
+            client.settings.replicationWaitMs,
+            log,
           );
+          createdId = created.id;
+          user = created.user ?? {
+            systemuserid: created.id!,
+            applicationid: inputs.applicationId,
+            isdisabled: false,
+            _businessunitid_value: wantedBu,
+            systemuserroles_association: [],
+          };
         }
-        // The desired roles were started early; a failure before they were awaited must not surface on its own.
-        await desired.catch(() => undefined);
-        throw err;
-      }
+        try {
+          const outs = await converge(client, user, inputs, desired, [], root, existing !== undefined);
+          return { id: outs.systemUserId, outs };
+        } catch (err) {
+          // A user this create made must not stay behind enabled and role-less, to be adopted next time.
+          if (createdId) {
+            await purgeUser(client, createdId).then(
+              () => log(`removed application user ${createdId}, created by this failed create`),
+              (cleanup) =>
+                log(
+                  `could not remove application user ${createdId} after the failed create: ${(cleanup as Error).message}`,
+                ),
+            );
+          }
+          // The desired roles were started early; a failure before they were awaited must not surface on its own.
+          await desired.catch(() => undefined);
+          throw err;
+        }
       });
     },
 
     async read(id, props: ApplicationUserState) {
       const client = clientFor(props.environmentUrl);
       return inResource(what(props), props.environmentUrl, async () => {
-      const user = await getUser(client, id);
-      if (!user) return { id: "", props: {} };
-      const assigned = roleIdsOf(user);
-      const has = (roleId: string) => assigned.some((a) => a.toLowerCase() === roleId.toLowerCase());
-      // Managed roles removed out of band disappear from roleIds, so the preview shows the repair.
-      const state: ApplicationUserState = {
-        ...props, businessUnitId: user._businessunitid_value, roleIds: (props.roleIds ?? []).filter(has), assignedRoleIds: assigned, isDisabled: user.isdisabled,
-      };
-      return { id, props: state };
+        const user = await getUser(client, id);
+        if (!user) return { id: "", props: {} };
+        const assigned = roleIdsOf(user);
+        const has = (roleId: string) => assigned.some((a) => a.toLowerCase() === roleId.toLowerCase());
+        // Managed roles removed out of band disappear from roleIds, so the preview shows the repair.
+        const state: ApplicationUserState = {
+          ...props,
+          businessUnitId: user._businessunitid_value,
+          roleIds: (props.roleIds ?? []).filter(has),
+          assignedRoleIds: assigned,
+          isDisabled: user.isdisabled,
+        };
+        return { id, props: state };
       });
     },
 
     async update(id, olds: ApplicationUserState, news: ApplicationUserInputs) {
       const client = clientFor(news.environmentUrl);
       return inResource(what(news), news.environmentUrl, async () => {
-        const desired = resolveInBusinessUnit(client, news.businessUnitId ?? olds.rootBusinessUnitId, news.securityRoles, log);
+        const desired = resolveInBusinessUnit(
+          client,
+          news.businessUnitId ?? olds.rootBusinessUnitId,
+          news.securityRoles,
+          log,
+        );
         desired.catch(() => undefined);
         const user = await getUser(client, id);
-        if (!user) throw new Error(`application user ${id} no longer exists; run \`pulumi refresh\` so it is created again`);
-        const outs = await converge(client, user, news, desired, olds.roleIds ?? [], olds.rootBusinessUnitId, olds.adopted ?? false);
+        if (!user)
+          throw new Error(`application user ${id} no longer exists; run \`pulumi refresh\` so it is created again`);
+        const outs = await converge(
+          client,
+          user,
+          news,
+          desired,
+          olds.roleIds ?? [],
+          olds.rootBusinessUnitId,
+          olds.adopted ?? false,
+        );
         return { outs };
       });
     },
@@ -197,9 +290,13 @@ export function makeApplicationUserProvider(options: ProviderOptions = {}): pulu
       await inResource(what(props), props.environmentUrl, async () => {
         if (props.adopted !== false) {
           const user = await getUser(client, id);
-          const managed = (props.roleIds ?? []).filter((r) => user && roleIdsOf(user).some((a) => a.toLowerCase() === r.toLowerCase()));
+          const managed = (props.roleIds ?? []).filter(
+            (r) => user && roleIdsOf(user).some((a) => a.toLowerCase() === r.toLowerCase()),
+          );
           await Promise.all(managed.map((r) => removeRole(client, id, r)));
-          log(`application user ${id} was not created by this stack: left in place${managed.length ? `, without the ${managed.length} role(s) this stack gave it` : ""}`);
+          log(
+            `application user ${id} was not created by this stack: left in place${managed.length ? `, without the ${managed.length} role(s) this stack gave it` : ""}`,
+          );
           return;
         }
         const result = await purgeUser(client, id);
@@ -241,16 +338,23 @@ export class ApplicationUser extends pulumi.dynamic.Resource {
   declare readonly adopted: pulumi.Output<boolean>;
 
   constructor(name: string, args: ApplicationUserArgs, opts?: pulumi.CustomResourceOptions) {
-    super(applicationUserProvider, name, {
-      securityRoles: [],
-      ...args,
-      systemUserId: undefined,
-      rootBusinessUnitId: undefined,
-      roleIds: undefined,
-      assignedRoleIds: undefined,
-      isDisabled: undefined,
-      adopted: undefined,
-      businessUnitId: args.businessUnitId,
-    }, opts, "dataverse", "ApplicationUser");
+    super(
+      applicationUserProvider,
+      name,
+      {
+        securityRoles: [],
+        ...args,
+        systemUserId: undefined,
+        rootBusinessUnitId: undefined,
+        roleIds: undefined,
+        assignedRoleIds: undefined,
+        isDisabled: undefined,
+        adopted: undefined,
+        businessUnitId: args.businessUnitId,
+      },
+      opts,
+      "dataverse",
+      "ApplicationUser",
+    );
   }
 }

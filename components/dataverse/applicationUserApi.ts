@@ -43,7 +43,9 @@ function singleFlight<T>(map: Map<string, Promise<T>>, key: string, start: () =>
   if (known) return known;
   const p = start();
   map.set(key, p);
-  p.catch(() => { if (map.get(key) === p) map.delete(key); });
+  p.catch(() => {
+    if (map.get(key) === p) map.delete(key);
+  });
   return p;
 }
 
@@ -55,23 +57,33 @@ function singleFlight<T>(map: Map<string, Promise<T>>, key: string, start: () =>
 export async function businessUnits(client: DataverseClient, wanted?: string): Promise<{ root: string }> {
   const cache = environmentCache(client.environmentUrl);
   const root = singleFlight(cache.lookups, "root", () => lookupRoot(client));
-  const exists = wanted ? singleFlight(cache.lookups, `bu:${wanted.toLowerCase()}`, () => lookupBusinessUnit(client, wanted)) : undefined;
+  const exists = wanted
+    ? singleFlight(cache.lookups, `bu:${wanted.toLowerCase()}`, () => lookupBusinessUnit(client, wanted))
+    : undefined;
   const [id] = await Promise.all([root, exists]);
   return { root: id };
 }
 
 async function lookupRoot(client: DataverseClient): Promise<string> {
-  const roots = await client.getAll<{ businessunitid: string }>(withQuery("/businessunits", {
-    $select: "businessunitid,name", $filter: "_parentbusinessunitid_value eq null",
-  }));
-  if (roots.length !== 1) throw new Error(`expected one root business unit in ${client.environmentUrl}, found ${roots.length}`);
+  const roots = await client.getAll<{ businessunitid: string }>(
+    withQuery("/businessunits", {
+      $select: "businessunitid,name",
+      $filter: "_parentbusinessunitid_value eq null",
+    }),
+  );
+  if (roots.length !== 1)
+    throw new Error(`expected one root business unit in ${client.environmentUrl}, found ${roots.length}`);
   return roots[0].businessunitid;
 }
 
 async function lookupBusinessUnit(client: DataverseClient, wanted: string): Promise<string> {
-  const rows = await client.getAll<{ businessunitid: string }>(withQuery("/businessunits", { $select: "businessunitid,name", $filter: `businessunitid eq ${wanted}` }));
+  const rows = await client.getAll<{ businessunitid: string }>(
+    withQuery("/businessunits", { $select: "businessunitid,name", $filter: `businessunitid eq ${wanted}` }),
+  );
   if (rows.length === 0) {
-    throw new Error(`business unit ${wanted} does not exist in ${client.environmentUrl}: set dataverse.businessUnitId to an existing business unit id, or remove it for the root business unit`);
+    throw new Error(
+      `business unit ${wanted} does not exist in ${client.environmentUrl}: set dataverse.businessUnitId to an existing business unit id, or remove it for the root business unit`,
+    );
   }
   return rows[0].businessunitid;
 }
@@ -82,22 +94,29 @@ export async function rootBusinessUnitId(client: DataverseClient): Promise<strin
 
 /** Every row for an Entra app, soft-deleted leftovers included, with roles. */
 export async function usersByApplicationId(client: DataverseClient, applicationId: string): Promise<SystemUserRow[]> {
-  return client.getAll<SystemUserRow>(withQuery("/systemusers", {
-    $select: USER_SELECT,
-    $filter: `applicationid eq ${applicationId}`,
-    $expand: EXPAND_ROLES,
-  }));
+  return client.getAll<SystemUserRow>(
+    withQuery("/systemusers", {
+      $select: USER_SELECT,
+      $filter: `applicationid eq ${applicationId}`,
+      $expand: EXPAND_ROLES,
+    }),
+  );
 }
 
 /** The live application user of an Entra app (at most one per environment), with its roles. */
-export async function findUserByApplicationId(client: DataverseClient, applicationId: string): Promise<SystemUserRow | undefined> {
+export async function findUserByApplicationId(
+  client: DataverseClient,
+  applicationId: string,
+): Promise<SystemUserRow | undefined> {
   return (await usersByApplicationId(client, applicationId)).find(isLive);
 }
 
 /** The row as stored, soft-deleted or not; undefined when purged or never there. */
 async function getRow(client: DataverseClient, systemUserId: string): Promise<SystemUserRow | undefined> {
   try {
-    return await client.get<SystemUserRow>(withQuery(`/systemusers(${systemUserId})`, { $select: USER_SELECT, $expand: EXPAND_ROLES }));
+    return await client.get<SystemUserRow>(
+      withQuery(`/systemusers(${systemUserId})`, { $select: USER_SELECT, $expand: EXPAND_ROLES }),
+    );
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -111,13 +130,22 @@ export async function getUser(client: DataverseClient, systemUserId: string): Pr
 }
 
 /** Creates the application user; answers its id. Dataverse fills name and e-mail from Entra. */
-export async function createUser(client: DataverseClient, applicationId: string, businessUnitId: string): Promise<string> {
-  const res = await client.request<SystemUserRow>("POST", withQuery("/systemusers", { $select: "systemuserid" }), {
-    applicationid: applicationId,
-    "businessunitid@odata.bind": `/businessunits(${businessUnitId})`,
-    accessmode: 4, // non-interactive, as Microsoft's Power Platform provider sends
-    isdisabled: false,
-  }, { Prefer: "return=representation" });
+export async function createUser(
+  client: DataverseClient,
+  applicationId: string,
+  businessUnitId: string,
+): Promise<string> {
+  const res = await client.request<SystemUserRow>(
+    "POST",
+    withQuery("/systemusers", { $select: "systemuserid" }),
+    {
+      applicationid: applicationId,
+      "businessunitid@odata.bind": `/businessunits(${businessUnitId})`,
+      accessmode: 4, // non-interactive, as Microsoft's Power Platform provider sends
+      isdisabled: false,
+    },
+    { Prefer: "return=representation" },
+  );
   if (res.data?.systemuserid) return res.data.systemuserid;
   const entityId = res.headers["odata-entityid"];
   const id = entityId ? /\(([0-9a-f-]{36})\)$/i.exec(entityId)?.[1] : undefined;
@@ -126,7 +154,11 @@ export async function createUser(client: DataverseClient, applicationId: string,
 }
 
 /** Changes enabled state and/or business unit in one PATCH. Dataverse drops a user's roles when the business unit changes. */
-export async function updateUser(client: DataverseClient, systemUserId: string, change: { isdisabled?: boolean; businessUnitId?: string }): Promise<void> {
+export async function updateUser(
+  client: DataverseClient,
+  systemUserId: string,
+  change: { isdisabled?: boolean; businessUnitId?: string },
+): Promise<void> {
   const body: Record<string, unknown> = {};
   if (change.isdisabled !== undefined) body.isdisabled = change.isdisabled;
   if (change.businessUnitId) body["businessunitid@odata.bind"] = `/businessunits(${change.businessUnitId})`;
@@ -158,11 +190,17 @@ export async function purgeUser(client: DataverseClient, systemUserId: string): 
  * The roles of a business unit, one query per environment and unit in this provider process (single flight);
  * `fresh` reads them again (a role created since, such as a generated one).
  */
-export async function rolesOfBusinessUnit(client: DataverseClient, businessUnitId: string, fresh = false): Promise<RoleRow[]> {
+export async function rolesOfBusinessUnit(
+  client: DataverseClient,
+  businessUnitId: string,
+  fresh = false,
+): Promise<RoleRow[]> {
   const cache = environmentCache(client.environmentUrl).roles;
   const key = businessUnitId.toLowerCase();
   if (fresh || !cache.has(key)) {
-    const query = client.getAll<RoleRow>(withQuery("/roles", { $select: ROLE_SELECT, $filter: `_businessunitid_value eq ${businessUnitId}` }));
+    const query = client.getAll<RoleRow>(
+      withQuery("/roles", { $select: ROLE_SELECT, $filter: `_businessunitid_value eq ${businessUnitId}` }),
+    );
     cache.set(key, query);
     query.catch(() => cache.delete(key));
   }
@@ -172,22 +210,30 @@ export async function rolesOfBusinessUnit(client: DataverseClient, businessUnitI
 /** All roles of one business unit matching any of the names or template ids, in one query. */
 export async function findRoles(client: DataverseClient, businessUnitId: string, refs: string[]): Promise<RoleRow[]> {
   if (refs.length === 0) return [];
-  const clauses = refs.map((ref) => (isGuid(ref) ? `_roletemplateid_value eq ${ref} or roleid eq ${ref}` : `name eq ${quote(ref)}`));
-  return client.getAll<RoleRow>(withQuery("/roles", {
-    $select: ROLE_SELECT,
-    $filter: `_businessunitid_value eq ${businessUnitId} and (${clauses.join(" or ")})`,
-  }));
+  const clauses = refs.map((ref) =>
+    isGuid(ref) ? `_roletemplateid_value eq ${ref} or roleid eq ${ref}` : `name eq ${quote(ref)}`,
+  );
+  return client.getAll<RoleRow>(
+    withQuery("/roles", {
+      $select: ROLE_SELECT,
+      $filter: `_businessunitid_value eq ${businessUnitId} and (${clauses.join(" or ")})`,
+    }),
+  );
 }
 
 /** Role names of a business unit, for suggestions when a name matches nothing. */
 export async function roleNames(client: DataverseClient, businessUnitId: string): Promise<string[]> {
-  const rows = await client.getAll<RoleRow>(withQuery("/roles", { $select: "name", $filter: `_businessunitid_value eq ${businessUnitId}` }));
+  const rows = await client.getAll<RoleRow>(
+    withQuery("/roles", { $select: "name", $filter: `_businessunitid_value eq ${businessUnitId}` }),
+  );
   return rows.map((r) => r.name);
 }
 
 export async function addRole(client: DataverseClient, systemUserId: string, roleId: string): Promise<void> {
   try {
-    await client.request("POST", `/systemusers(${systemUserId})/systemuserroles_association/$ref`, { "@odata.id": `${client.apiRoot}/roles(${roleId})` });
+    await client.request("POST", `/systemusers(${systemUserId})/systemuserroles_association/$ref`, {
+      "@odata.id": `${client.apiRoot}/roles(${roleId})`,
+    });
   } catch (err) {
     // A retried POST whose first attempt landed: the role is there, which is what we wanted.
     if (isDataverseError(err) && err.code === DUPLICATE_RECORD) return;
@@ -203,4 +249,3 @@ export async function removeRole(client: DataverseClient, systemUserId: string, 
     throw err;
   }
 }
-

@@ -1,6 +1,12 @@
 import { distance } from "fastest-levenshtein";
 import type { RoleRow } from "./applicationUserApi";
-import { environmentUrlProblem, isGuid, normalizeEnvironmentUrl, UNKNOWN_DURING_PREVIEW, type CheckFailure } from "./inputs";
+import {
+  environmentUrlProblem,
+  isGuid,
+  normalizeEnvironmentUrl,
+  UNKNOWN_DURING_PREVIEW,
+  type CheckFailure,
+} from "./inputs";
 
 /** Inputs of an ApplicationUser after check. */
 export interface ApplicationUserInputs {
@@ -40,7 +46,10 @@ export interface ApplicationUserDiff {
 }
 
 /** Validates and normalizes inputs; every failure names its property. */
-export function checkApplicationUser(news: Record<string, unknown>): { inputs: ApplicationUserInputs; failures: CheckFailure[] } {
+export function checkApplicationUser(news: Record<string, unknown>): {
+  inputs: ApplicationUserInputs;
+  failures: CheckFailure[];
+} {
   const failures: CheckFailure[] = [];
   const urlProblem = environmentUrlProblem(news.environmentUrl);
   if (urlProblem) failures.push({ property: "environmentUrl", reason: urlProblem });
@@ -49,7 +58,10 @@ export function checkApplicationUser(news: Record<string, unknown>): { inputs: A
     failures.push({ property: "applicationId", reason: "must be the app's Application (client) id, a GUID" });
   }
   if (news.businessUnitId !== undefined && news.businessUnitId !== null && !isGuid(news.businessUnitId)) {
-    failures.push({ property: "businessUnitId", reason: "must be a business unit id (GUID); omit it for the root business unit" });
+    failures.push({
+      property: "businessUnitId",
+      reason: "must be a business unit id (GUID); omit it for the root business unit",
+    });
   }
   // A list computed from a resource not created yet (a generated role's id) is unknown as a whole during preview.
   const rolesUnknown = news.securityRoles === UNKNOWN_DURING_PREVIEW;
@@ -78,7 +90,8 @@ export function checkApplicationUser(news: Record<string, unknown>): { inputs: A
     securityRoles: rolesUnknown ? (UNKNOWN_DURING_PREVIEW as unknown as string[]) : roleList,
   };
   if (isGuid(news.businessUnitId)) inputs.businessUnitId = news.businessUnitId.toLowerCase();
-  if (news.adoptExistingUser !== undefined && typeof news.adoptExistingUser !== "boolean") failures.push({ property: "adoptExistingUser", reason: "must be true or false" });
+  if (news.adoptExistingUser !== undefined && typeof news.adoptExistingUser !== "boolean")
+    failures.push({ property: "adoptExistingUser", reason: "must be true or false" });
   if (news.adoptExistingUser === true) inputs.adoptExistingUser = true;
   return { inputs, failures };
 }
@@ -89,19 +102,37 @@ const sameText = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
  * Maps each role reference (name or template id) to one role of the business unit. Throws one error
  * naming every reference that matches nothing (with the closest names) or more than one role.
  */
-export function resolveRoles(refs: string[], rows: RoleRow[], businessUnitId: string, allNames: string[] = []): string[] {
+export function resolveRoles(
+  refs: string[],
+  rows: RoleRow[],
+  businessUnitId: string,
+  allNames: string[] = [],
+): string[] {
   const problems: string[] = [];
   const ids = refs.map((ref) => {
     const matches = isGuid(ref)
-      // A root role's id also finds its copy in a child unit (same _parentrootroleid_value): a user there can only hold the copy.
-      ? rows.filter((r) => sameText(r._roletemplateid_value ?? "", ref) || sameText(r.roleid, ref) || sameText(r._parentrootroleid_value ?? "", ref))
+      ? // A root role's id also finds its copy in a child unit (same _parentrootroleid_value): a user there can only hold the copy.
+        rows.filter(
+          (r) =>
+            sameText(r._roletemplateid_value ?? "", ref) ||
+            sameText(r.roleid, ref) ||
+            sameText(r._parentrootroleid_value ?? "", ref),
+        )
       : rows.filter((r) => sameText(r.name, ref));
     if (matches.length === 1) return matches[0].roleid;
     if (matches.length > 1) {
-      problems.push(`"${ref}" matches ${matches.length} roles (${matches.map((m) => m.roleid).join(", ")}); use the role template id`);
+      problems.push(
+        `"${ref}" matches ${matches.length} roles (${matches.map((m) => m.roleid).join(", ")}); use the role template id`,
+      );
     } else {
-      const close = allNames.map((n) => ({ n, d: distance(n.toLowerCase(), ref.toLowerCase()) })).sort((a, b) => a.d - b.d).slice(0, 3).map((x) => `"${x.n}"`);
-      problems.push(`"${ref}" matches no role in business unit ${businessUnitId}${close.length ? `; closest: ${close.join(", ")}` : ""}`);
+      const close = allNames
+        .map((n) => ({ n, d: distance(n.toLowerCase(), ref.toLowerCase()) }))
+        .sort((a, b) => a.d - b.d)
+        .slice(0, 3)
+        .map((x) => `"${x.n}"`);
+      problems.push(
+        `"${ref}" matches no role in business unit ${businessUnitId}${close.length ? `; closest: ${close.join(", ")}` : ""}`,
+      );
     }
     return "";
   });
@@ -110,7 +141,11 @@ export function resolveRoles(refs: string[], rows: RoleRow[], businessUnitId: st
 }
 
 /** Roles to add (desired, not assigned) and remove (managed before, no longer desired, still assigned). Others are left alone. */
-export function roleChanges(desired: string[], previouslyManaged: string[], assigned: string[]): { add: string[]; remove: string[] } {
+export function roleChanges(
+  desired: string[],
+  previouslyManaged: string[],
+  assigned: string[],
+): { add: string[]; remove: string[] } {
   const has = (list: string[], id: string) => list.some((x) => sameText(x, id));
   return {
     add: desired.filter((id) => !has(assigned, id)),
@@ -129,7 +164,8 @@ export function diffApplicationUser(olds: ApplicationUserState, news: Applicatio
     }
   }
   const wantedBu = news.businessUnitId ?? olds.rootBusinessUnitId;
-  if (wantedBu && !sameText(wantedBu, olds.businessUnitId ?? "")) detailedDiff.businessUnitId = { kind: "update", inputDiff: true };
+  if (wantedBu && !sameText(wantedBu, olds.businessUnitId ?? ""))
+    detailedDiff.businessUnitId = { kind: "update", inputDiff: true };
 
   const oldRoles = olds.securityRoles ?? [];
   const newRoles = news.securityRoles;
@@ -138,7 +174,8 @@ export function diffApplicationUser(olds: ApplicationUserState, news: Applicatio
     detailedDiff.securityRoles = { kind: "update", inputDiff: true };
   } else {
     newRoles.forEach((role, i) => {
-      if (!oldRoles.some((r) => sameText(r, role))) detailedDiff[`securityRoles[${i}]`] = { kind: "add", inputDiff: true };
+      if (!oldRoles.some((r) => sameText(r, role)))
+        detailedDiff[`securityRoles[${i}]`] = { kind: "add", inputDiff: true };
     });
     oldRoles.forEach((role, i) => {
       if (newRoles.some((r) => sameText(r, role))) return;
@@ -146,10 +183,12 @@ export function diffApplicationUser(olds: ApplicationUserState, news: Applicatio
       detailedDiff[key] = { kind: detailedDiff[key] ? "update" : "delete", inputDiff: true };
     });
   }
-  if (!!olds.adoptExistingUser !== !!news.adoptExistingUser) detailedDiff.adoptExistingUser = { kind: "update", inputDiff: true };
+  if (!!olds.adoptExistingUser !== !!news.adoptExistingUser)
+    detailedDiff.adoptExistingUser = { kind: "update", inputDiff: true };
   if (olds.isDisabled) detailedDiff.isDisabled = { kind: "update", inputDiff: false };
   // read drops managed roles the user no longer has from roleIds (each role reference resolves to one role id).
   const missing = (olds.roleIds ?? []).filter((id) => !(olds.assignedRoleIds ?? []).some((a) => sameText(a, id)));
-  if (missing.length || (olds.roleIds ?? []).length < oldRoles.length) detailedDiff.roleIds = { kind: "update", inputDiff: false };
+  if (missing.length || (olds.roleIds ?? []).length < oldRoles.length)
+    detailedDiff.roleIds = { kind: "update", inputDiff: false };
   return { changes: Object.keys(detailedDiff).length > 0, replaces, detailedDiff };
 }

@@ -1,7 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerStub } from "./providerStub";
 import { trackingStates } from "./changeTrackingApi";
-import { checkChangeTracking, diffChangeTracking, type ChangeTrackingInputs, type ChangeTrackingState } from "./changeTrackingPlan";
+import {
+  checkChangeTracking,
+  diffChangeTracking,
+  type ChangeTrackingInputs,
+  type ChangeTrackingState,
+} from "./changeTrackingPlan";
 import { enableInWave } from "./changeTrackingWave";
 import { providerContext, type ProviderOptions } from "./http/client";
 
@@ -44,7 +49,9 @@ export function makeChangeTrackingProvider(options: ProviderOptions = {}): pulum
     async update(_id, olds: ChangeTrackingState, news: ChangeTrackingInputs) {
       const dropped = (olds.entities ?? []).filter((e) => !news.entities.includes(e));
       if (dropped.length) warn(`${dropped.join(", ")} left the list but stay change-tracked: ${IRREVERSIBLE}`);
-      const retained = [...new Set([...(olds.retainedEntities ?? []), ...dropped])].filter((e) => !news.entities.includes(e));
+      const retained = [...new Set([...(olds.retainedEntities ?? []), ...dropped])].filter(
+        (e) => !news.entities.includes(e),
+      );
       return { outs: await enable(news, retained) };
     },
 
@@ -76,6 +83,13 @@ export class ChangeTracking extends pulumi.dynamic.Resource {
   declare readonly retainedEntities: pulumi.Output<string[]>;
 
   constructor(name: string, args: ChangeTrackingArgs, opts?: pulumi.CustomResourceOptions) {
-    super(changeTrackingProvider, name, { ...args, enabledEntities: undefined, retainedEntities: undefined }, opts, "dataverse", "ChangeTracking");
+    super(
+      changeTrackingProvider,
+      name,
+      { ...args, enabledEntities: undefined, retainedEntities: undefined },
+      opts,
+      "dataverse",
+      "ChangeTracking",
+    );
   }
 }

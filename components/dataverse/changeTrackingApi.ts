@@ -18,10 +18,12 @@ const definitionPath = (logicalName: string) => `/EntityDefinitions(LogicalName=
 
 /** Change-tracking state of all the named tables in one filtered request. */
 export function trackingStates(client: DataverseClient, logicalNames: string[]): Promise<EntityTrackingRow[]> {
-  return client.getAll<EntityTrackingRow>(withQuery("/EntityDefinitions", {
-    $select: "LogicalName,MetadataId,ChangeTrackingEnabled,CanChangeTrackingBeEnabled",
-    $filter: logicalNames.map((n) => `LogicalName eq ${quote(n)}`).join(" or "),
-  }));
+  return client.getAll<EntityTrackingRow>(
+    withQuery("/EntityDefinitions", {
+      $select: "LogicalName,MetadataId,ChangeTrackingEnabled,CanChangeTrackingBeEnabled",
+      $filter: logicalNames.map((n) => `LogicalName eq ${quote(n)}`).join(" or "),
+    }),
+  );
 }
 
 /**
@@ -31,7 +33,12 @@ export function trackingStates(client: DataverseClient, logicalNames: string[]):
  * So: a batch refused as a whole is done again one request per table; a part that failed (transiently, or refused
  * on its own) is sent again on its own; a part that fails on its own too fails the step, naming its table.
  */
-async function batchPerTable(client: DataverseClient, names: string[], operations: BatchOperation[], options: { missingAsNull?: boolean; spread?: boolean } = {}): Promise<unknown[]> {
+async function batchPerTable(
+  client: DataverseClient,
+  names: string[],
+  operations: BatchOperation[],
+  options: { missingAsNull?: boolean; spread?: boolean } = {},
+): Promise<unknown[]> {
   const missing = (status: number | undefined) => options.missingAsNull === true && status === 404;
   const single = async (i: number) => {
     const op = operations[i];
@@ -39,7 +46,16 @@ async function batchPerTable(client: DataverseClient, names: string[], operation
       return (await client.request(op.method, op.path, op.body, op.headers)).data;
     } catch (err) {
       if (isDataverseError(err) && missing(err.status)) return null;
-      if (isDataverseError(err)) throw new DataverseError(err.method, err.path, err.status, err.code, `${err.detail} (table ${names[i]})`, err.attempts, err.retryAfterMs);
+      if (isDataverseError(err))
+        throw new DataverseError(
+          err.method,
+          err.path,
+          err.status,
+          err.code,
+          `${err.detail} (table ${names[i]})`,
+          err.attempts,
+          err.retryAfterMs,
+        );
       throw err;
     }
   };
@@ -50,7 +66,9 @@ async function batchPerTable(client: DataverseClient, names: string[], operation
     if (!isDataverseError(err) || isTransient(err) || err.status === 401 || err.status === 403) throw err;
     return Promise.all(operations.map((_op, i) => single(i)));
   }
-  return Promise.all(parts.map(async (part, i) => (part.status < 400 ? part.body : missing(part.status) ? null : single(i))));
+  return Promise.all(
+    parts.map(async (part, i) => (part.status < 400 ? part.body : missing(part.status) ? null : single(i))),
+  );
 }
 
 /**
@@ -60,10 +78,20 @@ async function batchPerTable(client: DataverseClient, names: string[], operation
  * needs no separate state query: read, write, publish. The reads are spread over parallel batches (reads do not take
  * the customization lock); the writes go one writer per environment (changeTrackingWriter.ts).
  */
-export async function definitionsByName(client: DataverseClient, logicalNames: string[]): Promise<Map<string, EntityTrackingRow & Record<string, unknown>>> {
-  const bodies = await batchPerTable(client, logicalNames, logicalNames.map((n) => ({ method: "GET", path: definitionPath(n) })), { missingAsNull: true, spread: true });
+export async function definitionsByName(
+  client: DataverseClient,
+  logicalNames: string[],
+): Promise<Map<string, EntityTrackingRow & Record<string, unknown>>> {
+  const bodies = await batchPerTable(
+    client,
+    logicalNames,
+    logicalNames.map((n) => ({ method: "GET", path: definitionPath(n) })),
+    { missingAsNull: true, spread: true },
+  );
   const found = new Map<string, EntityTrackingRow & Record<string, unknown>>();
-  bodies.forEach((body, i) => { if (body) found.set(logicalNames[i], body as EntityTrackingRow & Record<string, unknown>); });
+  bodies.forEach((body, i) => {
+    if (body) found.set(logicalNames[i], body as EntityTrackingRow & Record<string, unknown>);
+  });
   return found;
 }
 
@@ -84,7 +112,11 @@ export const isPublishBusy = isCustomizationLock;
  * read as tracked), then the publish is sent again; while the first one runs, the lock refuses it and it waits.
  * A second timeout ends the step with a clear error.
  */
-export async function publishTables(client: DataverseClient, logicalNames: string[], log: (line: string) => void = () => undefined): Promise<void> {
+export async function publishTables(
+  client: DataverseClient,
+  logicalNames: string[],
+  log: (line: string) => void = () => undefined,
+): Promise<void> {
   await runCustomization(client.environmentUrl, async () => {
     const { publishTimeoutMs, progressIntervalMs } = client.settings;
     const what = `PublishXml of ${logicalNames.join(", ")}`;
@@ -93,12 +125,22 @@ export async function publishTables(client: DataverseClient, logicalNames: strin
       waiting: (waitedMs: number) => {
         if (Date.now() - lastLine < progressIntervalMs) return;
         lastLine = Date.now();
-        log(`change tracking in ${client.environmentUrl}: publishing ${logicalNames.length} table${logicalNames.length === 1 ? "" : "s"}, waiting for another operation to finish (${formatDuration(waitedMs)})`);
+        log(
+          `change tracking in ${client.environmentUrl}: publishing ${logicalNames.length} table${logicalNames.length === 1 ? "" : "s"}, waiting for another operation to finish (${formatDuration(waitedMs)})`,
+        );
       },
     };
-    log(`change tracking in ${client.environmentUrl}: publishing ${logicalNames.length} table${logicalNames.length === 1 ? "" : "s"}`);
-    const send = () => sendCustomization(client, what, (options) => client.request("POST", "/PublishXml", { ParameterXml: publishXml(logicalNames) }, undefined, options),
-      { timeoutMs: publishTimeoutMs, listener });
+    log(
+      `change tracking in ${client.environmentUrl}: publishing ${logicalNames.length} table${logicalNames.length === 1 ? "" : "s"}`,
+    );
+    const send = () =>
+      sendCustomization(
+        client,
+        what,
+        (options) =>
+          client.request("POST", "/PublishXml", { ParameterXml: publishXml(logicalNames) }, undefined, options),
+        { timeoutMs: publishTimeoutMs, listener },
+      );
     try {
       await send();
       return;
@@ -107,14 +149,22 @@ export async function publishTables(client: DataverseClient, logicalNames: strin
     }
     const on = await trackedTables(client, logicalNames);
     const off = logicalNames.filter((n) => !on.has(n));
-    if (off.length) throw new Error(`PublishXml timed out and change tracking reads as off for ${off.join(", ")} in ${client.environmentUrl}: run \`pulumi up\` again`);
-    log(`PublishXml in ${client.environmentUrl}: timed out after ${formatDuration(publishTimeoutMs)}, may still be running; tables read as tracked; publishing again once it is over`);
+    if (off.length)
+      throw new Error(
+        `PublishXml timed out and change tracking reads as off for ${off.join(", ")} in ${client.environmentUrl}: run \`pulumi up\` again`,
+      );
+    log(
+      `PublishXml in ${client.environmentUrl}: timed out after ${formatDuration(publishTimeoutMs)}, may still be running; tables read as tracked; publishing again once it is over`,
+    );
     try {
       await send();
     } catch (err) {
       if (!isTimeout(err)) throw err;
-      throw new Error(`${what} in ${client.environmentUrl} did not finish: it timed out twice after ${formatDuration(publishTimeoutMs)}. ` +
-        "Change tracking is on; publish the tables in the maker portal, or run `pulumi up` again (raise DATAVERSE_PUBLISH_TIMEOUT_MS for slow environments).", { cause: err });
+      throw new Error(
+        `${what} in ${client.environmentUrl} did not finish: it timed out twice after ${formatDuration(publishTimeoutMs)}. ` +
+          "Change tracking is on; publish the tables in the maker portal, or run `pulumi up` again (raise DATAVERSE_PUBLISH_TIMEOUT_MS for slow environments).",
+        { cause: err },
+      );
     }
   });
 }

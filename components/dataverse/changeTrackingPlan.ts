@@ -16,21 +16,33 @@ export interface ChangeTrackingState extends ChangeTrackingInputs {
 
 const TABLE = /^[a-z][a-z0-9_]{0,63}$/;
 
-export function checkChangeTracking(news: Record<string, unknown>): { inputs: ChangeTrackingInputs; failures: CheckFailure[] } {
+export function checkChangeTracking(news: Record<string, unknown>): {
+  inputs: ChangeTrackingInputs;
+  failures: CheckFailure[];
+} {
   const failures: CheckFailure[] = [];
   const urlProblem = environmentUrlProblem(news.environmentUrl);
   if (urlProblem) failures.push({ property: "environmentUrl", reason: urlProblem });
   const entities: string[] = [];
   if (!Array.isArray(news.entities) || news.entities.length === 0) {
-    failures.push({ property: "entities", reason: "must list at least one table logical name, e.g. [account, contact]" });
+    failures.push({
+      property: "entities",
+      reason: "must list at least one table logical name, e.g. [account, contact]",
+    });
   } else {
     news.entities.forEach((e, i) => {
-      if (typeof e !== "string" || !TABLE.test(e)) failures.push({ property: `entities[${i}]`, reason: "must be a table logical name: lowercase letters, digits and _" });
+      if (typeof e !== "string" || !TABLE.test(e))
+        failures.push({
+          property: `entities[${i}]`,
+          reason: "must be a table logical name: lowercase letters, digits and _",
+        });
       else if (entities.includes(e)) failures.push({ property: `entities[${i}]`, reason: `duplicate table "${e}"` });
       else entities.push(e);
     });
   }
-  const environmentUrl = urlProblem ? String(news.environmentUrl) : normalizeEnvironmentUrl(String(news.environmentUrl));
+  const environmentUrl = urlProblem
+    ? String(news.environmentUrl)
+    : normalizeEnvironmentUrl(String(news.environmentUrl));
   return { inputs: { environmentUrl, entities }, failures };
 }
 
@@ -64,7 +76,10 @@ export function classifyTables(wanted: string[], rows: EntityTrackingRow[]): Tra
  * Changes when a wanted table is not known to be enabled (new in the list, or found off by read), or when
  * tables leave the list (recorded, nothing sent). A different environment means a different resource.
  */
-export function diffChangeTracking(olds: ChangeTrackingState, news: ChangeTrackingInputs): { changes: boolean; replaces: string[] } {
+export function diffChangeTracking(
+  olds: ChangeTrackingState,
+  news: ChangeTrackingInputs,
+): { changes: boolean; replaces: string[] } {
   const replaces = olds.environmentUrl?.toLowerCase() === news.environmentUrl.toLowerCase() ? [] : ["environmentUrl"];
   const enabled = new Set(olds.enabledEntities ?? []);
   const notEnabled = news.entities.some((e) => !enabled.has(e));

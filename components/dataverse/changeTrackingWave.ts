@@ -69,8 +69,16 @@ async function runWave(client: DataverseClient, wave: Wave, log: (line: string) 
     }
     const tables = [...toEnable];
     if (tables.length) {
-      if (wave.members.length > 1) log(`change tracking in ${client.environmentUrl}: ${wave.members.length} resources in one wave, ${tables.length} tables to enable`);
-      const progress = new ChangeTrackingProgress(log, client.environmentUrl, tables.length, client.settings.progressIntervalMs);
+      if (wave.members.length > 1)
+        log(
+          `change tracking in ${client.environmentUrl}: ${wave.members.length} resources in one wave, ${tables.length} tables to enable`,
+        );
+      const progress = new ChangeTrackingProgress(
+        log,
+        client.environmentUrl,
+        tables.length,
+        client.settings.progressIntervalMs,
+      );
       await runCustomization(client.environmentUrl, () => writeChangeTracking(client, tables, definitions, progress));
       await publishTables(client, tables, log);
     }

@@ -13,9 +13,19 @@ export type AccessDepth = (typeof DEPTHS)[number];
 export const PRIVILEGE_DEPTHS = ["Basic", "Local", "Deep", "Global"] as const;
 export type PrivilegeDepth = (typeof PRIVILEGE_DEPTHS)[number];
 
-export const API_DEPTH: Record<AccessDepth, PrivilegeDepth> = { user: "Basic", businessUnit: "Local", parentChild: "Deep", organization: "Global" };
+export const API_DEPTH: Record<AccessDepth, PrivilegeDepth> = {
+  user: "Basic",
+  businessUnit: "Local",
+  parentChild: "Deep",
+  organization: "Global",
+};
 /** The config's words for each depth (dataverse.access.<table>.depth). */
-export const DEPTH_WORDS: Record<PrivilegeDepth, AccessDepth> = { Basic: "user", Local: "businessUnit", Deep: "parentChild", Global: "organization" };
+export const DEPTH_WORDS: Record<PrivilegeDepth, AccessDepth> = {
+  Basic: "user",
+  Local: "businessUnit",
+  Deep: "parentChild",
+  Global: "organization",
+};
 /** Narrowest 0 ... broadest 3. */
 export const DEPTH_RANK: Record<PrivilegeDepth, number> = { Basic: 0, Local: 1, Deep: 2, Global: 3 };
 

@@ -6,10 +6,21 @@ import type { Operation } from "./securityRolePlan";
  * each entry citing its learn.microsoft.com page), for previews and policy checks that run without an environment.
  * Deploys never use these: they resolve each operation through the environment's own table metadata.
  */
-const TABLES = (sdkDocs as unknown as { tables: Record<string, { sameAs?: string; privileges?: { name: string; privilegeType: string }[] }> }).tables;
+const TABLES = (
+  sdkDocs as unknown as {
+    tables: Record<string, { sameAs?: string; privileges?: { name: string; privilegeType: string }[] }>;
+  }
+).tables;
 
 const TYPE: Record<Operation, string> = {
-  read: "Read", create: "Create", write: "Write", delete: "Delete", append: "Append", appendTo: "AppendTo", assign: "Assign", share: "Share",
+  read: "Read",
+  create: "Create",
+  write: "Write",
+  delete: "Delete",
+  append: "Append",
+  appendTo: "AppendTo",
+  assign: "Assign",
+  share: "Share",
 };
 
 /** The recorded name of an operation's privilege on a table, or undefined where nothing is recorded. */

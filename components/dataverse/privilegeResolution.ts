@@ -39,7 +39,14 @@ export interface ResolvedPrivilege {
 }
 
 export const PRIVILEGE_TYPE: Record<Operation, string> = {
-  read: "Read", create: "Create", write: "Write", delete: "Delete", append: "Append", appendTo: "AppendTo", assign: "Assign", share: "Share",
+  read: "Read",
+  create: "Create",
+  write: "Write",
+  delete: "Delete",
+  append: "Append",
+  appendTo: "AppendTo",
+  assign: "Assign",
+  share: "Share",
 };
 const RANK = DEPTH_RANK;
 
@@ -53,13 +60,20 @@ export const TABLE_NOT_FOUND = Symbol("table not found");
  * environment, operations the table has no privilege for, depths the privilege does not allow (naming the allowed
  * ones). Grants that land on one privilege (activity tables) keep the widest depth.
  */
-export function resolveGrants(grants: RoleGrant[], tables: Map<string, TablePrivilege[] | typeof TABLE_NOT_FOUND>, environmentUrl: string): ResolvedPrivilege[] {
+export function resolveGrants(
+  grants: RoleGrant[],
+  tables: Map<string, TablePrivilege[] | typeof TABLE_NOT_FOUND>,
+  environmentUrl: string,
+): ResolvedPrivilege[] {
   const problems: string[] = [];
   const byId = new Map<string, ResolvedPrivilege>();
   for (const g of grants) {
     const privileges = tables.get(g.table);
     if (privileges === TABLE_NOT_FOUND || privileges === undefined) {
-      if (!problems.some((p) => p.startsWith(`table "${g.table}"`))) problems.push(`table "${g.table}" does not exist in ${environmentUrl} (access keys are table logical names, e.g. account, phonecall)`);
+      if (!problems.some((p) => p.startsWith(`table "${g.table}"`)))
+        problems.push(
+          `table "${g.table}" does not exist in ${environmentUrl} (access keys are table logical names, e.g. account, phonecall)`,
+        );
       continue;
     }
     const type = PRIVILEGE_TYPE[g.operation];
@@ -72,14 +86,29 @@ export function resolveGrants(grants: RoleGrant[], tables: Map<string, TablePriv
     const allowed = allowedDepths(privilege);
     const depth = g.depth === "narrowest" ? allowed[0] : g.depth;
     if (!depth || !allowed.includes(depth)) {
-      problems.push(`${g.operation} on table "${g.table}" (${privilege.Name}) cannot be granted at depth ${g.depth === "narrowest" ? "any" : `${g.depth} (${DEPTH_WORDS[g.depth]})`}; allowed: ${allowed.map((d) => `${d} (${DEPTH_WORDS[d]})`).join(", ") || "none"}`);
+      problems.push(
+        `${g.operation} on table "${g.table}" (${privilege.Name}) cannot be granted at depth ${g.depth === "narrowest" ? "any" : `${g.depth} (${DEPTH_WORDS[g.depth]})`}; allowed: ${allowed.map((d) => `${d} (${DEPTH_WORDS[d]})`).join(", ") || "none"}`,
+      );
       continue;
     }
     const what = `${g.operation} ${g.table}${g.reason && g.reason !== "declared" ? ` (${g.reason})` : ""}`;
     const key = `${g.operation} ${g.table}`;
     const known = byId.get(privilege.PrivilegeId);
-    if (!known) byId.set(privilege.PrivilegeId, { name: privilege.Name, privilegeId: privilege.PrivilegeId, depth, grants: what, operations: [key] });
-    else byId.set(privilege.PrivilegeId, { ...known, depth: RANK[depth] > RANK[known.depth] ? depth : known.depth, grants: `${known.grants}, ${what}`, operations: [...known.operations, key] });
+    if (!known)
+      byId.set(privilege.PrivilegeId, {
+        name: privilege.Name,
+        privilegeId: privilege.PrivilegeId,
+        depth,
+        grants: what,
+        operations: [key],
+      });
+    else
+      byId.set(privilege.PrivilegeId, {
+        ...known,
+        depth: RANK[depth] > RANK[known.depth] ? depth : known.depth,
+        grants: `${known.grants}, ${what}`,
+        operations: [...known.operations, key],
+      });
   }
   if (problems.length) throw new Error(`the role's privileges cannot be set: ${problems.join("; ")}`);
   return [...byId.values()];

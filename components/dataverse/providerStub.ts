@@ -26,7 +26,10 @@ export function providerStub(kind: Kind): pulumi.dynamic.ResourceProvider {
       entry = require("module").createRequire(from)("crm-sync-infra/dataverse-providers");
     } catch (err) {
       if ((err as { code?: string }).code !== "MODULE_NOT_FOUND") throw err;
-      throw new Error(`crm-sync-infra/dataverse-providers cannot be loaded from ${process.cwd()} (the Pulumi program's folder): install crm-sync-infra there (npm install), and build it when it is a local checkout (npm run build): ${(err as Error).message}`, { cause: err });
+      throw new Error(
+        `crm-sync-infra/dataverse-providers cannot be loaded from ${process.cwd()} (the Pulumi program's folder): install crm-sync-infra there (npm install), and build it when it is a local checkout (npm run build): ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     return entry[kind]();
   };

@@ -11,7 +11,10 @@ export function looksLikeReplicationLag(err: unknown, applicationId: string): bo
   if (!isDataverseError(err) || (err.status !== 400 && err.status !== 404)) return false;
   const text = err.detail.toLowerCase();
   if (/\b(businessunit|role|systemuser) with id\b/.test(text)) return false;
-  return text.includes(applicationId.toLowerCase()) || /application.*(not (be )?found|does not exist|not registered)/.test(text);
+  return (
+    text.includes(applicationId.toLowerCase()) ||
+    /application.*(not (be )?found|does not exist|not registered)/.test(text)
+  );
 }
 
 /** Waits between replication checks: 4 x DATAVERSE_RETRY_BASE_MS (2 s by default) doubling, at most 30 s. */

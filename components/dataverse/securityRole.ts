@@ -5,9 +5,21 @@ import { rootBusinessUnitId } from "./applicationUserApi";
 import { inResource } from "./http/errors";
 import { resolveGrants, type ResolvedPrivilege, type RoleGrant } from "./privilegeResolution";
 import {
-  collisionMessage, createRole, readRole, renameRole, replacePrivileges, tablePrivilegesAndNamesakes, unassignAndDeleteRole,
+  collisionMessage,
+  createRole,
+  readRole,
+  renameRole,
+  replacePrivileges,
+  tablePrivilegesAndNamesakes,
+  unassignAndDeleteRole,
 } from "./securityRoleApi";
-import { checkSecurityRole, diffSecurityRole, type HeldPrivilege, type SecurityRoleInputs, type SecurityRoleState } from "./securityRolePlan";
+import {
+  checkSecurityRole,
+  diffSecurityRole,
+  type HeldPrivilege,
+  type SecurityRoleInputs,
+  type SecurityRoleState,
+} from "./securityRolePlan";
 
 const tablesOf = (grants: RoleGrant[]) => [...new Set(grants.map((g) => g.table))];
 const what = (inputs: { roleName: string }) => `security role "${inputs.roleName}"`;
@@ -21,13 +33,21 @@ export function makeSecurityRoleProvider(options: ProviderOptions = {}): pulumi.
    * a later `up --refresh` rewrite the role.
    * The privilege write goes through the environment's customization queue (customizationLock.ts), with its lock waits.
    */
-  async function setAndReadBack(client: DataverseClient, roleId: string, businessUnitId: string, resolved: ResolvedPrivilege[]): Promise<{ held: HeldPrivilege[]; platformKept: string[] }> {
+  async function setAndReadBack(
+    client: DataverseClient,
+    roleId: string,
+    businessUnitId: string,
+    resolved: ResolvedPrivilege[],
+  ): Promise<{ held: HeldPrivilege[]; platformKept: string[] }> {
     await replacePrivileges(client, roleId, businessUnitId, resolved);
     const role = await readRole(client, roleId);
     const held = role?.privileges ?? resolved.map((p) => ({ name: p.name, depth: p.depth }));
     const declared = new Set(resolved.map((p) => p.name.toLowerCase()));
     const platformKept = held.filter((h) => !declared.has(h.name.toLowerCase())).map((h) => h.name);
-    if (platformKept.length) log(`${roleId}: Dataverse kept ${platformKept.join(", ")} on the role after setting its privileges; they are left as the platform's`);
+    if (platformKept.length)
+      log(
+        `${roleId}: Dataverse kept ${platformKept.join(", ")} on the role after setting its privileges; they are left as the platform's`,
+      );
     return { held, platformKept };
   }
 
@@ -45,17 +65,39 @@ export function makeSecurityRoleProvider(options: ProviderOptions = {}): pulumi.
       const client = clientFor(inputs.environmentUrl);
       return inResource(what(inputs), inputs.environmentUrl, async () => {
         const root = await rootBusinessUnitId(client);
-        const { tables, namesakes } = await tablePrivilegesAndNamesakes(client, tablesOf(inputs.grants), inputs.roleName, root);
-        if (namesakes.length) throw new Error(collisionMessage(inputs.roleName, root, inputs.environmentUrl, namesakes.map((r) => r.roleid)));
+        const { tables, namesakes } = await tablePrivilegesAndNamesakes(
+          client,
+          tablesOf(inputs.grants),
+          inputs.roleName,
+          root,
+        );
+        if (namesakes.length)
+          throw new Error(
+            collisionMessage(
+              inputs.roleName,
+              root,
+              inputs.environmentUrl,
+              namesakes.map((r) => r.roleid),
+            ),
+          );
         const resolved = resolveGrants(inputs.grants, tables, inputs.environmentUrl);
         const roleId = await createRole(client, inputs.roleName, root);
         try {
           const { held, platformKept } = await setAndReadBack(client, roleId, root, resolved);
-          const outs: SecurityRoleState = { ...inputs, roleId, businessUnitId: root, privileges: resolved, heldPrivileges: held, platformKept };
+          const outs: SecurityRoleState = {
+            ...inputs,
+            roleId,
+            businessUnitId: root,
+            privileges: resolved,
+            heldPrivileges: held,
+            platformKept,
+          };
           return { id: roleId, outs };
         } catch (err) {
           // A role without its privileges must not stay behind under the managed name.
-          await unassignAndDeleteRole(client, roleId).catch(() => log(`could not remove role ${roleId} after the failed create`));
+          await unassignAndDeleteRole(client, roleId).catch(() =>
+            log(`could not remove role ${roleId} after the failed create`),
+          );
           throw err;
         }
       });
@@ -66,7 +108,15 @@ export function makeSecurityRoleProvider(options: ProviderOptions = {}): pulumi.
       return inResource(what(props), props.environmentUrl, async () => {
         const role = await readRole(clientFor(props.environmentUrl), id);
         if (!role) return { id: "", props: {} };
-        return { id, props: { ...props, roleName: role.name, businessUnitId: role.businessUnitId, heldPrivileges: role.privileges } };
+        return {
+          id,
+          props: {
+            ...props,
+            roleName: role.name,
+            businessUnitId: role.businessUnitId,
+            heldPrivileges: role.privileges,
+          },
+        };
       });
     },
 
@@ -79,7 +129,16 @@ export function makeSecurityRoleProvider(options: ProviderOptions = {}): pulumi.
           setAndReadBack(client, id, olds.businessUnitId, resolved),
           olds.roleName !== news.roleName ? renameRole(client, id, news.roleName) : undefined,
         ]);
-        return { outs: { ...news, roleId: id, businessUnitId: olds.businessUnitId, privileges: resolved, heldPrivileges: held, platformKept } };
+        return {
+          outs: {
+            ...news,
+            roleId: id,
+            businessUnitId: olds.businessUnitId,
+            privileges: resolved,
+            heldPrivileges: held,
+            platformKept,
+          },
+        };
       });
     },
 
@@ -125,8 +184,20 @@ export class SecurityRole extends pulumi.dynamic.Resource {
   declare readonly platformKept: pulumi.Output<string[]>;
 
   constructor(name: string, args: SecurityRoleArgs, opts?: pulumi.CustomResourceOptions) {
-    super(securityRoleProvider, name, {
-      ...args, roleId: undefined, businessUnitId: undefined, privileges: undefined, heldPrivileges: undefined, platformKept: undefined,
-    }, opts, "dataverse", "SecurityRole");
+    super(
+      securityRoleProvider,
+      name,
+      {
+        ...args,
+        roleId: undefined,
+        businessUnitId: undefined,
+        privileges: undefined,
+        heldPrivileges: undefined,
+        platformKept: undefined,
+      },
+      opts,
+      "dataverse",
+      "SecurityRole",
+    );
   }
 }

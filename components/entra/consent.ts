@@ -53,7 +53,9 @@ export function verifiedPermissionId(published: Record<string, string> | undefin
     throw new Error(`the tenant's ${p.api.name} service principal publishes no ${p.kind} permission "${p.value}"`);
   }
   if (actual.toLowerCase() !== p.id) {
-    throw new Error(`${p.api.name} ${p.kind} permission "${p.value}" has id ${actual} in this tenant, but the catalog says ${p.id}; fix components/entra/permissionCatalog.ts`);
+    throw new Error(
+      `${p.api.name} ${p.kind} permission "${p.value}" has id ${actual} in this tenant, but the catalog says ${p.id}; fix components/entra/permissionCatalog.ts`,
+    );
   }
   return actual.toLowerCase();
 }

@@ -9,11 +9,18 @@ import { GUID_PATTERN } from "../dataverse/inputs";
  * The vendor's current client secret cannot be imported (azuread ApplicationPassword "does not support importing",
  * hashicorp/terraform-provider-azuread#1934): it is recorded by key id and end date and never touched.
  */
-const guid = z.string({ error: "must be a GUID" }).regex(GUID_PATTERN, { error: "must be a GUID like 00000000-0000-0000-0000-000000000000" }).transform((s) => s.toLowerCase());
-const instant = z.string({ error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z" })
-  .refine((v) => /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)), { error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z" });
+const guid = z
+  .string({ error: "must be a GUID" })
+  .regex(GUID_PATTERN, { error: "must be a GUID like 00000000-0000-0000-0000-000000000000" })
+  .transform((s) => s.toLowerCase());
+const instant = z
+  .string({ error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z" })
+  .refine((v) => /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)), {
+    error: "must be an ISO 8601 time such as 2026-11-22T10:00:00Z",
+  });
 
-export const APP_ROLE_ASSIGNMENT_IMPORT = /^\/servicePrincipals\/[0-9a-f-]{36}\/appRoleAssignedTo\/[A-Za-z0-9_-]{20,}$/i;
+export const APP_ROLE_ASSIGNMENT_IMPORT =
+  /^\/servicePrincipals\/[0-9a-f-]{36}\/appRoleAssignedTo\/[A-Za-z0-9_-]{20,}$/i;
 const GRANT_ID = /^[A-Za-z0-9_-]{20,}$/;
 
 const vendorSecret = z.strictObject({
@@ -42,9 +49,18 @@ export const existingSchema = z.strictObject({
   /** The client secret the vendor holds now. */
   vendorSecret: vendorSecret.optional(),
   /** Admin consent already granted, by permission name: the azuread import id of each app role assignment. */
-  appRoleAssignments: z.record(z.string(), z.string().regex(APP_ROLE_ASSIGNMENT_IMPORT, { error: "must be an import id /servicePrincipals/<resourceSpObjectId>/appRoleAssignedTo/<assignmentId>" })).default({}),
+  appRoleAssignments: z
+    .record(
+      z.string(),
+      z.string().regex(APP_ROLE_ASSIGNMENT_IMPORT, {
+        error: "must be an import id /servicePrincipals/<resourceSpObjectId>/appRoleAssignedTo/<assignmentId>",
+      }),
+    )
+    .default({}),
   /** Tenant-wide delegated grants already made, by API name (e.g. Dynamics CRM): the oauth2PermissionGrant id. */
-  delegatedGrants: z.record(z.string(), z.string().regex(GRANT_ID, { error: "must be an oauth2PermissionGrant id" })).default({}),
+  delegatedGrants: z
+    .record(z.string(), z.string().regex(GRANT_ID, { error: "must be an oauth2PermissionGrant id" }))
+    .default({}),
 });
 
 export type ExistingConfig = z.output<typeof existingSchema>;
@@ -53,11 +69,17 @@ export const VENDOR_SECRET_KEYS = Object.keys(vendorSecret.shape);
 
 export const applicationImportId = (objectId: string) => `/applications/${objectId}`;
 export const servicePrincipalImportId = (objectId: string) => `/servicePrincipals/${objectId}`;
-export const appRoleAssignmentImportId = (resourceSpId: string, id: string) => `/servicePrincipals/${resourceSpId}/appRoleAssignedTo/${id}`;
+export const appRoleAssignmentImportId = (resourceSpId: string, id: string) =>
+  `/servicePrincipals/${resourceSpId}/appRoleAssignedTo/${id}`;
 export const delegatedGrantImportId = (id: string) => `/oauth2PermissionGrants/${id}`;
 
 /** What an `existing:` block cannot mean, with the path below the integration. */
-export function existingProblems(existing: ExistingConfig, permissionLabels: string[], apiNames: string[], handedOver: boolean): { path: (string | number)[]; message: string }[] {
+export function existingProblems(
+  existing: ExistingConfig,
+  permissionLabels: string[],
+  apiNames: string[],
+  handedOver: boolean,
+): { path: (string | number)[]; message: string }[] {
   const out: { path: (string | number)[]; message: string }[] = [];
   if (!existing.applicationObjectId) {
     out.push({
@@ -68,16 +90,32 @@ export function existingProblems(existing: ExistingConfig, permissionLabels: str
     });
   }
   if (!existing.servicePrincipalObjectId) {
-    out.push({ path: ["existing", "servicePrincipalObjectId"], message: "is required: the object id of the app's service principal (Enterprise application); npm run adopt reads it" });
+    out.push({
+      path: ["existing", "servicePrincipalObjectId"],
+      message:
+        "is required: the object id of the app's service principal (Enterprise application); npm run adopt reads it",
+    });
   }
   if (existing.vendorSecret?.remove && !handedOver) {
-    out.push({ path: ["existing", "vendorSecret", "remove"], message: "asks to remove the vendor's secret, but no managed secret has been handed over yet (secret.handedOver): hand one over first (npm run -s rotate-secret, then record-handover), or the vendor is left without a secret" });
+    out.push({
+      path: ["existing", "vendorSecret", "remove"],
+      message:
+        "asks to remove the vendor's secret, but no managed secret has been handed over yet (secret.handedOver): hand one over first (npm run -s rotate-secret, then record-handover), or the vendor is left without a secret",
+    });
   }
   for (const label of Object.keys(existing.appRoleAssignments)) {
-    if (!permissionLabels.includes(label)) out.push({ path: ["existing", "appRoleAssignments", label], message: `is not an application permission of this integration (permissions: ${permissionLabels.join(", ") || "none"})` });
+    if (!permissionLabels.includes(label))
+      out.push({
+        path: ["existing", "appRoleAssignments", label],
+        message: `is not an application permission of this integration (permissions: ${permissionLabels.join(", ") || "none"})`,
+      });
   }
   for (const api of Object.keys(existing.delegatedGrants)) {
-    if (!apiNames.includes(api)) out.push({ path: ["existing", "delegatedGrants", api], message: `is not an API this integration has delegated permissions on (${apiNames.join(", ") || "none"})` });
+    if (!apiNames.includes(api))
+      out.push({
+        path: ["existing", "delegatedGrants", api],
+        message: `is not an API this integration has delegated permissions on (${apiNames.join(", ") || "none"})`,
+      });
   }
   return out;
 }

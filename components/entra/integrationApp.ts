@@ -6,7 +6,17 @@ import type { Permission } from "./permissions";
 import { TYPES } from "../resourceTypes";
 import { redirectUriProblem, registeredRedirectUri, type Platform } from "./redirectUris";
 import { MAX_SECRET_LIFETIME_MONTHS } from "./secretExpiry";
-import { defaultExpiryWarningDays, defaultRotateEveryDays, endDateOf, iso, secretPlan, type Handover, type SecretPlan, type SecretPolicy, type SecretRole } from "./secretSchedule";
+import {
+  defaultExpiryWarningDays,
+  defaultRotateEveryDays,
+  endDateOf,
+  iso,
+  secretPlan,
+  type Handover,
+  type SecretPlan,
+  type SecretPolicy,
+  type SecretRole,
+} from "./secretSchedule";
 import { applicationImportId, delegatedGrantImportId, servicePrincipalImportId, type ExistingConfig } from "./existing";
 import { permissionLabel } from "./permissions";
 import { adoptedSecretPlan, type VendorSecretState } from "./vendorSecret";
@@ -84,7 +94,9 @@ export interface LiveSecret {
 function checkArgs(name: string, args: EntraIntegrationAppArgs): void {
   const months = args.secret?.lifetimeMonths ?? MAX_SECRET_LIFETIME_MONTHS;
   if (!Number.isInteger(months) || months < 1 || months > MAX_SECRET_LIFETIME_MONTHS) {
-    throw new Error(`${name}: secret.lifetimeMonths must be a whole number from 1 to ${MAX_SECRET_LIFETIME_MONTHS}, got ${months}`);
+    throw new Error(
+      `${name}: secret.lifetimeMonths must be a whole number from 1 to ${MAX_SECRET_LIFETIME_MONTHS}, got ${months}`,
+    );
   }
   for (const [platform, uris] of Object.entries(args.redirectUris ?? {})) {
     for (const uri of uris ?? []) {
@@ -130,35 +142,55 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
       : secretPlan(policy, handover, now);
     // Visible to policy packs and audit reports (stack validation, stack export): rotation, warning window, and
     // the secret the vendor holds.
-    super(TYPES.integrationApp, name, {
-      lifetimeMonths: policy.lifetimeMonths,
-      rotateEveryDays: policy.rotateEveryDays,
-      expiryWarningDays: policy.expiryWarningDays,
-      heldRotation: args.secret?.handedOver?.rotation,
-      heldEndsAt: plan.heldEndsAt,
-      ...(plan.vendorSecret ? { vendorSecretKeyId: plan.vendorSecret.keyId, vendorSecretEndsAt: plan.vendorSecret.endDate, vendorSecretStatus: plan.vendorSecret.status } : {}),
-      ...(existing ? { adoptedApplicationObjectId: existing.applicationObjectId } : {}),
-    }, opts);
+    super(
+      TYPES.integrationApp,
+      name,
+      {
+        lifetimeMonths: policy.lifetimeMonths,
+        rotateEveryDays: policy.rotateEveryDays,
+        expiryWarningDays: policy.expiryWarningDays,
+        heldRotation: args.secret?.handedOver?.rotation,
+        heldEndsAt: plan.heldEndsAt,
+        ...(plan.vendorSecret
+          ? {
+              vendorSecretKeyId: plan.vendorSecret.keyId,
+              vendorSecretEndsAt: plan.vendorSecret.endDate,
+              vendorSecretStatus: plan.vendorSecret.status,
+            }
+          : {}),
+        ...(existing ? { adoptedApplicationObjectId: existing.applicationObjectId } : {}),
+      },
+      opts,
+    );
     const parent = { parent: this };
     // Adopted objects are imported: Pulumi reads them and, with inputs equal to what exists, changes nothing.
     const importing = (id: string | undefined) => (id ? { ...parent, import: id } : parent);
 
-    const registered = (platform: Platform) => (args.redirectUris?.[platform] ?? []).map((uri) => registeredRedirectUri(uri, platform));
-    const application = new azuread.Application(`${name}-app`, {
-      // Waits for the tenant check: a preview by an identity of another tenant fails here, before anything exists.
-      displayName: pulumi.all([args.verifiedTenantId, args.displayName]).apply(([, displayName]) => displayName),
-      signInAudience: args.signInAudience ?? "AzureADMyOrg",
-      requiredResourceAccesses: requiredResourceAccesses(args.permissions),
-      web: { redirectUris: registered("web") },
-      publicClient: { redirectUris: registered("publicClient") },
-      singlePageApplication: { redirectUris: registered("spa") },
-      owners: args.owners,
-    }, importing(existing?.applicationObjectId && applicationImportId(existing.applicationObjectId)));
+    const registered = (platform: Platform) =>
+      (args.redirectUris?.[platform] ?? []).map((uri) => registeredRedirectUri(uri, platform));
+    const application = new azuread.Application(
+      `${name}-app`,
+      {
+        // Waits for the tenant check: a preview by an identity of another tenant fails here, before anything exists.
+        displayName: pulumi.all([args.verifiedTenantId, args.displayName]).apply(([, displayName]) => displayName),
+        signInAudience: args.signInAudience ?? "AzureADMyOrg",
+        requiredResourceAccesses: requiredResourceAccesses(args.permissions),
+        web: { redirectUris: registered("web") },
+        publicClient: { redirectUris: registered("publicClient") },
+        singlePageApplication: { redirectUris: registered("spa") },
+        owners: args.owners,
+      },
+      importing(existing?.applicationObjectId && applicationImportId(existing.applicationObjectId)),
+    );
 
-    const servicePrincipal = new azuread.ServicePrincipal(`${name}-sp`, {
-      clientId: application.clientId,
-      owners: args.owners,
-    }, importing(existing?.servicePrincipalObjectId && servicePrincipalImportId(existing.servicePrincipalObjectId)));
+    const servicePrincipal = new azuread.ServicePrincipal(
+      `${name}-sp`,
+      {
+        clientId: application.clientId,
+        owners: args.owners,
+      },
+      importing(existing?.servicePrincipalObjectId && servicePrincipalImportId(existing.servicePrincipalObjectId)),
+    );
 
     this.secretPlan = plan;
     this.secrets = plan.secrets.map(({ rotation, role }) => {
@@ -168,32 +200,46 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
       // endDate forces replacement in the azuread provider: the held secret keeps the end date recorded at its
       // handover, and state keeps every live secret's own (ignoreChanges), so a new lifetime applies to the next one.
       const recorded = rotation === handover?.rotation ? handover.endDate : undefined;
-      const endDate = recorded ? pulumi.output(iso(Date.parse(recorded))) : created.rfc3339.apply((at) => endDateOf(at, policy.lifetimeMonths));
-      const password = new azuread.ApplicationPassword(`${name}-secret-${rotation}`, {
-        applicationId: application.id,
-        displayName: `managed by Pulumi (${pulumi.getStack()}), rotation ${rotation}`,
-        endDate,
-      }, { ...parent, additionalSecretOutputs: ["value"], ignoreChanges: ["endDate"] });
+      const endDate = recorded
+        ? pulumi.output(iso(Date.parse(recorded)))
+        : created.rfc3339.apply((at) => endDateOf(at, policy.lifetimeMonths));
+      const password = new azuread.ApplicationPassword(
+        `${name}-secret-${rotation}`,
+        {
+          applicationId: application.id,
+          displayName: `managed by Pulumi (${pulumi.getStack()}), rotation ${rotation}`,
+          endDate,
+        },
+        { ...parent, additionalSecretOutputs: ["value"], ignoreChanges: ["endDate"] },
+      );
       return { rotation, role, createdAt: created.rfc3339, endDate: password.endDate, keyId: password.keyId, password };
     });
     for (const warning of plan.warnings) void pulumi.log.warn(`client secret of ${name}: ${warning}`, this);
     const handOut = this.secrets.find((s) => s.rotation === plan.handOut);
     this.vendorSecret = plan.vendorSecret;
 
-    const consent = args.grantAdminConsent === false ? [] : this.grantConsent(name, args.permissions, servicePrincipal, existing);
+    const consent =
+      args.grantAdminConsent === false ? [] : this.grantConsent(name, args.permissions, servicePrincipal, existing);
 
     this.tenantId = pulumi.output(args.tenantId);
     // An imported app must be the one the stack names: a wrong object id fails the run instead of taking over another app.
     this.clientId = existing?.clientId
       ? application.clientId.apply((actual) => {
-        if (actual.toLowerCase() !== existing.clientId) throw new Error(`${name}: existing.applicationObjectId ${existing.applicationObjectId} is the app with client id ${actual}, not ${existing.clientId} as existing.clientId says; correct the stack file (npm run adopt reads both)`);
-        return actual;
-      })
+          if (actual.toLowerCase() !== existing.clientId)
+            throw new Error(
+              `${name}: existing.applicationObjectId ${existing.applicationObjectId} is the app with client id ${actual}, not ${existing.clientId} as existing.clientId says; correct the stack file (npm run adopt reads both)`,
+            );
+          return actual;
+        })
       : application.clientId;
     this.applicationObjectId = application.objectId;
     this.servicePrincipalObjectId = servicePrincipal.objectId;
     // Until a managed secret exists, the vendor keeps the secret it has; this stack never knew its value.
-    this.clientSecret = pulumi.secret(handOut ? handOut.password.value : pulumi.output(`(unchanged: the vendor keeps its own secret, key id ${this.vendorSecret?.keyId})`));
+    this.clientSecret = pulumi.secret(
+      handOut
+        ? handOut.password.value
+        : pulumi.output(`(unchanged: the vendor keeps its own secret, key id ${this.vendorSecret?.keyId})`),
+    );
     this.secretExpiresAt = handOut ? handOut.endDate : pulumi.output(this.vendorSecret!.endDate);
     this.secretUrn = handOut ? handOut.password.urn : application.urn;
     this.readyResources = [servicePrincipal, ...consent];
@@ -207,22 +253,33 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
     });
   }
 
-  private grantConsent(name: string, permissions: Permission[], client: azuread.ServicePrincipal, existing?: ExistingConfig): pulumi.Resource[] {
+  private grantConsent(
+    name: string,
+    permissions: Permission[],
+    client: azuread.ServicePrincipal,
+    existing?: ExistingConfig,
+  ): pulumi.Resource[] {
     const parent = { parent: this };
     const importOf = (id: string | undefined) => (id ? { ...parent, import: id } : parent);
     // Microsoft's first-party service principals are looked up read-only, never adopted as resources.
-    const resourceSps = new Map(resourceApisOf(permissions).map((api) => [
-      api.appId,
-      azuread.getServicePrincipalOutput({ clientId: api.appId }, parent),
-    ]));
+    const resourceSps = new Map(
+      resourceApisOf(permissions).map((api) => [
+        api.appId,
+        azuread.getServicePrincipalOutput({ clientId: api.appId }, parent),
+      ]),
+    );
     const plan = consentPlan(permissions);
     const assignments = plan.appRoleAssignments.map((p) => {
       const resourceSp = resourceSps.get(p.api.appId)!;
-      return new azuread.AppRoleAssignment(`${name}-consent-${p.api.slug}-${p.value}`, {
-        appRoleId: resourceSp.appRoleIds.apply((ids) => verifiedPermissionId(ids, p)),
-        principalObjectId: client.objectId,
-        resourceObjectId: resourceSp.objectId,
-      }, importOf(existing?.appRoleAssignments[permissionLabel(p)]));
+      return new azuread.AppRoleAssignment(
+        `${name}-consent-${p.api.slug}-${p.value}`,
+        {
+          appRoleId: resourceSp.appRoleIds.apply((ids) => verifiedPermissionId(ids, p)),
+          principalObjectId: client.objectId,
+          resourceObjectId: resourceSp.objectId,
+        },
+        importOf(existing?.appRoleAssignments[permissionLabel(p)]),
+      );
     });
     const grants = plan.delegatedGrants.map(({ api, claimValues }) => {
       const resourceSp = resourceSps.get(api.appId)!;
@@ -230,11 +287,15 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
         permissions.filter((p) => p.api === api && p.kind === "delegated").forEach((p) => verifiedPermissionId(ids, p));
         return claimValues;
       });
-      return new azuread.ServicePrincipalDelegatedPermissionGrant(`${name}-grant-${api.slug}`, {
-        servicePrincipalObjectId: client.objectId,
-        resourceServicePrincipalObjectId: resourceSp.objectId,
-        claimValues: verified,
-      }, importOf(existing?.delegatedGrants[api.name] && delegatedGrantImportId(existing.delegatedGrants[api.name])));
+      return new azuread.ServicePrincipalDelegatedPermissionGrant(
+        `${name}-grant-${api.slug}`,
+        {
+          servicePrincipalObjectId: client.objectId,
+          resourceServicePrincipalObjectId: resourceSp.objectId,
+          claimValues: verified,
+        },
+        importOf(existing?.delegatedGrants[api.name] && delegatedGrantImportId(existing.delegatedGrants[api.name])),
+      );
     });
     return [...assignments, ...grants];
   }

@@ -41,7 +41,10 @@ function findApi(name: string): ResourceApi | undefined {
 
 /** Resolves a permission name; returns an error message (with the closest known names) when it is not known. */
 export function parsePermission(text: string): Permission | { error: string } {
-  const suggest = () => `did you mean ${closest(knownPermissionNames(), text).map((s) => `"${s}"`).join(", ")}?`;
+  const suggest = () =>
+    `did you mean ${closest(knownPermissionNames(), text)
+      .map((s) => `"${s}"`)
+      .join(", ")}?`;
   const match = PERMISSION_PATTERN.exec(text);
   if (!match?.groups) {
     return { error: `"${text}" is not of the form "<API>: <permission> (application|delegated)"; ${suggest()}` };

@@ -28,9 +28,11 @@ export function instantProblem(text: unknown): string | undefined {
   if (month < 1 || month > 12) return `"${text}" has no month ${m[2]}`;
   const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (day < 1 || day > lastDay) return `"${text}" is not a calendar date: ${m[1]}-${m[2]} has ${lastDay} days`;
-  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return `"${text}" is not a time of day (hours 00-23, minutes and seconds 00-59)`;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59))
+    return `"${text}" is not a time of day (hours 00-23, minutes and seconds 00-59)`;
   if (m[8] !== undefined && (Number(m[8]) > 23 || Number(m[9]) > 59)) return `"${text}" has an impossible zone offset`;
-  if (year < INSTANT_YEARS.min || year > INSTANT_YEARS.max) return `"${text}" lies outside ${INSTANT_YEARS.min}-${INSTANT_YEARS.max}`;
+  if (year < INSTANT_YEARS.min || year > INSTANT_YEARS.max)
+    return `"${text}" lies outside ${INSTANT_YEARS.min}-${INSTANT_YEARS.max}`;
   return undefined;
 }
 

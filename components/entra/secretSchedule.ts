@@ -98,12 +98,17 @@ export function defaultRotateEveryDays(lifetimeMonths: number): number {
 export function secretPlan(policy: SecretPolicy, handover: Handover | undefined, now: Date): SecretPlan {
   if (!handover) {
     return {
-      secrets: [{ rotation: 1, role: "initial" }], handOut: 1,
-      warnings: [`no handover is recorded: once the client secret is in the vendor's settings, record it with \`${commandLine("record-handover")}\`, or it will never be rotated`],
+      secrets: [{ rotation: 1, role: "initial" }],
+      handOut: 1,
+      warnings: [
+        `no handover is recorded: once the client secret is in the vendor's settings, record it with \`${commandLine("record-handover")}\`, or it will never be rotated`,
+      ],
     };
   }
   const H = handover.rotation;
-  const heldEndsAt = handover.endDate ? iso(Date.parse(handover.endDate)) : endDateOf(handover.createdAt, policy.lifetimeMonths);
+  const heldEndsAt = handover.endDate
+    ? iso(Date.parse(handover.endDate))
+    : endDateOf(handover.createdAt, policy.lifetimeMonths);
   const warnFrom = Date.parse(heldEndsAt) - policy.expiryWarningDays * DAY_MS;
   const scheduled = Math.min(Date.parse(handover.createdAt) + policy.rotateEveryDays * DAY_MS, warnFrom);
   const onDemand = policy.generation > handover.generation;
@@ -118,16 +123,22 @@ export function secretPlan(policy: SecretPolicy, handover: Handover | undefined,
   const heldDaysLeft = daysUntil(heldEndsAt, now);
   const warnings: string[] = [];
   if (!heldValid) {
-    warnings.push(`the secret the vendor holds (rotation ${H}) ended on ${heldEndsAt}: hand over rotation ${H + 1} now and record it (${commandLine("record-handover")})`);
+    warnings.push(
+      `the secret the vendor holds (rotation ${H}) ended on ${heldEndsAt}: hand over rotation ${H + 1} now and record it (${commandLine("record-handover")})`,
+    );
   } else if (heldDaysLeft <= policy.expiryWarningDays) {
-    warnings.push(`the secret the vendor holds (rotation ${H}) ends in ${heldDaysLeft} days, on ${heldEndsAt}: paste rotation ${H + 1} into the vendor's settings and record the handover (${commandLine("record-handover")})`);
+    warnings.push(
+      `the secret the vendor holds (rotation ${H}) ends in ${heldDaysLeft} days, on ${heldEndsAt}: paste rotation ${H + 1} into the vendor's settings and record the handover (${commandLine("record-handover")})`,
+    );
   }
   return { secrets, handOut: due ? H + 1 : H, heldEndsAt, nextRotationAt: iso(scheduled), heldDaysLeft, warnings };
 }
 
 /** Why a recorded handover cannot be right at `now`, or undefined. */
 export function handoverProblem(handover: Handover, now: Date): string | undefined {
-  if (Date.parse(handover.createdAt) > now.getTime()) return `createdAt ${handover.createdAt} is in the future: record the creation time the stack output shows`;
-  if (handover.endDate && Date.parse(handover.endDate) <= Date.parse(handover.createdAt)) return `endDate ${handover.endDate} is not after createdAt ${handover.createdAt}`;
+  if (Date.parse(handover.createdAt) > now.getTime())
+    return `createdAt ${handover.createdAt} is in the future: record the creation time the stack output shows`;
+  if (handover.endDate && Date.parse(handover.endDate) <= Date.parse(handover.createdAt))
+    return `endDate ${handover.endDate} is not after createdAt ${handover.createdAt}`;
   return undefined;
 }

@@ -5,9 +5,11 @@ import * as azuread from "@pulumi/azuread";
 export const AZUREAD_PROVIDER_NAME = "crm-sync-azuread";
 
 export function tenantMismatchMessage(configured: string, signedIn: string): string {
-  return `the azuread provider is signed in to tenant ${signedIn}, but crm-sync:tenantId is ${configured}: ` +
+  return (
+    `the azuread provider is signed in to tenant ${signedIn}, but crm-sync:tenantId is ${configured}: ` +
     `nothing was created. Sign in to tenant ${configured} (az login --tenant ${configured}, or ARM_TENANT_ID/AZURE_TENANT_ID in CI), ` +
-    "or correct crm-sync:tenantId";
+    "or correct crm-sync:tenantId"
+  );
 }
 
 /** Compares tenant ids as Entra does (GUIDs, case-insensitive); returns the configured id or throws. */
@@ -36,8 +38,18 @@ export interface BoundTenant {
  * internal/clients/builder.go:22-51: the configured tenant, or Azure CLI's when signed in with `az`).
  * `given`: a provider the caller configured itself; only the check is added.
  */
-export function bindTenant(tenantId: pulumi.Input<string>, opts?: pulumi.CustomResourceOptions, name = AZUREAD_PROVIDER_NAME, given?: azuread.Provider): BoundTenant {
+export function bindTenant(
+  tenantId: pulumi.Input<string>,
+  opts?: pulumi.CustomResourceOptions,
+  name = AZUREAD_PROVIDER_NAME,
+  given?: azuread.Provider,
+): BoundTenant {
   const provider = given ?? new azuread.Provider(name, { tenantId }, opts);
   const signedIn = azuread.getClientConfigOutput({ provider, ...(opts?.parent ? { parent: opts.parent } : {}) });
-  return { provider, verifiedTenantId: pulumi.all([tenantId, signedIn.tenantId]).apply(([configured, actual]) => checkedTenant(configured, actual)) };
+  return {
+    provider,
+    verifiedTenantId: pulumi
+      .all([tenantId, signedIn.tenantId])
+      .apply(([configured, actual]) => checkedTenant(configured, actual)),
+  };
 }

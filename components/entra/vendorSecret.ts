@@ -36,17 +36,30 @@ export interface AdoptedSecretPlan extends SecretPlan {
  * managed rotation 1 is created, awaiting handover. Once a handover is recorded the normal schedule takes over and
  * the vendor's secret is only listed for removal; it is never deleted by a schedule.
  */
-export function adoptedSecretPlan(policy: SecretPolicy, vendor: VendorSecret, handover: Handover | undefined, now: Date): AdoptedSecretPlan {
+export function adoptedSecretPlan(
+  policy: SecretPolicy,
+  vendor: VendorSecret,
+  handover: Handover | undefined,
+  now: Date,
+): AdoptedSecretPlan {
   const daysLeft = daysUntil(vendor.endDate, now);
   const state = (status: VendorSecretStatus): VendorSecretState => ({
-    keyId: vendor.keyId, endDate: vendor.endDate, ...(vendor.displayName ? { displayName: vendor.displayName } : {}), status, daysLeft,
+    keyId: vendor.keyId,
+    endDate: vendor.endDate,
+    ...(vendor.displayName ? { displayName: vendor.displayName } : {}),
+    status,
+    daysLeft,
   });
   if (handover) {
     const plan = secretPlan(policy, handover, now);
     const status = vendor.remove ? "removalRequested" : "replaced";
-    const warnings = status === "replaced"
-      ? [...plan.warnings, `the vendor's former secret (key id ${vendor.keyId}, unmanaged) is no longer in use since rotation ${handover.rotation} was handed over: it is listed for removal; set existing.vendorSecret.remove: true to remove it`]
-      : plan.warnings;
+    const warnings =
+      status === "replaced"
+        ? [
+            ...plan.warnings,
+            `the vendor's former secret (key id ${vendor.keyId}, unmanaged) is no longer in use since rotation ${handover.rotation} was handed over: it is listed for removal; set existing.vendorSecret.remove: true to remove it`,
+          ]
+        : plan.warnings;
     return { ...plan, warnings, vendorSecret: state(status) };
   }
   const warnFrom = Date.parse(vendor.endDate) - policy.expiryWarningDays * DAY_MS;
@@ -54,9 +67,13 @@ export function adoptedSecretPlan(policy: SecretPolicy, vendor: VendorSecret, ha
   const ended = now.getTime() >= Date.parse(vendor.endDate);
   const warnings: string[] = [];
   if (ended) {
-    warnings.push(`the vendor's own secret (key id ${vendor.keyId}, unmanaged) ended on ${vendor.endDate}: paste managed rotation 1 into the vendor's settings now and record it (npm run -s record-handover)`);
+    warnings.push(
+      `the vendor's own secret (key id ${vendor.keyId}, unmanaged) ended on ${vendor.endDate}: paste managed rotation 1 into the vendor's settings now and record it (npm run -s record-handover)`,
+    );
   } else if (due) {
-    warnings.push(`the vendor's own secret (key id ${vendor.keyId}, unmanaged) ends in ${daysLeft} days, on ${vendor.endDate}: paste managed rotation 1 into the vendor's settings and record the handover (npm run -s record-handover)`);
+    warnings.push(
+      `the vendor's own secret (key id ${vendor.keyId}, unmanaged) ends in ${daysLeft} days, on ${vendor.endDate}: paste managed rotation 1 into the vendor's settings and record the handover (npm run -s record-handover)`,
+    );
   }
   return {
     secrets: due ? [{ rotation: 1, role: "pending" }] : [],

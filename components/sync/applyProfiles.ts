@@ -25,7 +25,12 @@ function adoptedDefaults(integration: Raw, defaults: ProfileDefaults): ProfileDe
  * into the raw config, before the schema runs (lists add up: see mergeProfileDefaults); `origins[i]` tells which
  * entries came from the profile. Unknown profiles are left to the schema to report.
  */
-export function applyProfiles(raw: Raw): { config: Raw; settings: unknown[]; origins: ProfileOrigins[]; issues: PathIssue[] } {
+export function applyProfiles(raw: Raw): {
+  config: Raw;
+  settings: unknown[];
+  origins: ProfileOrigins[];
+  issues: PathIssue[];
+} {
   const issues: PathIssue[] = [];
   const settings: unknown[] = [];
   const origins: ProfileOrigins[] = [];
@@ -39,14 +44,23 @@ export function applyProfiles(raw: Raw): { config: Raw; settings: unknown[]; ori
       for (const issue of parsed.error.issues) {
         const keys = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
         for (const key of keys) {
-          const path = ["integrations", i, "vendor", ...issue.path.map((p) => (typeof p === "number" ? p : String(p))), ...(key ? [key] : [])];
+          const path = [
+            "integrations",
+            i,
+            "vendor",
+            ...issue.path.map((p) => (typeof p === "number" ? p : String(p))),
+            ...(key ? [key] : []),
+          ];
           issues.push({ path, message: key ? `not a setting of the ${profile.key} profile` : issue.message });
         }
       }
       return integration;
     }
     settings[i] = parsed.data;
-    const { merged, origins: fromProfile } = mergeProfileDefaults(integration, adoptedDefaults(integration, profile.defaults(parsed.data)));
+    const { merged, origins: fromProfile } = mergeProfileDefaults(
+      integration,
+      adoptedDefaults(integration, profile.defaults(parsed.data)),
+    );
     origins[i] = fromProfile;
     return merged;
   });
@@ -57,6 +71,9 @@ export function applyProfiles(raw: Raw): { config: Raw; settings: unknown[]; ori
 export function profileProblems(integrations: (ProfileView & { profile: string; vendor?: unknown })[]): PathIssue[] {
   return integrations.flatMap((integration, i) => {
     const profile = PROFILES[integration.profile];
-    return (profile.problems?.(integration, integration.vendor ?? {}) ?? []).map((p) => ({ path: ["integrations", i, ...p.path], message: p.message }));
+    return (profile.problems?.(integration, integration.vendor ?? {}) ?? []).map((p) => ({
+      path: ["integrations", i, ...p.path],
+      message: p.message,
+    }));
   });
 }

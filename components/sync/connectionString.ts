@@ -11,5 +11,7 @@ export function quoteConnectionValue(value: string): string {
 }
 
 export function connectionString(properties: Record<string, string>): string {
-  return Object.entries(properties).map(([k, v]) => `${k}=${quoteConnectionValue(v)}`).join(";");
+  return Object.entries(properties)
+    .map(([k, v]) => `${k}=${quoteConnectionValue(v)}`)
+    .join(";");
 }

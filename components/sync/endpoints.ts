@@ -22,6 +22,8 @@ export function endpoints(tenantId: string, organizationUrl?: string): Endpoints
     authorizeUrlV2: `${LOGIN}/${tenantId}/oauth2/v2.0/authorize`,
     tokenUrlV2: `${LOGIN}/${tenantId}/oauth2/v2.0/token`,
     authorityUrl: `${LOGIN}/${tenantId}`,
-    ...(organizationUrl ? { organizationUrl, webApiUrl: `${organizationUrl}/api/data/v9.2`, scope: `${organizationUrl}/.default` } : {}),
+    ...(organizationUrl
+      ? { organizationUrl, webApiUrl: `${organizationUrl}/api/data/v9.2`, scope: `${organizationUrl}/.default` }
+      : {}),
   };
 }

@@ -16,12 +16,20 @@ export interface KeyVaultDeliveryArgs {
 
 /** The part of `@pulumi/azure-native/keyvault` this component uses (its Secret resource). */
 interface KeyVaultModule {
-  Secret: new (name: string, args: {
-    resourceGroupName: pulumi.Input<string>;
-    vaultName: pulumi.Input<string>;
-    secretName: pulumi.Input<string>;
-    properties: pulumi.Input<{ value: pulumi.Input<string>; contentType: pulumi.Input<string>; attributes: pulumi.Input<{ enabled: boolean; expires: pulumi.Input<number> }> }>;
-  }, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource & { properties: pulumi.Output<{ secretUri: string }> };
+  Secret: new (
+    name: string,
+    args: {
+      resourceGroupName: pulumi.Input<string>;
+      vaultName: pulumi.Input<string>;
+      secretName: pulumi.Input<string>;
+      properties: pulumi.Input<{
+        value: pulumi.Input<string>;
+        contentType: pulumi.Input<string>;
+        attributes: pulumi.Input<{ enabled: boolean; expires: pulumi.Input<number> }>;
+      }>;
+    },
+    opts?: pulumi.CustomResourceOptions,
+  ) => pulumi.CustomResource & { properties: pulumi.Output<{ secretUri: string }> };
 }
 
 /**
@@ -29,7 +37,11 @@ interface KeyVaultModule {
  * characters), so other characters of a stack name (`.`, `_`, `/` of `org/project/stack`) become dashes.
  */
 export function vaultSecretPrefix(stack: string, integration: string): string {
-  const stackPart = stack.replace(/[^A-Za-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60) || "stack";
+  const stackPart =
+    stack
+      .replace(/[^A-Za-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 60) || "stack";
   return `${stackPart}-${integration}`;
 }
 
@@ -53,16 +65,32 @@ export class KeyVaultDelivery extends pulumi.ComponentResource {
     const expires = args.secretExpiresAt.apply(epochSeconds);
     const common = { resourceGroupName: args.resourceGroupName, vaultName: args.vaultName };
     const prefix = vaultSecretPrefix(pulumi.getStack(), name);
-    const clientSecret = new keyvault.Secret(`${name}-client-secret`, {
-      ...common,
-      secretName: `${prefix}-client-secret`,
-      properties: { value: args.clientSecret, contentType: "text/plain; Entra client secret", attributes: { enabled: true, expires } },
-    }, { parent: this, additionalSecretOutputs: ["properties"] });
-    const settings = new keyvault.Secret(`${name}-sync-settings`, {
-      ...common,
-      secretName: `${prefix}-sync-settings`,
-      properties: { value: args.settingsJson, contentType: "application/json; CRM sync settings", attributes: { enabled: true, expires } },
-    }, { parent: this, additionalSecretOutputs: ["properties"] });
+    const clientSecret = new keyvault.Secret(
+      `${name}-client-secret`,
+      {
+        ...common,
+        secretName: `${prefix}-client-secret`,
+        properties: {
+          value: args.clientSecret,
+          contentType: "text/plain; Entra client secret",
+          attributes: { enabled: true, expires },
+        },
+      },
+      { parent: this, additionalSecretOutputs: ["properties"] },
+    );
+    const settings = new keyvault.Secret(
+      `${name}-sync-settings`,
+      {
+        ...common,
+        secretName: `${prefix}-sync-settings`,
+        properties: {
+          value: args.settingsJson,
+          contentType: "application/json; CRM sync settings",
+          attributes: { enabled: true, expires },
+        },
+      },
+      { parent: this, additionalSecretOutputs: ["properties"] },
+    );
     this.clientSecretUri = pulumi.unsecret(clientSecret.properties.secretUri);
     this.settingsUri = pulumi.unsecret(settings.properties.secretUri);
     this.registerOutputs({ clientSecretUri: this.clientSecretUri, settingsUri: this.settingsUri });

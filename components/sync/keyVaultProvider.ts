@@ -8,7 +8,12 @@ export const AZURE_NATIVE_PROVIDER_NAME = "crm-sync-azure-native";
  * in the configured vault whatever subscription the ambient credentials default to. Loaded only when a vault is
  * configured, and only the provider module (not the ~136 MB package index).
  */
-export function keyVaultProvider(tenantId: pulumi.Input<string>, subscriptionId: pulumi.Input<string>, name = AZURE_NATIVE_PROVIDER_NAME, opts?: pulumi.CustomResourceOptions): pulumi.ProviderResource {
+export function keyVaultProvider(
+  tenantId: pulumi.Input<string>,
+  subscriptionId: pulumi.Input<string>,
+  name = AZURE_NATIVE_PROVIDER_NAME,
+  opts?: pulumi.CustomResourceOptions,
+): pulumi.ProviderResource {
   const { Provider }: typeof import("@pulumi/azure-native/provider") = requireAzureNative("provider");
   return new Provider(name, { tenantId, subscriptionId }, opts);
 }
@@ -23,6 +28,9 @@ export function requireAzureNative<T>(submodule: "provider" | "keyvault"): T {
     return require(`@pulumi/azure-native/${submodule}`) as T;
   } catch (err) {
     if ((err as { code?: string }).code !== "MODULE_NOT_FOUND") throw err;
-    throw new Error("keyVault needs the @pulumi/azure-native package (an optional peer dependency of crm-sync-infra): run `npm install @pulumi/azure-native` in your Pulumi project", { cause: err });
+    throw new Error(
+      "keyVault needs the @pulumi/azure-native package (an optional peer dependency of crm-sync-infra): run `npm install @pulumi/azure-native` in your Pulumi project",
+      { cause: err },
+    );
   }
 }

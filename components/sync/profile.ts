@@ -11,7 +11,12 @@ export interface ProfileDefaults {
   redirectUris?: { web?: string[]; publicClient?: string[]; spa?: string[] };
   secret?: { lifetimeMonths?: number };
   /** Present when the vendor works against a Dataverse environment. */
-  dataverse?: { applicationUser?: boolean; securityRoles?: string[]; changeTracking?: string[]; access?: Record<string, { operations: string[]; depth: string }> };
+  dataverse?: {
+    applicationUser?: boolean;
+    securityRoles?: string[];
+    changeTracking?: string[];
+    access?: Record<string, { operations: string[]; depth: string }>;
+  };
 }
 
 /** What the vendor's settings screen is filled with. */
@@ -66,6 +71,11 @@ export interface VendorProfile<Settings = Record<string, unknown>> {
 
 /** The parts of an integration's merged config a profile may check. */
 export interface ProfileView {
-  dataverse?: { applicationUser: boolean; securityRoles: string[]; changeTracking?: string[]; access?: Record<string, unknown> };
+  dataverse?: {
+    applicationUser: boolean;
+    securityRoles: string[];
+    changeTracking?: string[];
+    access?: Record<string, unknown>;
+  };
   redirectUris: { web: string[]; publicClient: string[]; spa: string[] };
 }

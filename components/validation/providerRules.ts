@@ -56,7 +56,12 @@ interface TypeSchema {
 const RESOURCES = extract.resources as unknown as Record<string, ResourceSchema>;
 const TYPES = extract.types as unknown as Record<string, TypeSchema>;
 const FUNCTIONS = extract.functions as unknown as Record<string, { inputs: string[] }>;
-const CONFLICTS = extract.conflicts as unknown as { resource: string; with: string; inline: string | Record<string, string>; source: string }[];
+const CONFLICTS = extract.conflicts as unknown as {
+  resource: string;
+  with: string;
+  inline: string | Record<string, string>;
+  source: string;
+}[];
 
 const SCHEMA_SOURCE: Record<string, string> = {
   azuread: `${extract.sources.azuread.repo}@${extract.sources.azuread.tag} ${extract.sources.azuread.path}`,
@@ -72,38 +77,81 @@ const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v =
 function typeProblem(value: unknown, schema: PropertySchema): string | undefined {
   if (schema.$ref) return isObject(value) ? undefined : "must be an object";
   switch (schema.type) {
-    case "string": return typeof value === "string" ? undefined : `must be a string, got ${JSON.stringify(value)}`;
-    case "boolean": return typeof value === "boolean" ? undefined : `must be true or false, got ${JSON.stringify(value)}`;
-    case "integer": return Number.isInteger(value) ? undefined : `must be an integer, got ${JSON.stringify(value)}`;
-    case "number": return typeof value === "number" && Number.isFinite(value) ? undefined : `must be a number, got ${JSON.stringify(value)}`;
-    case "array": return Array.isArray(value) ? undefined : "must be a list";
-    case "object": return isObject(value) ? undefined : "must be a map";
-    default: return undefined;
+    case "string":
+      return typeof value === "string" ? undefined : `must be a string, got ${JSON.stringify(value)}`;
+    case "boolean":
+      return typeof value === "boolean" ? undefined : `must be true or false, got ${JSON.stringify(value)}`;
+    case "integer":
+      return Number.isInteger(value) ? undefined : `must be an integer, got ${JSON.stringify(value)}`;
+    case "number":
+      return typeof value === "number" && Number.isFinite(value)
+        ? undefined
+        : `must be a number, got ${JSON.stringify(value)}`;
+    case "array":
+      return Array.isArray(value) ? undefined : "must be a list";
+    case "object":
+      return isObject(value) ? undefined : "must be a map";
+    default:
+      return undefined;
   }
 }
 
 type Report = (property: string, rule: string, message: string, source: string) => void;
 
-function checkValue(value: unknown, schema: PropertySchema, path: string, report: Report, source: string, partial: boolean): void {
+function checkValue(
+  value: unknown,
+  schema: PropertySchema,
+  path: string,
+  report: Report,
+  source: string,
+  partial: boolean,
+): void {
   if (value === undefined || value === null) return;
   const problem = typeProblem(value, schema);
   if (problem) return report(path, "type", problem, source);
   if (schema.$ref) {
     const t = TYPES[schema.$ref.replace("#/types/", "")];
-    if (t) checkObject(value as Record<string, unknown>, t.properties, partial ? [] : t.required, path, report, source, partial);
+    if (t)
+      checkObject(
+        value as Record<string, unknown>,
+        t.properties,
+        partial ? [] : t.required,
+        path,
+        report,
+        source,
+        partial,
+      );
   } else if (schema.type === "array" && schema.items) {
-    (value as unknown[]).forEach((item, i) => checkValue(item, schema.items!, `${path}[${i}]`, report, source, partial));
+    (value as unknown[]).forEach((item, i) =>
+      checkValue(item, schema.items!, `${path}[${i}]`, report, source, partial),
+    );
   } else if (schema.type === "object" && schema.additionalProperties) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) checkValue(v, schema.additionalProperties, `${path}.${k}`, report, source, partial);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      checkValue(v, schema.additionalProperties, `${path}.${k}`, report, source, partial);
   }
 }
 
-function checkObject(obj: Record<string, unknown>, properties: Record<string, PropertySchema>, required: string[], prefix: string, report: Report, source: string, partial: boolean): void {
+function checkObject(
+  obj: Record<string, unknown>,
+  properties: Record<string, PropertySchema>,
+  required: string[],
+  prefix: string,
+  report: Report,
+  source: string,
+  partial: boolean,
+): void {
   const at = (k: string) => (prefix ? `${prefix}.${k}` : k);
-  for (const key of required) if (obj[key] === undefined || obj[key] === null) report(at(key), "required", "is a required input", source);
+  for (const key of required)
+    if (obj[key] === undefined || obj[key] === null) report(at(key), "required", "is a required input", source);
   for (const [key, value] of Object.entries(obj)) {
     const schema = properties[key];
-    if (!schema) report(at(key), "notInSchema", `is not an input of this resource (known: ${Object.keys(properties).sort().join(", ")})`, source);
+    if (!schema)
+      report(
+        at(key),
+        "notInSchema",
+        `is not an input of this resource (known: ${Object.keys(properties).sort().join(", ")})`,
+        source,
+      );
     else checkValue(value, schema, at(key), report, source, partial);
   }
 }
@@ -136,10 +184,23 @@ export function validateResource(resource: ResourceInputs, options: ValidateOpti
   if (!VALIDATED_PACKAGES.includes(type.split(":")[0])) return out;
   const schema = RESOURCES[type];
   if (!schema) {
-    report("(type)", "noSchema", "this resource type is not in the provider extract: add its schema and rules before using it", "components/validation/providerSchema.json");
+    report(
+      "(type)",
+      "noSchema",
+      "this resource type is not in the provider extract: add its schema and rules before using it",
+      "components/validation/providerSchema.json",
+    );
     return out;
   }
-  checkObject(inputs, schema.inputProperties, options.partial ? [] : schema.requiredInputs, "", report, schemaSource(type), !!options.partial);
+  checkObject(
+    inputs,
+    schema.inputProperties,
+    options.partial ? [] : schema.requiredInputs,
+    "",
+    report,
+    schemaSource(type),
+    !!options.partial,
+  );
   const rules = [...schema.rules, ...nestedTypeRules(schema)];
   for (const rule of rules) {
     const check = CHECKS[rule.rule];
@@ -189,7 +250,14 @@ function conflictViolations(resources: ResourceInputs[]): Violation[] {
       for (const app of inline) {
         for (const block of blocks) {
           if (valuesAt(app.inputs, block).length === 0) continue;
-          out.push({ type: s.type, name: s.name, property: block, rule: "conflictsWithInline", message: `manages ${block} which ${app.name} also sets inline: use one or the other`, source: c.source });
+          out.push({
+            type: s.type,
+            name: s.name,
+            property: block,
+            rule: "conflictsWithInline",
+            message: `manages ${block} which ${app.name} also sets inline: use one or the other`,
+            source: c.source,
+          });
         }
       }
     }
@@ -207,9 +275,16 @@ export function validateInvoke(token: string, args: Record<string, unknown>): Vi
   const fn = FUNCTIONS[token];
   const source = schemaSource(token);
   if (!fn) return [];
-  return Object.keys(args).filter((k) => args[k] !== undefined && !fn.inputs.includes(k)).map((k) => ({
-    type: token, name: "(invoke)", property: k, rule: "notInSchema", message: `is not an input of ${token} (known: ${fn.inputs.join(", ")})`, source,
-  }));
+  return Object.keys(args)
+    .filter((k) => args[k] !== undefined && !fn.inputs.includes(k))
+    .map((k) => ({
+      type: token,
+      name: "(invoke)",
+      property: k,
+      rule: "notInSchema",
+      message: `is not an input of ${token} (known: ${fn.inputs.join(", ")})`,
+      source,
+    }));
 }
 
 export function formatViolation(v: Violation): string {
@@ -218,7 +293,9 @@ export function formatViolation(v: Violation): string {
 
 export class ProviderRuleError extends Error {
   constructor(readonly violations: Violation[]) {
-    super(`${violations.length} input(s) the real provider would reject:\n${violations.map((v) => `  - ${formatViolation(v)}`).join("\n")}`);
+    super(
+      `${violations.length} input(s) the real provider would reject:\n${violations.map((v) => `  - ${formatViolation(v)}`).join("\n")}`,
+    );
     this.name = "ProviderRuleError";
   }
 }

@@ -53,22 +53,55 @@ function httpUrlProblem(v: unknown, maxLength?: number): string | undefined {
 export const CHECKS: Record<string, Check> = {
   isUUID: (v) => (typeof v === "string" && UUID.test(v) ? undefined : `must be a UUID, got ${JSON.stringify(v)}`),
   notEmpty: (v) => (typeof v === "string" && v !== "" ? undefined : "must not be empty"),
-  oneOf: (v, r) => (r.values!.includes(v as string) ? undefined : `must be one of ${r.values!.join(", ")}, got ${JSON.stringify(v)}`),
-  maxItems: (v, r) => (Array.isArray(v) && v.length > r.max! ? `has ${v.length} items, at most ${r.max} allowed` : undefined),
+  oneOf: (v, r) =>
+    r.values!.includes(v as string) ? undefined : `must be one of ${r.values!.join(", ")}, got ${JSON.stringify(v)}`,
+  maxItems: (v, r) =>
+    Array.isArray(v) && v.length > r.max! ? `has ${v.length} items, at most ${r.max} allowed` : undefined,
   minItems: (v, r) => (!Array.isArray(v) || v.length < r.min! ? `needs at least ${r.min} item(s)` : undefined),
-  pattern: (v, r) => (typeof v === "string" && new RegExp(r.pattern!).test(v) ? undefined : `must match ${r.pattern}, got ${JSON.stringify(v)}`),
+  pattern: (v, r) =>
+    typeof v === "string" && new RegExp(r.pattern!).test(v)
+      ? undefined
+      : `must match ${r.pattern}, got ${JSON.stringify(v)}`,
   redirectUri: (v, r) => providerRedirectUriFindings(String(v), platformOf(r.path))[0]?.message,
-  entraRedirectUri: (v, r) => entraRedirectUriFindings(String(v), platformOf(r.path)).map((f) => f.message).join("; ") || undefined,
+  entraRedirectUri: (v, r) =>
+    entraRedirectUriFindings(String(v), platformOf(r.path))
+      .map((f) => f.message)
+      .join("; ") || undefined,
   httpOrHttpsUrl: (v) => httpUrlProblem(v),
   logoutUrl: (v) => httpUrlProblem(v, 255),
-  rfc3339: (v) => (typeof v === "string" && RFC3339.test(v) && !Number.isNaN(Date.parse(v)) ? undefined : `must be an RFC 3339 time such as 2026-01-01T00:00:00Z, got ${JSON.stringify(v)}`),
-  canonicalUtc: (v) => (typeof v === "string" && CANONICAL_UTC.test(v) ? undefined : `must be whole-second UTC (…T00:00:00Z) as Graph returns it, or every refresh shows a change that replaces the secret; got ${JSON.stringify(v)}`),
-  futureTime: (v, _r, ctx) => (timeOf(v) > ctx.now.getTime() ? undefined : `${v} is not after ${ctx.now.toISOString()}: Graph refuses a credential that is already expired`),
-  maxMonthsAhead: (v, r, ctx) => (timeOf(v) <= addMonthsUtc(ctx.now, r.months!).getTime() ? undefined : `${v} is more than ${r.months} months after ${ctx.now.toISOString()}`),
-  graphApplicationId: (v) => (typeof v === "string" && /^\/applications\/[^/]+$/.test(v) ? undefined : `must be an application resource id "/applications/<object id>" (azuread.Application.id), got ${JSON.stringify(v)}`),
-  conflictsWith: (_v, r, ctx) => (ctx.inputs[r.other!] !== undefined ? `conflicts with ${r.other}: set only one` : undefined),
+  rfc3339: (v) =>
+    typeof v === "string" && RFC3339.test(v) && !Number.isNaN(Date.parse(v))
+      ? undefined
+      : `must be an RFC 3339 time such as 2026-01-01T00:00:00Z, got ${JSON.stringify(v)}`,
+  canonicalUtc: (v) =>
+    typeof v === "string" && CANONICAL_UTC.test(v)
+      ? undefined
+      : `must be whole-second UTC (…T00:00:00Z) as Graph returns it, or every refresh shows a change that replaces the secret; got ${JSON.stringify(v)}`,
+  futureTime: (v, _r, ctx) =>
+    timeOf(v) > ctx.now.getTime()
+      ? undefined
+      : `${v} is not after ${ctx.now.toISOString()}: Graph refuses a credential that is already expired`,
+  maxMonthsAhead: (v, r, ctx) =>
+    timeOf(v) <= addMonthsUtc(ctx.now, r.months!).getTime()
+      ? undefined
+      : `${v} is more than ${r.months} months after ${ctx.now.toISOString()}`,
+  graphApplicationId: (v) =>
+    typeof v === "string" && /^\/applications\/[^/]+$/.test(v)
+      ? undefined
+      : `must be an application resource id "/applications/<object id>" (azuread.Application.id), got ${JSON.stringify(v)}`,
+  conflictsWith: (_v, r, ctx) =>
+    ctx.inputs[r.other!] !== undefined ? `conflicts with ${r.other}: set only one` : undefined,
   ignoredByProvider: () => "is never read by the provider: the value is silently ignored",
-  scopeValueNotId: (v) => (typeof v === "string" && UUID.test(v) ? "must be a scope value such as user_impersonation, not a scope id" : undefined),
-  unixSeconds: (v) => (Number.isInteger(v) && (v as number) >= 0 ? undefined : `must be whole seconds since 1970-01-01, got ${JSON.stringify(v)}`),
-  futureSeconds: (v, _r, ctx) => ((v as number) * 1000 > ctx.now.getTime() ? undefined : `${new Date((v as number) * 1000).toISOString()} is not after ${ctx.now.toISOString()}: the vault secret would be created expired`),
+  scopeValueNotId: (v) =>
+    typeof v === "string" && UUID.test(v)
+      ? "must be a scope value such as user_impersonation, not a scope id"
+      : undefined,
+  unixSeconds: (v) =>
+    Number.isInteger(v) && (v as number) >= 0
+      ? undefined
+      : `must be whole seconds since 1970-01-01, got ${JSON.stringify(v)}`,
+  futureSeconds: (v, _r, ctx) =>
+    (v as number) * 1000 > ctx.now.getTime()
+      ? undefined
+      : `${new Date((v as number) * 1000).toISOString()} is not after ${ctx.now.toISOString()}: the vault secret would be created expired`,
 };

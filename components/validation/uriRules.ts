@@ -14,7 +14,8 @@ export interface RuleFinding {
   source: string;
 }
 
-const PROVIDER_SOURCE = "hashicorp/terraform-provider-azuread@38d1993a1ea6 (v3.8.0) internal/helpers/tf/validation/uri.go:39-107";
+const PROVIDER_SOURCE =
+  "hashicorp/terraform-provider-azuread@38d1993a1ea6 (v3.8.0) internal/helpers/tf/validation/uri.go:39-107";
 const ENTRA_SOURCE = "MicrosoftDocs/entra-docs docs/identity-platform/reply-url.md";
 
 /** Entra: at most 256 characters per redirect URI (reply-url.md "Maximum URI length"); the provider checks the same. */
@@ -56,7 +57,8 @@ export function splitUri(uri: string): UriParts | undefined {
   return { scheme: m[1].toLowerCase(), authority, host, port, path: m[3], query: m[4], fragment: m[5] };
 }
 
-const isLoopbackRedirectHost = (host: string | undefined) => host !== undefined && ["localhost", "127.0.0.1"].includes(host.toLowerCase());
+const isLoopbackRedirectHost = (host: string | undefined) =>
+  host !== undefined && ["localhost", "127.0.0.1"].includes(host.toLowerCase());
 
 /** The azuread provider's own check (IsRedirectUriFunc), as `pulumi preview` runs it. */
 export function providerRedirectUriFindings(uri: string, platform: Platform): RuleFinding[] {
@@ -73,11 +75,13 @@ export function providerRedirectUriFindings(uri: string, platform: Platform): Ru
   if (!u) return finding("URI has no host: write an absolute URL such as https://vendor.example.com/callback");
   // Go's url.Parse refuses control characters and a non-numeric port.
   // eslint-disable-next-line no-control-regex -- control characters are what this rule refuses
-  if (/[\x00-\x1f\x7f]/.test(uri) || (u.port !== undefined && !/^\d*$/.test(u.port))) return finding("URI is in an invalid format");
+  if (/[\x00-\x1f\x7f]/.test(uri) || (u.port !== undefined && !/^\d*$/.test(u.port)))
+    return finding("URI is in an invalid format");
   if (!u.host) return finding("URI has no host");
   if (!allowAllSchemes) {
     if (u.path === "") return finding("URI must have a trailing slash when there is no path segment");
-    if (!PROVIDER_SCHEMES.includes(u.scheme)) return finding(`unexpected URI scheme, expected one of: ${PROVIDER_SCHEMES.join(", ")}`);
+    if (!PROVIDER_SCHEMES.includes(u.scheme))
+      return finding(`unexpected URI scheme, expected one of: ${PROVIDER_SCHEMES.join(", ")}`);
   }
   if (uri.length > MAX_REDIRECT_URI_LENGTH) return finding(`URI must be ${MAX_REDIRECT_URI_LENGTH} characters or less`);
   return [];
@@ -87,25 +91,43 @@ export function providerRedirectUriFindings(uri: string, platform: Platform): Ru
 export function entraRedirectUriFindings(uri: string, platform: Platform): RuleFinding[] {
   const out: RuleFinding[] = [];
   const add = (message: string, source = ENTRA_SOURCE) => out.push({ rule: "entraRedirectUri", message, source });
-  if (uri.length > MAX_REDIRECT_URI_LENGTH) add(`must be at most ${MAX_REDIRECT_URI_LENGTH} characters (Entra's limit)`);
+  if (uri.length > MAX_REDIRECT_URI_LENGTH)
+    add(`must be at most ${MAX_REDIRECT_URI_LENGTH} characters (Entra's limit)`);
   const bad = UNSUPPORTED_CHARACTERS.filter((c) => uri.includes(c));
-  if (bad.length) add(`contains ${bad.map((c) => `"${c}"`).join(", ")}: Entra does not support ! $ ' ( ) , ; in redirect URIs`);
-  if (/\s/.test(uri)) add("contains white space: not a valid URI (RFC 3986)", "RFC 3986 section 2 (no white space in URIs)");
-  if (uri.includes("*")) add("contains a wildcard: Entra accepts none through the app registration API, and the docs advise against them", `${ENTRA_SOURCE} (Restrictions on wildcards)`);
+  if (bad.length)
+    add(`contains ${bad.map((c) => `"${c}"`).join(", ")}: Entra does not support ! $ ' ( ) , ; in redirect URIs`);
+  if (/\s/.test(uri))
+    add("contains white space: not a valid URI (RFC 3986)", "RFC 3986 section 2 (no white space in URIs)");
+  if (uri.includes("*"))
+    add(
+      "contains a wildcard: Entra accepts none through the app registration API, and the docs advise against them",
+      `${ENTRA_SOURCE} (Restrictions on wildcards)`,
+    );
   const u = splitUri(uri);
   if (!u) {
     add("is not an absolute URI with a scheme");
     return out;
   }
-  if (u.fragment !== undefined) add("must not contain a #fragment", "RFC 6749 section 3.1.2 (the redirection endpoint URI MUST NOT include a fragment)");
+  if (u.fragment !== undefined)
+    add(
+      "must not contain a #fragment",
+      "RFC 6749 section 3.1.2 (the redirection endpoint URI MUST NOT include a fragment)",
+    );
   if (u.host?.startsWith("[")) {
-    if (u.host === "[::1]") add("uses the IPv6 loopback [::1], which Entra does not support: use http://127.0.0.1 or http://localhost", `${ENTRA_SOURCE} (Localhost exceptions)`);
+    if (u.host === "[::1]")
+      add(
+        "uses the IPv6 loopback [::1], which Entra does not support: use http://127.0.0.1 or http://localhost",
+        `${ENTRA_SOURCE} (Localhost exceptions)`,
+      );
   }
   const customSchemeAllowed = platform === "publicClient" && u.scheme !== "http" && u.scheme !== "https";
   if (u.scheme === "http" && !isLoopbackRedirectHost(u.host)) {
     add("must use https:// (http:// only for localhost or 127.0.0.1)", `${ENTRA_SOURCE} (Supported schemes)`);
   } else if (u.scheme !== "https" && u.scheme !== "http" && !customSchemeAllowed) {
-    add(`must use https:// (the ${platform} platform takes no "${u.scheme}:" scheme)`, `${ENTRA_SOURCE} (Supported schemes)`);
+    add(
+      `must use https:// (the ${platform} platform takes no "${u.scheme}:" scheme)`,
+      `${ENTRA_SOURCE} (Supported schemes)`,
+    );
   }
   return out;
 }
@@ -140,7 +162,11 @@ export function appRedirectUriFindings(byPlatform: Partial<Record<Platform, stri
   const all = Object.values(byPlatform).flatMap((l) => l ?? []);
   const out: RuleFinding[] = [];
   if (all.length > MAX_REDIRECT_URIS_PER_APP) {
-    out.push({ rule: "entraRedirectUri", message: `${all.length} redirect URIs: Entra allows at most ${MAX_REDIRECT_URIS_PER_APP} per app`, source: `${ENTRA_SOURCE} (Maximum number of redirect URIs)` });
+    out.push({
+      rule: "entraRedirectUri",
+      message: `${all.length} redirect URIs: Entra allows at most ${MAX_REDIRECT_URIS_PER_APP} per app`,
+      source: `${ENTRA_SOURCE} (Maximum number of redirect URIs)`,
+    });
   }
   const seen = new Map<string, string>();
   for (const uri of all) {
@@ -149,7 +175,11 @@ export function appRedirectUriFindings(byPlatform: Partial<Record<Platform, stri
     const key = `${u.scheme}://${u.host!.toLowerCase()}${u.path || "/"}${u.query !== undefined ? `?${u.query}` : ""}`;
     const other = seen.get(key);
     if (other !== undefined && other !== uri) {
-      out.push({ rule: "entraRedirectUri", message: `${uri} and ${other} differ only by port: Entra ignores the port of loopback URIs when matching, so one of them is picked arbitrarily`, source: `${ENTRA_SOURCE} (Localhost exceptions)` });
+      out.push({
+        rule: "entraRedirectUri",
+        message: `${uri} and ${other} differ only by port: Entra ignores the port of loopback URIs when matching, so one of them is picked arbitrarily`,
+        source: `${ENTRA_SOURCE} (Localhost exceptions)`,
+      });
     } else seen.set(key, uri);
   }
   return out;

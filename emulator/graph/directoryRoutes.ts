@@ -19,7 +19,9 @@ const AUTHORIZATION_POLICY = {
   allowUserConsentForRiskyApps: false,
   blockMsolPowerShell: null,
   defaultUserRolePermissions: {
-    allowedToCreateApps: true, allowedToCreateSecurityGroups: true, allowedToReadOtherUsers: true,
+    allowedToCreateApps: true,
+    allowedToCreateSecurityGroups: true,
+    allowedToReadOtherUsers: true,
     permissionGrantPoliciesAssigned: ["just-user-read"],
   },
 };
@@ -27,7 +29,8 @@ const AUTHORIZATION_POLICY = {
 /** Roles (and, by template id, role templates) the object belongs to (https://learn.microsoft.com/graph/api/directoryobject-checkmemberobjects). */
 function checkMemberObjects(ctx: GraphContext, objectId: string): GraphResult {
   const ids = ctx.body.ids;
-  if (!Array.isArray(ids) || ids.some((x) => typeof x !== "string")) throw badRequest("Property 'ids' must be a collection of strings.");
+  if (!Array.isArray(ids) || ids.some((x) => typeof x !== "string"))
+    throw badRequest("Property 'ids' must be a collection of strings.");
   // "You can specify up to 20 objects." (same page); the error wording for 21+ is UNCONFIRMED.
   if (ids.length > 20) throw badRequest("At most 20 ids may be checked in one call.");
   const held = ctx.data.directoryRoles.filter((r) => r.members.has(objectId));
@@ -36,7 +39,9 @@ function checkMemberObjects(ctx: GraphContext, objectId: string): GraphResult {
 }
 
 function memberOf(ctx: GraphContext, objectId: string): GraphResult {
-  const rows = ctx.data.directoryRoles.filter((r) => r.members.has(objectId)).map(({ members: _m, ...r }) => ({ "@odata.type": "#microsoft.graph.directoryRole", ...r }));
+  const rows = ctx.data.directoryRoles
+    .filter((r) => r.members.has(objectId))
+    .map(({ members: _m, ...r }) => ({ "@odata.type": "#microsoft.graph.directoryRole", ...r }));
   return collection(ctx, "directoryObjects", rows as Row[], ["id"]);
 }
 
@@ -48,34 +53,55 @@ function requireObject(ctx: GraphContext, id: string): void {
 /** Policies, directory roles, the signed-in user and membership checks. */
 export function directoryRoutes(ctx: GraphContext): GraphResult | undefined {
   const { data, method, path } = ctx;
-  if (method === "GET" && path === "/policies/defaultAppManagementPolicy") return entity(ctx, "policies/defaultAppManagementPolicy", data.defaultPolicy);
+  if (method === "GET" && path === "/policies/defaultAppManagementPolicy")
+    return entity(ctx, "policies/defaultAppManagementPolicy", data.defaultPolicy);
   // The signed-in tenant (https://learn.microsoft.com/graph/api/organization-list: a collection of one organization whose
   // id is the tenant id); added for preflight's tenant check.
-  if (method === "GET" && path === "/organization") return collection(ctx, "organization", [{ id: data.tenantId, displayName: "Contoso" }], ["id"]);
-  if (method === "GET" && path === "/policies/authorizationPolicy") return entity(ctx, "policies/authorizationPolicy", AUTHORIZATION_POLICY);
+  if (method === "GET" && path === "/organization")
+    return collection(ctx, "organization", [{ id: data.tenantId, displayName: "Contoso" }], ["id"]);
+  if (method === "GET" && path === "/policies/authorizationPolicy")
+    return entity(ctx, "policies/authorizationPolicy", AUTHORIZATION_POLICY);
   // https://learn.microsoft.com/graph/api/appmanagementpolicy-list and -get; appliesTo via .../appliesTo
   const policy = /^\/policies\/appManagementPolicies(?:\/([^/]+)(\/appliesTo)?)?$/.exec(path);
   if (method === "GET" && policy) {
     const strip = ({ appliesTo: _a, ...p }: (typeof data.appPolicies)[number]) => p;
-    if (!policy[1]) return collection(ctx, "policies/appManagementPolicies", data.appPolicies.map(strip) as Row[], ["id", "displayName", "isEnabled"]);
+    if (!policy[1])
+      return collection(ctx, "policies/appManagementPolicies", data.appPolicies.map(strip) as Row[], [
+        "id",
+        "displayName",
+        "isEnabled",
+      ]);
     const p = data.appPolicies.find((x) => x.id === policy[1]);
     if (!p) throw notFound(policy[1]);
     if (!policy[2]) return entity(ctx, "policies/appManagementPolicies", strip(p));
-    const rows = data.applications.filter((a) => p.appliesTo.has(a.id)).map((a) => ({ "@odata.type": "#microsoft.graph.application", ...a }));
+    const rows = data.applications
+      .filter((a) => p.appliesTo.has(a.id))
+      .map((a) => ({ "@odata.type": "#microsoft.graph.application", ...a }));
     return collection(ctx, "directoryObjects", rows as unknown as Row[], ["id"]);
   }
   // https://learn.microsoft.com/graph/api/directoryrole-list (activated roles only)
   if (method === "GET" && path === "/directoryRoles") {
-    return collection(ctx, "directoryRoles", data.directoryRoles.map(({ members: _m, ...r }) => r) as Row[], ["roleTemplateId", "displayName", "id"]);
+    return collection(ctx, "directoryRoles", data.directoryRoles.map(({ members: _m, ...r }) => r) as Row[], [
+      "roleTemplateId",
+      "displayName",
+      "id",
+    ]);
   }
   const roleMembers = /^\/directoryRoles\/([^/]+)\/members$/.exec(path);
   if (method === "GET" && roleMembers) {
-    const role = data.directoryRoles.find((r) => r.id === roleMembers[1] || `roleTemplateId=${r.roleTemplateId}` === roleMembers[1]);
+    const role = data.directoryRoles.find(
+      (r) => r.id === roleMembers[1] || `roleTemplateId=${r.roleTemplateId}` === roleMembers[1],
+    );
     if (!role) throw notFound(roleMembers[1]);
-    const users = data.users.filter((u) => role.members.has(u.id)).map((u) => ({ "@odata.type": "#microsoft.graph.user", ...u }));
+    const users = data.users
+      .filter((u) => role.members.has(u.id))
+      .map((u) => ({ "@odata.type": "#microsoft.graph.user", ...u }));
     return collection(ctx, "directoryObjects", users as Row[], ["id"]);
   }
-  const meOrObject = /^\/(me|users\/[^/]+|servicePrincipals\/[^/]+|directoryObjects\/[^/]+)(\/memberOf|\/checkMemberObjects)?$/.exec(path);
+  const meOrObject =
+    /^\/(me|users\/[^/]+|servicePrincipals\/[^/]+|directoryObjects\/[^/]+)(\/memberOf|\/checkMemberObjects)?$/.exec(
+      path,
+    );
   if (meOrObject) {
     if (meOrObject[1] === "me" && ctx.caller.kind !== "user") {
       // An app-only token has no signed-in user (UNCONFIRMED wording).

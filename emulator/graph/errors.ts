@@ -6,7 +6,12 @@ import { randomUUID } from "node:crypto";
  * (each thrower cites its source); `details` carries the policy failure's detail array.
  */
 export class GraphError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: { code: string; target: string }[]) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: { code: string; target: string }[],
+  ) {
     super(message);
   }
 }
@@ -18,7 +23,11 @@ export function errorBody(e: GraphError, clientRequestId: string | undefined): R
       code: e.code,
       message: e.message,
       ...(e.details ? { details: e.details } : {}),
-      innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ""), "request-id": requestId, "client-request-id": clientRequestId ?? requestId },
+      innerError: {
+        date: new Date().toISOString().replace(/\.\d+Z$/, ""),
+        "request-id": requestId,
+        "client-request-id": clientRequestId ?? requestId,
+      },
     },
   };
 }
@@ -30,7 +39,11 @@ export function errorBody(e: GraphError, clientRequestId: string | undefined): R
  * documents the 404 and the body's shape.
  */
 export const notFound = (id: string) =>
-  new GraphError(404, "Request_ResourceNotFound", `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  new GraphError(
+    404,
+    "Request_ResourceNotFound",
+    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+  );
 
 /** 400 for a query the emulator (and, for most, Graph) does not support. Wording UNCONFIRMED. */
 export const unsupportedQuery = (detail: string) => new GraphError(400, "Request_UnsupportedQuery", detail);

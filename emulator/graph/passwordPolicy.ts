@@ -8,14 +8,21 @@ import type { Application, CredentialRestriction, GraphData } from "./store";
  * restriction applies to apps created after restrictForAppsCreatedAfterDateTime ("the enforcement date can be
  * retroactively applied", https://learn.microsoft.com/graph/api/resources/passwordcredentialconfiguration).
  */
-export function bindingRestrictions(data: GraphData, app: Application): { policyId: string; restrictions: CredentialRestriction[] } | undefined {
+export function bindingRestrictions(
+  data: GraphData,
+  app: Application,
+): { policyId: string; restrictions: CredentialRestriction[] } | undefined {
   const own = data.appPolicies.find((p) => p.isEnabled && p.appliesTo.has(app.id));
   const source = own
     ? { policyId: own.id, all: own.restrictions.passwordCredentials }
-    : data.defaultPolicy.isEnabled ? { policyId: data.defaultPolicy.id, all: data.defaultPolicy.applicationRestrictions.passwordCredentials } : undefined;
+    : data.defaultPolicy.isEnabled
+      ? { policyId: data.defaultPolicy.id, all: data.defaultPolicy.applicationRestrictions.passwordCredentials }
+      : undefined;
   if (!source) return undefined;
   const applies = (r: CredentialRestriction) =>
-    r.state !== "disabled" && (!r.restrictForAppsCreatedAfterDateTime || Date.parse(app.createdDateTime) > Date.parse(r.restrictForAppsCreatedAfterDateTime));
+    r.state !== "disabled" &&
+    (!r.restrictForAppsCreatedAfterDateTime ||
+      Date.parse(app.createdDateTime) > Date.parse(r.restrictForAppsCreatedAfterDateTime));
   return { policyId: source.policyId, restrictions: source.all.filter(applies) };
 }
 
@@ -42,11 +49,23 @@ export function checkPasswordAllowed(data: GraphData, app: Application, start: D
   if (!binding) return;
   for (const r of binding.restrictions) {
     if (r.restrictionType === "passwordAddition") {
-      throw new GraphError(400, "CredentialTypeNotAllowedAsPerAppPolicy", `Password credentials are not allowed as per assigned policy '${binding.policyId}'.`);
+      throw new GraphError(
+        400,
+        "CredentialTypeNotAllowedAsPerAppPolicy",
+        `Password credentials are not allowed as per assigned policy '${binding.policyId}'.`,
+      );
     }
-    if (r.restrictionType === "passwordLifetime" && r.maxLifetime && end.getTime() > addDuration(start, r.maxLifetime).getTime()) {
-      throw new GraphError(400, "CredentialInvalidLifetimeAsPerAppPolicy",
-        `Credential lifetime exceeds the max value allowed as per assigned policy '${binding.policyId}'.`, [{ code: "InvalidKeyEndDate", target: "EndDate" }]);
+    if (
+      r.restrictionType === "passwordLifetime" &&
+      r.maxLifetime &&
+      end.getTime() > addDuration(start, r.maxLifetime).getTime()
+    ) {
+      throw new GraphError(
+        400,
+        "CredentialInvalidLifetimeAsPerAppPolicy",
+        `Credential lifetime exceeds the max value allowed as per assigned policy '${binding.policyId}'.`,
+        [{ code: "InvalidKeyEndDate", target: "EndDate" }],
+      );
     }
   }
 }

@@ -17,9 +17,15 @@ export function parseFilter(filter: string | null, filterable: string[]): Clause
     const m = CLAUSE.exec(part);
     if (!m) throw unsupportedQuery(`Unsupported or invalid query filter clause specified: '${part.trim()}'.`);
     const property = m[1];
-    if (!filterable.includes(property)) throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${property}' of resource.`);
+    if (!filterable.includes(property))
+      throw unsupportedQuery(
+        `Unsupported or invalid query filter clause specified for property '${property}' of resource.`,
+      );
     if (m[5] !== undefined) {
-      const values = m[5].split(",").map((v) => v.trim()).map((v) => /^'(.*)'$/.exec(v)?.[1]?.replace(/''/g, "'"));
+      const values = m[5]
+        .split(",")
+        .map((v) => v.trim())
+        .map((v) => /^'(.*)'$/.exec(v)?.[1]?.replace(/''/g, "'"));
       if (values.some((v) => v === undefined)) throw unsupportedQuery(`Invalid 'in' list: '${m[5]}'.`);
       return { property, values: values as string[] };
     }
@@ -28,22 +34,30 @@ export function parseFilter(filter: string | null, filterable: string[]): Clause
 }
 
 export function matches(row: Row, clauses: Clause[]): boolean {
-  return clauses.every(({ property, values }) => values.some((v) => {
-    const actual = row[property];
-    if (v === null) return actual === null || actual === undefined;
-    return typeof actual === "string" && actual.toLowerCase() === v.toLowerCase();
-  }));
+  return clauses.every(({ property, values }) =>
+    values.some((v) => {
+      const actual = row[property];
+      if (v === null) return actual === null || actual === undefined;
+      return typeof actual === "string" && actual.toLowerCase() === v.toLowerCase();
+    }),
+  );
 }
 
 export function selectColumns(row: Row, select: string | null): Row {
   if (!select) return { ...row };
-  const keep = select.split(",").map((c) => c.trim()).filter(Boolean);
+  const keep = select
+    .split(",")
+    .map((c) => c.trim())
+    .filter(Boolean);
   for (const k of keep) if (!(k in row)) throw unsupportedQuery(`Could not find a property named '${k}' on type.`);
   // Graph always returns id with a $select (https://learn.microsoft.com/graph/query-parameters#select-parameter).
   return Object.fromEntries(Object.entries(row).filter(([k]) => k === "id" || keep.includes(k)));
 }
 
-export interface Page { value: Row[]; nextLink?: string }
+export interface Page {
+  value: Row[];
+  nextLink?: string;
+}
 
 /** One page of rows starting at the $skiptoken, at most min($top, pageSize) long. */
 export function page(rows: Row[], query: URLSearchParams, pageSize: number, selfUrl: string): Page {

@@ -9,7 +9,13 @@ import { createGraphData, type GraphData, type GraphSeedOptions } from "./store"
 
 export const GRAPH_PREFIX = "/v1.0";
 
-export interface GraphLoggedRequest { method: string; path: string; query: string; status: number; body?: unknown }
+export interface GraphLoggedRequest {
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  body?: unknown;
+}
 
 /** POSTs that only read (https://learn.microsoft.com/graph/api/directoryobject-checkmemberobjects and getMemberObjects). */
 const READ_ACTIONS = /\/(checkMemberObjects|getMemberObjects|checkMemberGroups|getMemberGroups)$/;
@@ -49,28 +55,62 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const full = new URL(req.url ?? "/", url);
     const method = req.method ?? "GET";
-    const path = decodeURIComponent(full.pathname.startsWith(GRAPH_PREFIX) ? full.pathname.slice(GRAPH_PREFIX.length) : full.pathname);
+    const path = decodeURIComponent(
+      full.pathname.startsWith(GRAPH_PREFIX) ? full.pathname.slice(GRAPH_PREFIX.length) : full.pathname,
+    );
     const entry: GraphLoggedRequest = { method, path, query: decodeURIComponent(full.search.slice(1)), status: 0 };
     log.push(entry);
     const respond = (status: number, body?: unknown) => {
       entry.status = status;
-      res.writeHead(status, body === undefined ? {} : { "Content-Type": "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8" });
+      res.writeHead(
+        status,
+        body === undefined
+          ? {}
+          : {
+              "Content-Type":
+                "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+            },
+      );
       res.end(body === undefined ? "" : JSON.stringify(body));
     };
     try {
       const text = await readBody(req);
       let body: Record<string, unknown> = {};
       if (text) {
-        try { body = JSON.parse(text) as Record<string, unknown>; } catch { throw new GraphError(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format."); }
+        try {
+          body = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          throw new GraphError(
+            400,
+            "BadRequest",
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+          );
+        }
         entry.body = body;
       }
       // 401 without a valid bearer token: code InvalidAuthenticationToken (https://learn.microsoft.com/graph/errors
       // lists 401; the code and "Access token is empty." are what Graph SDK issues quote; UNCONFIRMED in a Microsoft page).
       const auth = req.headers.authorization ?? "";
       const caller = auth.startsWith("Bearer ") ? callers.get(auth.slice(7)) : undefined;
-      if (!caller) throw new GraphError(401, "InvalidAuthenticationToken", auth ? "Access token validation failure. Invalid audience." : "Access token is empty.");
-      if (!full.pathname.startsWith(GRAPH_PREFIX + "/")) throw new GraphError(400, "BadRequest", `Invalid version: ${full.pathname.split("/")[1] ?? ""}`);
-      const result = graphRoute({ data, method, path, query: full.searchParams, body, caller, root: `${url}${GRAPH_PREFIX}`, selfUrl: full.toString(), pageSize: options.pageSize ?? 100 });
+      if (!caller)
+        throw new GraphError(
+          401,
+          "InvalidAuthenticationToken",
+          auth ? "Access token validation failure. Invalid audience." : "Access token is empty.",
+        );
+      if (!full.pathname.startsWith(GRAPH_PREFIX + "/"))
+        throw new GraphError(400, "BadRequest", `Invalid version: ${full.pathname.split("/")[1] ?? ""}`);
+      const result = graphRoute({
+        data,
+        method,
+        path,
+        query: full.searchParams,
+        body,
+        caller,
+        root: `${url}${GRAPH_PREFIX}`,
+        selfUrl: full.toString(),
+        pageSize: options.pageSize ?? 100,
+      });
       respond(result.status, result.body);
     } catch (err) {
       const e = err instanceof GraphError ? err : new GraphError(500, "InternalServerError", (err as Error).message);
@@ -78,17 +118,27 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
     }
   }
 
-  const server: Server = createServer((req, res) => { void handle(req, res); });
+  const server: Server = createServer((req, res) => {
+    void handle(req, res);
+  });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url, token, deployerId, data, log,
+    url,
+    token,
+    deployerId,
+    data,
+    log,
     writes: () => log.filter(isGraphWrite),
     tokenForServicePrincipal(servicePrincipalId) {
       const t = `graph-app-${randomUUID()}`;
       callers.set(t, { kind: "servicePrincipal", id: servicePrincipalId });
       return t;
     },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

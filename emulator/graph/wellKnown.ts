@@ -13,18 +13,44 @@
 export const MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
 export const DYNAMICS_CRM_APP_ID = "00000007-0000-0000-c000-000000000000";
 
-export interface AppRole { id: string; value: string; displayName: string; description: string; allowedMemberTypes: string[]; isEnabled: boolean; origin: string }
+export interface AppRole {
+  id: string;
+  value: string;
+  displayName: string;
+  description: string;
+  allowedMemberTypes: string[];
+  isEnabled: boolean;
+  origin: string;
+}
 export interface PermissionScope {
-  id: string; value: string; type: "User" | "Admin"; isEnabled: boolean;
-  adminConsentDisplayName: string; adminConsentDescription: string; userConsentDisplayName: string | null; userConsentDescription: string | null;
+  id: string;
+  value: string;
+  type: "User" | "Admin";
+  isEnabled: boolean;
+  adminConsentDisplayName: string;
+  adminConsentDescription: string;
+  userConsentDisplayName: string | null;
+  userConsentDescription: string | null;
 }
 
 const role = (id: string, value: string): AppRole => ({
-  id, value, displayName: value, description: value, allowedMemberTypes: ["Application"], isEnabled: true, origin: "Application",
+  id,
+  value,
+  displayName: value,
+  description: value,
+  allowedMemberTypes: ["Application"],
+  isEnabled: true,
+  origin: "Application",
 });
 const scope = (id: string, value: string, type: "User" | "Admin" = "User"): PermissionScope => ({
-  id, value, type, isEnabled: true, adminConsentDisplayName: value, adminConsentDescription: value,
-  userConsentDisplayName: type === "User" ? value : null, userConsentDescription: type === "User" ? value : null,
+  id,
+  value,
+  type,
+  isEnabled: true,
+  adminConsentDisplayName: value,
+  adminConsentDescription: value,
+  userConsentDisplayName: type === "User" ? value : null,
+  userConsentDescription: type === "User" ? value : null,
 });
 
 /** Graph application permissions (app roles) by the ids of the generated permissions table. */

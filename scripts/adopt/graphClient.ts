@@ -12,7 +12,11 @@ export interface GraphReader {
 }
 
 export class GraphReadError extends Error {
-  constructor(readonly status: number | undefined, readonly code: string, message: string) {
+  constructor(
+    readonly status: number | undefined,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -24,29 +28,52 @@ export function defaultGraphToken(env: Record<string, string | undefined> = proc
     return async () => fixed;
   }
   let pending: Promise<string> | undefined;
-  return () => (pending ??= new DefaultAzureCredential().getToken(GRAPH_SCOPE).then((t) => {
-    if (!t) throw new Error(`the Azure credential returned no token for ${GRAPH_SCOPE}`);
-    return t.token;
-  }, (err: Error) => {
-    pending = undefined;
-    throw new Error(`could not get a Microsoft Graph token for ${GRAPH_SCOPE} (az login, workload identity or AZURE_* variables): ${err.message}`);
-  }));
+  return () =>
+    (pending ??= new DefaultAzureCredential().getToken(GRAPH_SCOPE).then(
+      (t) => {
+        if (!t) throw new Error(`the Azure credential returned no token for ${GRAPH_SCOPE}`);
+        return t.token;
+      },
+      (err: Error) => {
+        pending = undefined;
+        throw new Error(
+          `could not get a Microsoft Graph token for ${GRAPH_SCOPE} (az login, workload identity or AZURE_* variables): ${err.message}`,
+        );
+      },
+    ));
 }
 
 export function graphReader(root: string, token: () => Promise<string>, timeoutMs = 30_000): GraphReader {
   const base = `${root.replace(/\/$/, "")}/v1.0`;
-  const http = axios.create({ baseURL: base, timeout: timeoutMs, validateStatus: () => true, maxRedirects: 0, proxy: false });
+  const http = axios.create({
+    baseURL: base,
+    timeout: timeoutMs,
+    validateStatus: () => true,
+    maxRedirects: 0,
+    proxy: false,
+  });
   async function get<T>(path: string): Promise<T> {
     const bearer = await token();
     let res;
     try {
       res = await http.get(path, { headers: { Accept: "application/json", Authorization: `Bearer ${bearer}` } });
     } catch (err) {
-      throw new GraphReadError(undefined, (err as { code?: string }).code ?? "", `Graph GET ${path.split("?")[0]}: ${(err as Error).message}`);
+      throw new GraphReadError(
+        undefined,
+        (err as { code?: string }).code ?? "",
+        `Graph GET ${path.split("?")[0]}: ${(err as Error).message}`,
+      );
     }
     if (res.status >= 400) {
       const error = (res.data as { error?: { code?: string; message?: string } })?.error;
-      throw new GraphReadError(res.status, error?.code ?? "", `Graph GET ${path.split("?")[0]} answered ${res.status} ${error?.code ?? ""}: ${error?.message ?? "no message"}`.replace(/ {2,}/g, " "));
+      throw new GraphReadError(
+        res.status,
+        error?.code ?? "",
+        `Graph GET ${path.split("?")[0]} answered ${res.status} ${error?.code ?? ""}: ${error?.message ?? "no message"}`.replace(
+          / {2,}/g,
+          " ",
+        ),
+      );
     }
     return res.data as T;
   }
@@ -55,12 +82,18 @@ export function graphReader(root: string, token: () => Promise<string>, timeoutM
     async getAll<T>(path: string) {
       const rows: T[] = [];
       for (let next: string | undefined = path, pages = 0; next; pages++) {
-        if (pages >= 1000) throw new GraphReadError(undefined, "", `Graph GET ${path.split("?")[0]}: more than 1000 pages; refusing to read on`);
+        if (pages >= 1000)
+          throw new GraphReadError(
+            undefined,
+            "",
+            `Graph GET ${path.split("?")[0]}: more than 1000 pages; refusing to read on`,
+          );
         const page: { value: T[]; "@odata.nextLink"?: string } = await get(next);
         rows.push(...page.value);
         const link = page["@odata.nextLink"];
         // The token goes only to the Graph root it was asked for.
-        if (link && !link.startsWith(`${base}/`)) throw new GraphReadError(undefined, "", `Graph paging link points outside ${base}; refusing to follow it`);
+        if (link && !link.startsWith(`${base}/`))
+          throw new GraphReadError(undefined, "", `Graph paging link points outside ${base}; refusing to follow it`);
         next = link?.slice(base.length);
       }
       return rows;
@@ -75,14 +108,29 @@ export interface GraphWriter extends GraphReader {
 
 export function graphWriter(root: string, token: () => Promise<string>, timeoutMs = 30_000): GraphWriter {
   const reader = graphReader(root, token, timeoutMs);
-  const http = axios.create({ baseURL: `${root.replace(/\/$/, "")}/v1.0`, timeout: timeoutMs, validateStatus: () => true, maxRedirects: 0, proxy: false });
+  const http = axios.create({
+    baseURL: `${root.replace(/\/$/, "")}/v1.0`,
+    timeout: timeoutMs,
+    validateStatus: () => true,
+    maxRedirects: 0,
+    proxy: false,
+  });
   return {
     ...reader,
     async post(path, body) {
-      const res = await http.post(path, JSON.stringify(body), { headers: { "Content-Type": "application/json", Authorization: `Bearer ${await token()}` } });
+      const res = await http.post(path, JSON.stringify(body), {
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${await token()}` },
+      });
       if (res.status >= 400) {
         const error = (res.data as { error?: { code?: string; message?: string } })?.error;
-        throw new GraphReadError(res.status, error?.code ?? "", `Graph POST ${path} answered ${res.status} ${error?.code ?? ""}: ${error?.message ?? "no message"}`.replace(/ {2,}/g, " "));
+        throw new GraphReadError(
+          res.status,
+          error?.code ?? "",
+          `Graph POST ${path} answered ${res.status} ${error?.code ?? ""}: ${error?.message ?? "no message"}`.replace(
+            / {2,}/g,
+            " ",
+          ),
+        );
       }
       return res.status;
     },

@@ -20,7 +20,8 @@ export interface Observed {
   trackedTables: string[];
 }
 
-const normalize = (uris: string[], platform: "web" | "spa" | "publicClient") => uris.map((u) => registeredRedirectUri(u, platform));
+const normalize = (uris: string[], platform: "web" | "spa" | "publicClient") =>
+  uris.map((u) => registeredRedirectUri(u, platform));
 
 export function observe(s: AdoptionSnapshot): Observed {
   const app = s.entra.application;
@@ -34,9 +35,18 @@ export function observe(s: AdoptionSnapshot): Observed {
     }
   }
   const consented = [
-    ...s.entra.appRoleAssignments.map((a) => permissionById(a.resourceAppId, a.appRoleId.toLowerCase())).filter((p) => p?.kind === "application").map((p) => permissionLabel(p!)),
-    ...s.entra.grants.filter((g) => g.consentType === "AllPrincipals").flatMap((g) => g.scopes.map((scope) => ({ g, scope })))
-      .map(({ g, scope }) => permissions.find((label) => label.toLowerCase() === `${apiName(g.resourceAppId)}: ${scope} (delegated)`.toLowerCase()))
+    ...s.entra.appRoleAssignments
+      .map((a) => permissionById(a.resourceAppId, a.appRoleId.toLowerCase()))
+      .filter((p) => p?.kind === "application")
+      .map((p) => permissionLabel(p!)),
+    ...s.entra.grants
+      .filter((g) => g.consentType === "AllPrincipals")
+      .flatMap((g) => g.scopes.map((scope) => ({ g, scope })))
+      .map(({ g, scope }) =>
+        permissions.find(
+          (label) => label.toLowerCase() === `${apiName(g.resourceAppId)}: ${scope} (delegated)`.toLowerCase(),
+        ),
+      )
       .filter((x): x is string => !!x),
   ];
   const dv = primaryEnvironment(s);
@@ -46,7 +56,11 @@ export function observe(s: AdoptionSnapshot): Observed {
     permissions,
     unknownPermissions,
     consented: [...new Set(consented)],
-    redirectUris: { web: normalize(app.web, "web"), publicClient: normalize(app.publicClient, "publicClient"), spa: normalize(app.spa, "spa") },
+    redirectUris: {
+      web: normalize(app.web, "web"),
+      publicClient: normalize(app.publicClient, "publicClient"),
+      spa: normalize(app.spa, "spa"),
+    },
     applicationUser: !!dv?.user,
     roles: dv?.user?.roles.map((r) => r.name) ?? [],
     trackedTables: dv?.trackedTables ?? [],

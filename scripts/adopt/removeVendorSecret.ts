@@ -5,7 +5,12 @@ import { stackConfigFromText } from "../sandbox/stackFiles";
 import type { GraphWriter } from "./graphClient";
 import { writeFileAtomic } from "./writeFileAtomic";
 
-export interface RemovalResult { keyId: string; removed: boolean; alreadyGone: boolean; text: string }
+export interface RemovalResult {
+  keyId: string;
+  removed: boolean;
+  alreadyGone: boolean;
+  text: string;
+}
 
 /** The stack file's text without `existing.vendorSecret` of one integration, every other line and comment kept. */
 export function withoutVendorSecret(yamlText: string, integration: string): string {
@@ -23,19 +28,40 @@ export function withoutVendorSecret(yamlText: string, integration: string): stri
  * handed over; then drops it from the stack file. One Graph write: POST /applications/{id}/removePassword
  * (https://learn.microsoft.com/graph/api/application-removepassword).
  */
-export async function removeVendorSecret(file: string, integration: string, graph: GraphWriter, dryRun: boolean): Promise<RemovalResult> {
+export async function removeVendorSecret(
+  file: string,
+  integration: string,
+  graph: GraphWriter,
+  dryRun: boolean,
+): Promise<RemovalResult> {
   const text = fs.readFileSync(file, "utf8");
   const config = parseStackConfig(rawConfigFrom(stackConfigFromText(text, file)));
   const integ = config.integrations.find((i) => i.name === integration);
-  if (!integ) throw new Error(`no integration "${integration}" in ${file} (there are: ${config.integrations.map((i) => i.name).join(", ")})`);
+  if (!integ)
+    throw new Error(
+      `no integration "${integration}" in ${file} (there are: ${config.integrations.map((i) => i.name).join(", ")})`,
+    );
   const vendor = integ.existing?.vendorSecret;
-  if (!vendor) throw new Error(`integration "${integration}" has no existing.vendorSecret: there is no unmanaged secret to remove`);
-  if (!vendor.remove) throw new Error(`integration "${integration}": set existing.vendorSecret.remove: true in the stack file and commit it first, so the removal is reviewed`);
-  if (!integ.secret.handedOver) throw new Error(`integration "${integration}": no managed secret has been handed over yet; the vendor may still use ${vendor.keyId}`);
+  if (!vendor)
+    throw new Error(
+      `integration "${integration}" has no existing.vendorSecret: there is no unmanaged secret to remove`,
+    );
+  if (!vendor.remove)
+    throw new Error(
+      `integration "${integration}": set existing.vendorSecret.remove: true in the stack file and commit it first, so the removal is reviewed`,
+    );
+  if (!integ.secret.handedOver)
+    throw new Error(
+      `integration "${integration}": no managed secret has been handed over yet; the vendor may still use ${vendor.keyId}`,
+    );
   const objectId = integ.existing!.applicationObjectId!;
-  const app = await graph.get<{ appId: string; passwordCredentials: { keyId: string }[] }>(`/applications/${objectId}?$select=id,appId,passwordCredentials`);
+  const app = await graph.get<{ appId: string; passwordCredentials: { keyId: string }[] }>(
+    `/applications/${objectId}?$select=id,appId,passwordCredentials`,
+  );
   if (integ.existing?.clientId && app.appId.toLowerCase() !== integ.existing.clientId) {
-    throw new Error(`application ${objectId} has client id ${app.appId}, not ${integ.existing.clientId} as the stack file says; nothing removed`);
+    throw new Error(
+      `application ${objectId} has client id ${app.appId}, not ${integ.existing.clientId} as the stack file says; nothing removed`,
+    );
   }
   const present = app.passwordCredentials.some((p) => p.keyId.toLowerCase() === vendor.keyId);
   const edited = withoutVendorSecret(text, integration);

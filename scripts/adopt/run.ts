@@ -46,7 +46,10 @@ export const DEFAULT_TABLES = ["account", "contact", "lead", "opportunity", "inc
  * https://graph.microsoft.com/.default); DATAVERSE_ACCESS_TOKEN (default: DefaultAzureCredential for <env>/.default)
  * and DATAVERSE_EMULATOR_URL, which sends the reads of the (single) environment to an emulator instead.
  */
-export function ioFromEnv(env: Record<string, string | undefined> = process.env, log: (line: string) => void = () => undefined): AdoptIo {
+export function ioFromEnv(
+  env: Record<string, string | undefined> = process.env,
+  log: (line: string) => void = () => undefined,
+): AdoptIo {
   const graph = graphReader(env.GRAPH_URL ?? GRAPH_ROOT, defaultGraphToken(env));
   return {
     graph,
@@ -61,13 +64,21 @@ export function ioFromEnv(env: Record<string, string | undefined> = process.env,
 export async function adopt(request: AdoptRequest, io: AdoptIo): Promise<AdoptResult> {
   const entra = await readEntra(io.graph, request.tenantId, request.clientId);
   const tables = request.tables ?? DEFAULT_TABLES;
-  const dataverse = await Promise.all(request.environments.map((e) => readDataverse(io.dataverseFor(e.url), e.key, e.url, entra.application.appId, tables)));
+  const dataverse = await Promise.all(
+    request.environments.map((e) =>
+      readDataverse(io.dataverseFor(e.url), e.key, e.url, entra.application.appId, tables),
+    ),
+  );
   const snapshot: AdoptionSnapshot = { entra, dataverse };
   const observed = observe(snapshot);
   const match = matchProfile(observed, request.profile);
-  const name = request.name ?? (match.best.profile === "custom" ? slug(entra.application.displayName) : match.best.profile);
+  const name =
+    request.name ?? (match.best.profile === "custom" ? slug(entra.application.displayName) : match.best.profile);
   return {
-    snapshot, observed, match, name,
+    snapshot,
+    observed,
+    match,
+    name,
     entry: integrationEntry(name, snapshot, observed, match.best),
     differences: differences(snapshot, observed, match.best, request.now),
   };
@@ -75,6 +86,12 @@ export async function adopt(request: AdoptRequest, io: AdoptIo): Promise<AdoptRe
 
 /** An integration name from a display name: lowercase letters, digits and dashes, 2-40 characters. */
 export function slug(text: string): string {
-  const s = text.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40).replace(/-+$/, "");
+  const s = text
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40)
+    .replace(/-+$/, "");
   return /^[a-z]/.test(s) && s.length >= 2 ? s : `app-${s}`.slice(0, 40).replace(/-+$/, "");
 }

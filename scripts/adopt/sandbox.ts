@@ -15,7 +15,11 @@ const portalSecret = (now: Date, displayName: string) => {
   const start = new Date(now.getTime() - 100 * DAY);
   const end = new Date(start);
   end.setUTCMonth(end.getUTCMonth() + 24);
-  return { displayName, startDateTime: start.toISOString().replace(/\.\d+Z$/, "Z"), endDateTime: end.toISOString().replace(/\.\d+Z$/, "Z") };
+  return {
+    displayName,
+    startDateTime: start.toISOString().replace(/\.\d+Z$/, "Z"),
+    endDateTime: end.toISOString().replace(/\.\d+Z$/, "Z"),
+  };
 };
 
 interface HandMadeSetup {
@@ -66,7 +70,9 @@ export const HAND_MADE: Record<string, HandMadeSetup> = {
   raynet: {
     app: (now) => ({
       displayName: "Raynet Outlook Sync",
-      applicationPermissions: { [MICROSOFT_GRAPH_APP_ID]: ["User.Read.All", "Calendars.ReadWrite", "Contacts.ReadWrite", "Tasks.ReadWrite.All"] },
+      applicationPermissions: {
+        [MICROSOFT_GRAPH_APP_ID]: ["User.Read.All", "Calendars.ReadWrite", "Contacts.ReadWrite", "Tasks.ReadWrite.All"],
+      },
       delegatedPermissions: { [MICROSOFT_GRAPH_APP_ID]: ["User.Read"] },
       passwords: [portalSecret(now, "Raynet")],
     }),
@@ -88,20 +94,39 @@ export interface Sandbox {
 /** Starts both emulators and lays down the vendor's hand-made setup in them. */
 export async function startAdoptSandbox(vendor: string, now: Date): Promise<Sandbox> {
   const setup = HAND_MADE[vendor];
-  if (!setup) throw new Error(`--sandbox: no hand-made setup for "${vendor}"; choose one of ${Object.keys(HAND_MADE).join(", ")}`);
+  if (!setup)
+    throw new Error(
+      `--sandbox: no hand-made setup for "${vendor}"; choose one of ${Object.keys(HAND_MADE).join(", ")}`,
+    );
   const [graph, dataverse] = await Promise.all([startGraphEmulator({ tenantId: SANDBOX_TENANT }), startEmulator()]);
   const { application } = seedApplication(graph.data, setup.app(now));
   const root = dataverse.data.businessUnits[0].businessunitid;
   if (setup.user) {
-    const roles = setup.user.roles.map((name) => dataverse.data.roles.find((r) => r.name === name && r._businessunitid_value === root)!.roleid);
-    addApplicationUser(dataverse.data, { applicationid: application.appId, _businessunitid_value: root, roles: new Set(roles) });
+    const roles = setup.user.roles.map(
+      (name) => dataverse.data.roles.find((r) => r.name === name && r._businessunitid_value === root)!.roleid,
+    );
+    addApplicationUser(dataverse.data, {
+      applicationid: application.appId,
+      _businessunitid_value: root,
+      roles: new Set(roles),
+    });
   }
   for (const table of setup.tracked ?? []) dataverse.data.entities.get(table)!.ChangeTrackingEnabled = true;
   const usesDataverse = !!setup.user || !!setup.tracked?.length || vendor === "bright-pattern" || vendor === "cdata";
   return {
-    graph, dataverse, clientId: application.appId, usesDataverse,
-    env: { GRAPH_URL: graph.url, GRAPH_ACCESS_TOKEN: graph.token, DATAVERSE_EMULATOR_URL: dataverse.url, DATAVERSE_ACCESS_TOKEN: dataverse.token },
+    graph,
+    dataverse,
+    clientId: application.appId,
+    usesDataverse,
+    env: {
+      GRAPH_URL: graph.url,
+      GRAPH_ACCESS_TOKEN: graph.token,
+      DATAVERSE_EMULATOR_URL: dataverse.url,
+      DATAVERSE_ACCESS_TOKEN: dataverse.token,
+    },
     writes: () => ({ graph: graph.writes().length, dataverse: dataverse.log.filter(isWrite).length }),
-    close: async () => { await Promise.all([graph.close(), dataverse.close()]); },
+    close: async () => {
+      await Promise.all([graph.close(), dataverse.close()]);
+    },
   };
 }

@@ -1,12 +1,24 @@
 /** What `npm run adopt` read about one hand-made integration: metadata only, never a secret value. */
-export interface PasswordMetadata { keyId: string; displayName: string | null; startDateTime: string; endDateTime: string; hint: string | null }
+export interface PasswordMetadata {
+  keyId: string;
+  displayName: string | null;
+  startDateTime: string;
+  endDateTime: string;
+  hint: string | null;
+}
 
 export interface EntraSnapshot {
   tenantId: string;
   application: {
-    id: string; appId: string; displayName: string; signInAudience: string; createdDateTime?: string;
+    id: string;
+    appId: string;
+    displayName: string;
+    signInAudience: string;
+    createdDateTime?: string;
     requiredResourceAccess: { resourceAppId: string; resourceAccess: { id: string; type: string }[] }[];
-    web: string[]; spa: string[]; publicClient: string[];
+    web: string[];
+    spa: string[];
+    publicClient: string[];
     passwords: PasswordMetadata[];
   };
   servicePrincipal: { id: string; appId: string; displayName: string };

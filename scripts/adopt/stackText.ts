@@ -12,12 +12,17 @@ export interface StackInputs {
   clientId: string;
 }
 
-const comment = (text: string) => text.split("\n").map((l) => `# ${l}`.trimEnd()).join("\n");
+const comment = (text: string) =>
+  text
+    .split("\n")
+    .map((l) => `# ${l}`.trimEnd())
+    .join("\n");
 
 /** A whole stack file reproducing the adopted integration, with where it differs from the vendor's page on top. */
 export function stackFileText(s: StackInputs): string {
   const config: Record<string, unknown> = { [`${CONFIG_NAMESPACE}:tenantId`]: s.tenantId };
-  if (s.environments.length) config[`${CONFIG_NAMESPACE}:dataverseEnvironments`] = Object.fromEntries(s.environments.map((e) => [e.key, e.url]));
+  if (s.environments.length)
+    config[`${CONFIG_NAMESPACE}:dataverseEnvironments`] = Object.fromEntries(s.environments.map((e) => [e.key, e.url]));
   config[`${CONFIG_NAMESPACE}:integrations`] = [s.entry];
   const header = [
     `Adopted by \`npm run adopt\` from app ${s.clientId} (profile ${s.profile}). The first \`pulumi preview\` imports the`,

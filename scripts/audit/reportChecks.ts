@@ -8,7 +8,8 @@ export function reportProblems(report: AuditReport): string[] {
     if (f.held) {
       const problem = instantProblem(f.held.endsAt);
       if (problem) out.push(`integration "${f.name}": heldEndsAt ${problem}`);
-      if (!Number.isInteger(f.held.warningDays) || f.held.warningDays < 0) out.push(`integration "${f.name}": expiryWarningDays must be a whole number of days`);
+      if (!Number.isInteger(f.held.warningDays) || f.held.warningDays < 0)
+        out.push(`integration "${f.name}": expiryWarningDays must be a whole number of days`);
     }
     f.secrets.forEach((s) => {
       const problem = s.endDate === "-" ? undefined : instantProblem(s.endDate);

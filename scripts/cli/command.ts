@@ -39,7 +39,11 @@ function drained(stream: NodeJS.WritableStream & { destroyed?: boolean; writable
 }
 
 /** Exits with `code` only after stdout and stderr have drained: a slow pipe still gets the whole output. */
-export async function exitWhenDrained(code: number, streams: NodeJS.WritableStream[] = [process.stdout, process.stderr], exit: (code: number) => void = process.exit): Promise<void> {
+export async function exitWhenDrained(
+  code: number,
+  streams: NodeJS.WritableStream[] = [process.stdout, process.stderr],
+  exit: (code: number) => void = process.exit,
+): Promise<void> {
   await Promise.all(streams.map(drained));
   exit(code);
 }
@@ -69,7 +73,10 @@ export function runCommand<O extends Options>(spec: CommandSpec<O>): void {
   // A reader that goes away (`| head`) must not turn into an unhandled EPIPE with a stack trace.
   process.stdout.on("error", () => undefined);
   process.stderr.on("error", () => undefined);
-  const fail = (e: unknown) => { err(`${spec.name}: ${errorText(e)}`); void exitWhenDrained(1); };
+  const fail = (e: unknown) => {
+    err(`${spec.name}: ${errorText(e)}`);
+    void exitWhenDrained(1);
+  };
   process.on("uncaughtException", fail);
   process.on("unhandledRejection", fail);
   void main(spec).then((code) => exitWhenDrained(code), fail);
@@ -79,7 +86,11 @@ async function main<O extends Options>(spec: CommandSpec<O>): Promise<number> {
   const usage = `usage: ${spec.usage(selfLine(spec.name))}`;
   let values: Values<O>;
   try {
-    ({ values } = parseArgs({ options: { ...spec.options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false }) as { values: Values<O> });
+    ({ values } = parseArgs({
+      options: { ...spec.options, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    }) as { values: Values<O> });
   } catch (e) {
     err(`${spec.name}: ${errorText(e)}\n\n${usage}`);
     return 2;

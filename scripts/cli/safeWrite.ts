@@ -23,8 +23,14 @@ export function refuseSymlink(file: string): void {
   }
   if (stat.isSymbolicLink()) {
     let target = "a missing file";
-    try { target = fs.realpathSync(file); } catch { /* dangling link */ }
-    throw new Error(`${file} is a symbolic link to ${target}; refusing to write through it (pass the real path to edit that file)`);
+    try {
+      target = fs.realpathSync(file);
+    } catch {
+      /* dangling link */
+    }
+    throw new Error(
+      `${file} is a symbolic link to ${target}; refusing to write through it (pass the real path to edit that file)`,
+    );
   }
   if (!stat.isFile()) throw new Error(`${file} exists and is not a regular file; move it away first`);
 }
@@ -39,7 +45,8 @@ function writeFully(fd: number, content: string): void {
     done += n;
   }
   fs.fsyncSync(fd);
-  if (fs.fstatSync(fd).size !== data.length) throw Object.assign(new Error("size mismatch after write"), { code: "EIO" });
+  if (fs.fstatSync(fd).size !== data.length)
+    throw Object.assign(new Error("size mismatch after write"), { code: "EIO" });
 }
 
 function modeFor(file: FileToWrite): number {
@@ -79,7 +86,11 @@ export function writeFilesAtomically(files: FileToWrite[]): void {
     for (const s of staged) fs.rmSync(s.temp, { force: true });
     const code = (e as NodeJS.ErrnoException).code;
     const where = [...new Set(files.map((f) => path.dirname(f.path)))].join(", ");
-    throw code ? new Error(`cannot write into ${where} (${code}${code === "ENOSPC" ? ": the disk is full" : ""}); nothing was changed`) : e;
+    throw code
+      ? new Error(
+          `cannot write into ${where} (${code}${code === "ENOSPC" ? ": the disk is full" : ""}); nothing was changed`,
+        )
+      : e;
   }
   for (const dir of new Set(staged.map((s) => path.dirname(s.final)))) syncFolder(dir);
 }
@@ -88,8 +99,14 @@ export function writeFilesAtomically(files: FileToWrite[]): void {
 function syncFolder(dir: string): void {
   try {
     const fd = fs.openSync(dir, "r");
-    try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-  } catch { /* best effort */ }
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    /* best effort */
+  }
 }
 
 /** How long a second edit of the same file waits for the first before it refuses (about 3 s). */
@@ -108,16 +125,24 @@ export async function editFileLocked(file: string, edit: (text: string) => strin
     release = await lockfile.lock(file, { retries: LOCK_RETRIES, stale: 15_000, realpath: false });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ELOCKED") {
-      throw new Error(`${file} is being edited by another command (lock ${file}.lock); nothing was changed: run this again when it has finished`, { cause: e });
+      throw new Error(
+        `${file} is being edited by another command (lock ${file}.lock); nothing was changed: run this again when it has finished`,
+        { cause: e },
+      );
     }
-    throw new Error(`cannot lock ${file} for editing (${(e as NodeJS.ErrnoException).code ?? "error"}); nothing was changed`, { cause: e });
+    throw new Error(
+      `cannot lock ${file} for editing (${(e as NodeJS.ErrnoException).code ?? "error"}); nothing was changed`,
+      { cause: e },
+    );
   }
   try {
     let text: string;
     try {
       text = fs.readFileSync(file, "utf8");
     } catch (e) {
-      throw new Error(`${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}); nothing was changed`, { cause: e });
+      throw new Error(`${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}); nothing was changed`, {
+        cause: e,
+      });
     }
     const next = edit(text);
     if (next === undefined) return false;

@@ -34,12 +34,18 @@ export function stackTarget(values: { stack?: string; "stack-file"?: string }, f
   if (!given.trim()) throw new UsageError("--stack-file is empty: give the path of a Pulumi.<stack>.yaml file");
   const file = userPath(given);
   const stack = values.stack ?? /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file))?.[1];
-  if (!stack) throw new UsageError(`--stack-file ${given}: the file name is not Pulumi.<stack>.yaml; name the stack with --stack`);
+  if (!stack)
+    throw new UsageError(
+      `--stack-file ${given}: the file name is not Pulumi.<stack>.yaml; name the stack with --stack`,
+    );
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
   } catch (err) {
-    throw new Error(`--stack-file ${given}: ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`, { cause: err });
+    throw new Error(
+      `--stack-file ${given}: ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+      { cause: err },
+    );
   }
   if (!stat.isFile()) throw new Error(`--stack-file ${given}: ${file} is not a file`);
   return { stack, file };
@@ -50,5 +56,9 @@ export function stackName(values: { stack?: string; "stack-file"?: string }): st
   if (values.stack) return values.stack;
   const fromFile = values["stack-file"] && /^Pulumi\.(.+)\.yaml$/.exec(path.basename(values["stack-file"]))?.[1];
   if (fromFile) return fromFile;
-  throw new UsageError(values["stack-file"] ? "--stack-file: the file name is not Pulumi.<stack>.yaml; name the stack with --stack" : "--stack is required (the stack, for the commands it suggests)");
+  throw new UsageError(
+    values["stack-file"]
+      ? "--stack-file: the file name is not Pulumi.<stack>.yaml; name the stack with --stack"
+      : "--stack is required (the stack, for the commands it suggests)",
+  );
 }

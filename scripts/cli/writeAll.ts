@@ -26,18 +26,24 @@ export function writeAll(dir: string, files: OutputFile[], mode = 0o600): string
     if (problem) throw new Error(`refusing to write ${problem}`);
   }
   const root = path.resolve(dir);
-  if (fs.existsSync(root) && fs.lstatSync(root).isSymbolicLink()) throw new Error(`${dir} is a symbolic link to ${fs.realpathSync(root)}; refusing to write through it (pass the real path as --out)`);
+  if (fs.existsSync(root) && fs.lstatSync(root).isSymbolicLink())
+    throw new Error(
+      `${dir} is a symbolic link to ${fs.realpathSync(root)}; refusing to write through it (pass the real path as --out)`,
+    );
   if (fs.existsSync(root) && !fs.statSync(root).isDirectory()) throw new Error(`${dir} exists and is not a folder`);
   // Checked before anything is written, so a target that cannot be replaced leaves nothing half done.
   for (const f of files) {
     const target = path.join(root, f.name);
-    if (fs.existsSync(target) && !fs.lstatSync(target).isFile()) throw new Error(`${target} exists and is not a regular file; move it away first`);
+    if (fs.existsSync(target) && !fs.lstatSync(target).isFile())
+      throw new Error(`${target} exists and is not a regular file; move it away first`);
   }
   const created = !fs.existsSync(root);
   try {
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new Error(`cannot create the folder ${dir} (${(err as NodeJS.ErrnoException).code ?? "error"})`, { cause: err });
+    throw new Error(`cannot create the folder ${dir} (${(err as NodeJS.ErrnoException).code ?? "error"})`, {
+      cause: err,
+    });
   }
   const targets = files.map((f) => {
     const final = path.join(root, f.name);
@@ -48,7 +54,13 @@ export function writeAll(dir: string, files: OutputFile[], mode = 0o600): string
     writeFilesAtomically(targets);
   } catch (err) {
     // A folder this call created is not left behind empty.
-    if (created) { try { fs.rmdirSync(root); } catch { /* not empty: someone else wrote there */ } }
+    if (created) {
+      try {
+        fs.rmdirSync(root);
+      } catch {
+        /* not empty: someone else wrote there */
+      }
+    }
     throw err;
   }
   return targets.map((t) => t.path);

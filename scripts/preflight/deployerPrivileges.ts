@@ -2,7 +2,6 @@ import type { ResolvedPrivilege } from "../../components/dataverse/privilegeReso
 import { DEPTH_RANK as RANK, type PrivilegeDepth } from "../../components/dataverse/depths";
 import type { EnvironmentNeeds } from "./needs";
 
-
 /** A privilege the deploying identity must hold for `pulumi up` to get through. */
 export interface DeployerRequirement {
   name: string;

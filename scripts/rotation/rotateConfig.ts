@@ -25,7 +25,8 @@ function parseStackYaml(yamlText: string): Document {
   const doc = parseDocument(yamlText, { uniqueKeys: false });
   if (doc.errors.length) throw new Error(`the stack file is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
   const duplicates = duplicateKeyPaths(doc);
-  if (duplicates.length) throw new Error(`the stack file repeats ${duplicates.map((d) => `"${d}"`).join(", ")}: keep one of each`);
+  if (duplicates.length)
+    throw new Error(`the stack file repeats ${duplicates.map((d) => `"${d}"`).join(", ")}: keep one of each`);
   return doc;
 }
 
@@ -38,7 +39,10 @@ function integrationMaps(doc: Document, only: string[] | undefined): { map: YAML
   const maps = integrations.items.map((m, index) => ({ map: m as YAMLMap, index })).filter((m) => isMap(m.map));
   const names = maps.map((m) => String(m.map.get("name")));
   const unknown = (only ?? []).filter((n) => !names.includes(n));
-  if (unknown.length) throw new Error(`no integration ${unknown.map((n) => `"${n}"`).join(", ")} in this stack (there are: ${names.join(", ")})`);
+  if (unknown.length)
+    throw new Error(
+      `no integration ${unknown.map((n) => `"${n}"`).join(", ")} in this stack (there are: ${names.join(", ")})`,
+    );
   return maps.filter((m) => !only || only.includes(String(m.map.get("name"))));
 }
 
@@ -52,14 +56,20 @@ function refuseShared(doc: Document, index: number, key: string): void {
  * Bumps `secret.generation` of the chosen integrations in a stack file's YAML text (an on-demand rotation request),
  * leaving every other line and comment as it was. `only` undefined means all integrations.
  */
-export function bumpGenerations(yamlText: string, only: string[] | undefined): { text: string; changes: RotationChange[] } {
+export function bumpGenerations(
+  yamlText: string,
+  only: string[] | undefined,
+): { text: string; changes: RotationChange[] } {
   const doc = parseStackYaml(yamlText);
   const changes: RotationChange[] = [];
   for (const { map, index } of integrationMaps(doc, only)) {
     const name = String(map.get("name"));
     refuseShared(doc, index, "generation");
     const from = Number(map.getIn(["secret", "generation"]) ?? 0);
-    if (!Number.isInteger(from) || from < 0) throw new Error(`integration "${name}": secret.generation is ${map.getIn(["secret", "generation"])}, not a whole number`);
+    if (!Number.isInteger(from) || from < 0)
+      throw new Error(
+        `integration "${name}": secret.generation is ${map.getIn(["secret", "generation"])}, not a whole number`,
+      );
     if (!map.has("secret")) map.set("secret", doc.createNode({}));
     map.setIn(["secret", "generation"], from + 1);
     changes.push({ integration: name, from, to: from + 1 });

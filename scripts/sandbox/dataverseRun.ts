@@ -8,7 +8,6 @@ import { fakeGuid } from "./fakeIds";
 import type { PlannedResource } from "./mockCloud";
 import { DIFF_NONE, startProviderHost, urnFor } from "./providerHost";
 
-
 export interface SandboxEnvironments {
   /** One emulator per Dataverse environment of the stack, keyed by the environment's real URL. */
   emulators: Map<string, Emulator>;
@@ -19,9 +18,14 @@ export interface SandboxEnvironments {
 }
 
 /** Starts an emulator for each environment in `crm-sync:dataverseEnvironments` and rewrites the config to use them. */
-export async function startSandboxEnvironments(config: Record<string, string>, token: string): Promise<SandboxEnvironments> {
+export async function startSandboxEnvironments(
+  config: Record<string, string>,
+  token: string,
+): Promise<SandboxEnvironments> {
   const environments = JSON.parse(config["crm-sync:dataverseEnvironments"] ?? "{}") as Record<string, string>;
-  const integrations = JSON.parse(config["crm-sync:integrations"] ?? "[]") as { dataverse?: { businessUnitId?: string } }[];
+  const integrations = JSON.parse(config["crm-sync:integrations"] ?? "[]") as {
+    dataverse?: { businessUnitId?: string };
+  }[];
   const emulators = new Map<string, Emulator>();
   const rewritten: Record<string, string> = {};
   for (const [key, url] of Object.entries(environments)) {
@@ -30,7 +34,8 @@ export async function startSandboxEnvironments(config: Record<string, string>, t
     if (!emulator) {
       emulator = await startEmulator({ token });
       // Business units named in the stack exist in the emulated environment too.
-      for (const bu of integrations.map((i) => i.dataverse?.businessUnitId).filter((b): b is string => !!b)) addBusinessUnit(emulator.data, bu, `unit ${bu.slice(0, 8)}`);
+      for (const bu of integrations.map((i) => i.dataverse?.businessUnitId).filter((b): b is string => !!b))
+        addBusinessUnit(emulator.data, bu, `unit ${bu.slice(0, 8)}`);
       emulators.set(real, emulator);
     }
     rewritten[key] = emulator.url;
@@ -38,8 +43,13 @@ export async function startSandboxEnvironments(config: Record<string, string>, t
   return {
     emulators,
     token,
-    config: { ...config, ...(Object.keys(environments).length ? { "crm-sync:dataverseEnvironments": JSON.stringify(rewritten) } : {}) },
-    close: async () => { await Promise.all([...emulators.values()].map((e) => e.close())); },
+    config: {
+      ...config,
+      ...(Object.keys(environments).length ? { "crm-sync:dataverseEnvironments": JSON.stringify(rewritten) } : {}),
+    },
+    close: async () => {
+      await Promise.all([...emulators.values()].map((e) => e.close()));
+    },
   };
 }
 
@@ -49,7 +59,9 @@ export async function startSandboxEnvironments(config: Record<string, string>, t
  */
 export function sandboxError(resource: string, err: Error): Error {
   let message = withoutGrpcPrefix(err.message);
-  const unknown = [...message.matchAll(/table "([a-z0-9_]+)" does not exist in/g)].map((m) => m[1]).filter((t) => !(KNOWN_TABLES as readonly string[]).includes(t));
+  const unknown = [...message.matchAll(/table "([a-z0-9_]+)" does not exist in/g)]
+    .map((m) => m[1])
+    .filter((t) => !(KNOWN_TABLES as readonly string[]).includes(t));
   if (unknown.length) {
     message += ` -- sandbox limit: the local emulator knows only the tables ${KNOWN_TABLES.join(", ")}; ${unknown.map((t) => `"${t}"`).join(", ")} may well exist in the real environment (this is not a check of the name)`;
   }
@@ -76,7 +88,11 @@ export interface DataverseRun {
   hostLog: string;
 }
 
-export interface RunCounts { requests: number; writes: number; publishes: number }
+export interface RunCounts {
+  requests: number;
+  writes: number;
+  publishes: number;
+}
 
 const counts = (emulators: Emulator[], from: { log: number; publishes: number }[]): RunCounts => {
   const fresh = emulators.flatMap((e, i) => e.log.slice(from[i].log));
@@ -94,7 +110,11 @@ const counts = (emulators: Emulator[], from: { log: number; publishes: number }[
  * application user needs its generated role's id). Then runs them again the way a second `pulumi up` would (read,
  * check, diff) and reports whether anything would change.
  */
-export async function runDataverseResources(resources: PlannedResource[], env: SandboxEnvironments, log: (line: string) => void = () => {}): Promise<DataverseRun> {
+export async function runDataverseResources(
+  resources: PlannedResource[],
+  env: SandboxEnvironments,
+  log: (line: string) => void = () => {},
+): Promise<DataverseRun> {
   const dynamic = [...dynamicResources(resources)];
   const emulators = [...env.emulators.values()];
   const marks = () => emulators.map((e) => ({ log: e.log.length, publishes: e.data.publishes }));
@@ -104,17 +124,25 @@ export async function runDataverseResources(resources: PlannedResource[], env: S
     const created: DynamicOutcome[] = new Array(dynamic.length);
     // Placeholder ids the mock runtime gave (a generated role's id) become the real ones as resources are created.
     const realIds = new Map<string, string>();
-    const withRealIds = (value: unknown): unknown => (typeof value === "string" ? realIds.get(value) ?? value
-      : Array.isArray(value) ? value.map(withRealIds)
-        : value && typeof value === "object" ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withRealIds(v)])) : value);
+    const withRealIds = (value: unknown): unknown =>
+      typeof value === "string"
+        ? (realIds.get(value) ?? value)
+        : Array.isArray(value)
+          ? value.map(withRealIds)
+          : value && typeof value === "object"
+            ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withRealIds(v)]))
+            : value;
     const createOne = async (i: number) => {
       const r = { ...dynamic[i], inputs: withRealIds(dynamic[i].inputs) as Record<string, unknown> };
       dynamic[i] = r;
       const urn = urnFor(r.type, r.name);
       log(`creating ${r.type.slice(DYNAMIC_PREFIX.length)} "${r.name}" ...`);
       const { inputs, failures } = await host.check(urn, {}, r.inputs);
-      if (failures.length) throw new Error(`${r.name}: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-      const result = await host.create(urn, inputs).catch((err: Error) => { throw sandboxError(r.name, err); });
+      if (failures.length)
+        throw new Error(`${r.name}: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+      const result = await host.create(urn, inputs).catch((err: Error) => {
+        throw sandboxError(r.name, err);
+      });
       if (r.type === TYPES.securityRole) realIds.set(fakeGuid(`securityrole:${r.name}`), result.id);
       created[i] = { type: r.type, name: r.name, id: result.id, outs: result.props };
     };
@@ -124,13 +152,17 @@ export async function runDataverseResources(resources: PlannedResource[], env: S
     await Promise.all(indexes.filter((i) => !isRole(i)).map(createOne));
     const first = counts(emulators, start1);
     const start2 = marks();
-    const changed = (await Promise.all(dynamic.map(async (r, i) => {
-      const urn = urnFor(r.type, r.name);
-      const read = await host.read(urn, created[i].id, created[i].outs);
-      const { inputs } = await host.check(urn, read.props, r.inputs);
-      const diff = await host.diff(urn, created[i].id, read.props, inputs);
-      return diff.changes !== DIFF_NONE ? r.name : undefined;
-    }))).filter((n): n is string => n !== undefined);
+    const changed = (
+      await Promise.all(
+        dynamic.map(async (r, i) => {
+          const urn = urnFor(r.type, r.name);
+          const read = await host.read(urn, created[i].id, created[i].outs);
+          const { inputs } = await host.check(urn, read.props, r.inputs);
+          const diff = await host.diff(urn, created[i].id, read.props, inputs);
+          return diff.changes !== DIFF_NONE ? r.name : undefined;
+        }),
+      )
+    ).filter((n): n is string => n !== undefined);
     return { created, first, second: { ...counts(emulators, start2), changed }, hostLog: host.stderr() };
   } finally {
     await host.close();

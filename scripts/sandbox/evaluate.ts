@@ -1,6 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ProviderRuleError, validateInvoke, validateResources } from "../../components/validation/providerRules";
-import { MockCloud, type CreatedResource, type GeneratedRole, type PlannedInvoke, type PlannedResource } from "./mockCloud";
+import {
+  MockCloud,
+  type CreatedResource,
+  type GeneratedRole,
+  type PlannedInvoke,
+  type PlannedResource,
+} from "./mockCloud";
 import { resolveDeep, revealSecrets } from "./resolve";
 import { loadStackConfig } from "./stackFiles";
 
@@ -46,10 +52,16 @@ export interface EvaluateOptions {
  */
 export async function evaluateStack(stack: string, options: EvaluateOptions = {}): Promise<Plan> {
   const config = options.config ?? loadStackConfig(stack, options.stacksDir);
-  const cloud = options.cloud ?? new MockCloud({
-    secretValues: options.secretValues, signedInTenantId: options.signedInTenantId, now: options.now, createdAt: options.createdAt,
-    importedClientIds: importedClientIds(config), created: options.created,
-  });
+  const cloud =
+    options.cloud ??
+    new MockCloud({
+      secretValues: options.secretValues,
+      signedInTenantId: options.signedInTenantId,
+      now: options.now,
+      createdAt: options.createdAt,
+      importedClientIds: importedClientIds(config),
+      created: options.created,
+    });
   await pulumi.runtime.setMocks(cloud, PROJECT, stack, false);
   pulumi.runtime.setAllConfig(config);
   return asProgramHost(async () => {
@@ -61,7 +73,14 @@ export async function evaluateStack(stack: string, options: EvaluateOptions = {}
     const outputs = defineStack(parseRuntimeConfig(pulumi.runtime.allConfig(), options.now?.()), options.now);
     const resolved = (await resolveDeep(outputs)) as Record<string, unknown>;
     await pulumi.runtime.disconnect();
-    const plan = { stack, resources: cloud.resources, invokes: cloud.invokes, outputs: resolved, labels: cloud.labels, generatedRoles: cloud.generatedRoles };
+    const plan = {
+      stack,
+      resources: cloud.resources,
+      invokes: cloud.invokes,
+      outputs: resolved,
+      labels: cloud.labels,
+      generatedRoles: cloud.generatedRoles,
+    };
     if (!options.skipProviderRules) assertProviderRules(plan, options.now?.() ?? new Date());
     return plan;
   });
@@ -70,9 +89,18 @@ export async function evaluateStack(stack: string, options: EvaluateOptions = {}
 /** Client ids of the app registrations a stack adopts (`existing:`), by object id: an import keeps both ids. */
 function importedClientIds(config: Record<string, string>): Record<string, string> {
   let integrations: unknown;
-  try { integrations = JSON.parse(config["crm-sync:integrations"] ?? "[]"); } catch { return {}; }
+  try {
+    integrations = JSON.parse(config["crm-sync:integrations"] ?? "[]");
+  } catch {
+    return {};
+  }
   if (!Array.isArray(integrations)) return {};
-  const pairs = integrations.map((i) => (i && typeof i === "object" ? (i as { existing?: { applicationObjectId?: unknown; clientId?: unknown } }).existing : undefined))
+  const pairs = integrations
+    .map((i) =>
+      i && typeof i === "object"
+        ? (i as { existing?: { applicationObjectId?: unknown; clientId?: unknown } }).existing
+        : undefined,
+    )
     .filter((e) => typeof e?.applicationObjectId === "string" && typeof e?.clientId === "string")
     .map((e) => [String(e!.applicationObjectId).toLowerCase(), String(e!.clientId).toLowerCase()]);
   return Object.fromEntries(pairs);
@@ -83,8 +111,13 @@ function importedClientIds(config: Record<string, string>): Record<string, strin
  * rejects (the rules of components/validation/providerSchema.json and providerRules.ts).
  */
 export function assertProviderRules(plan: Pick<Plan, "resources" | "invokes">, now: Date): void {
-  const resources = plan.resources.filter((r) => !r.component).map((r) => ({ type: r.type, name: r.name, inputs: revealSecrets(r.inputs) as Record<string, unknown> }));
-  const violations = [...validateResources(resources, { now }), ...plan.invokes.flatMap((i) => validateInvoke(i.token, i.inputs))];
+  const resources = plan.resources
+    .filter((r) => !r.component)
+    .map((r) => ({ type: r.type, name: r.name, inputs: revealSecrets(r.inputs) as Record<string, unknown> }));
+  const violations = [
+    ...validateResources(resources, { now }),
+    ...plan.invokes.flatMap((i) => validateInvoke(i.token, i.inputs)),
+  ];
   if (violations.length) throw new ProviderRuleError(violations);
 }
 
@@ -97,7 +130,9 @@ async function asProgramHost<T>(run: () => Promise<T>): Promise<T> {
   const captured: unknown[] = [];
   const previous = process.listeners("unhandledRejection");
   let failRun: (reason: unknown) => void = () => undefined;
-  const failed = new Promise<never>((_, reject) => { failRun = reject; });
+  const failed = new Promise<never>((_, reject) => {
+    failRun = reject;
+  });
   const collect = (reason: unknown) => {
     captured.push(reason);
     failRun(reason);

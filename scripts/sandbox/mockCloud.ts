@@ -41,20 +41,38 @@ const CLOUD_STATE: Record<string, StateMaker> = {
     const roles = (inputs.securityRoles as string[] | undefined) ?? [];
     const roleIds = roles.map((r) => fakeGuid(`role:${inputs.businessUnitId ?? root}:${r}`));
     return {
-      id: fakeGuid(`systemuser:${name}`), systemUserId: fakeGuid(`systemuser:${name}`), businessUnitId: inputs.businessUnitId ?? root,
-      rootBusinessUnitId: root, roleIds, assignedRoleIds: roleIds, isDisabled: false, adopted: false,
+      id: fakeGuid(`systemuser:${name}`),
+      systemUserId: fakeGuid(`systemuser:${name}`),
+      businessUnitId: inputs.businessUnitId ?? root,
+      rootBusinessUnitId: root,
+      roleIds,
+      assignedRoleIds: roleIds,
+      isDisabled: false,
+      adopted: false,
     };
   },
   [TYPES.keyVaultSecret]: (_name, inputs) => {
     const uri = `https://${inputs.vaultName}.vault.azure.net/secrets/${inputs.secretName}`;
-    return { properties: { ...(unwrapWire(inputs.properties) as State), secretUri: uri, secretUriWithVersion: `${uri}/0123456789abcdef` } };
+    return {
+      properties: {
+        ...(unwrapWire(inputs.properties) as State),
+        secretUri: uri,
+        secretUriWithVersion: `${uri}/0123456789abcdef`,
+      },
+    };
   },
   [TYPES.securityRole]: (name, inputs) => ({
-    id: fakeGuid(`securityrole:${name}`), roleId: fakeGuid(`securityrole:${name}`),
-    businessUnitId: fakeGuid(`root-business-unit:${inputs.environmentUrl}`), privileges: [], heldPrivileges: [], platformKept: [],
+    id: fakeGuid(`securityrole:${name}`),
+    roleId: fakeGuid(`securityrole:${name}`),
+    businessUnitId: fakeGuid(`root-business-unit:${inputs.environmentUrl}`),
+    privileges: [],
+    heldPrivileges: [],
+    platformKept: [],
   }),
   [TYPES.changeTracking]: (_name, inputs) => ({
-    id: `${inputs.environmentUrl}|changetracking`, enabledEntities: inputs.entities, retainedEntities: [],
+    id: `${inputs.environmentUrl}|changetracking`,
+    enabledEntities: inputs.entities,
+    retainedEntities: [],
   }),
   [TYPES.password]: (name, inputs) => ({
     keyId: fakeGuid(`key:${name}`),
@@ -65,10 +83,19 @@ const CLOUD_STATE: Record<string, StateMaker> = {
 };
 
 /** A resource a Dataverse run really created: its id and the outputs its provider returned. */
-export interface CreatedResource { type: string; name: string; id: string; outs: Record<string, unknown> }
+export interface CreatedResource {
+  type: string;
+  name: string;
+  id: string;
+  outs: Record<string, unknown>;
+}
 
 /** A security role the stack generates, for showing it by name where the program holds its id. */
-export interface GeneratedRole { roleName: string; resource: string; placeholder: boolean }
+export interface GeneratedRole {
+  roleName: string;
+  resource: string;
+  placeholder: boolean;
+}
 
 export interface MockCloudOptions {
   /** Client secret values Entra "generates", by ApplicationPassword resource name (for tests). */
@@ -118,7 +145,12 @@ export class MockCloud implements pulumi.runtime.Mocks {
   /** An imported object keeps the ids it has: its object id is the import id's last segment. */
   private importedState(type: string, importId: string): State {
     const objectId = importId.split("/").pop()!;
-    if (type === TYPES.application) return { id: importId, objectId, ...(this.importedClientIds[objectId] ? { clientId: this.importedClientIds[objectId] } : {}) };
+    if (type === TYPES.application)
+      return {
+        id: importId,
+        objectId,
+        ...(this.importedClientIds[objectId] ? { clientId: this.importedClientIds[objectId] } : {}),
+      };
     if (type === TYPES.servicePrincipal) return { id: objectId, objectId };
     return { id: importId };
   }
@@ -127,11 +159,20 @@ export class MockCloud implements pulumi.runtime.Mocks {
     // time.Static keeps the moment it was created (pulumiverse/pulumi-time, upstream hashicorp/terraform-provider-time
     // time_static: rfc3339 defaults to the creation time, whole seconds, UTC).
     if (type === TYPES.timeStatic) {
-      return (name) => ({ rfc3339: this.createdAt[name] ?? this.now().toISOString().replace(/\.\d{3}Z$/, "Z") });
+      return (name) => ({
+        rfc3339:
+          this.createdAt[name] ??
+          this.now()
+            .toISOString()
+            .replace(/\.\d{3}Z$/, "Z"),
+      });
     }
     const make = CLOUD_STATE[type];
     if (type !== TYPES.password || !make) return make;
-    return (name, inputs) => ({ ...make(name, inputs), ...(this.secretValues[name] ? { value: this.secretValues[name] } : {}) });
+    return (name, inputs) => ({
+      ...make(name, inputs),
+      ...(this.secretValues[name] ? { value: this.secretValues[name] } : {}),
+    });
   }
   /** Human labels for the fake object ids this cloud handed out, for readable plans. */
   readonly labels = new Map<string, string>();
@@ -139,27 +180,48 @@ export class MockCloud implements pulumi.runtime.Mocks {
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
     const inputs = args.inputs as State;
     this.resources.push({
-      type: args.type, name: args.name, inputs: wrapWireSecrets(inputs) as State, component: !args.custom,
-      ...(args.provider ? { provider: args.provider } : {}), ...(args.id ? { import: args.id } : {}),
+      type: args.type,
+      name: args.name,
+      inputs: wrapWireSecrets(inputs) as State,
+      component: !args.custom,
+      ...(args.provider ? { provider: args.provider } : {}),
+      ...(args.id ? { import: args.id } : {}),
     });
     if (!args.custom) return { id: "", state: {} };
     const real = this.created.find((c) => c.type === args.type && c.name === args.name);
-    const made = real ? { ...real.outs, id: real.id } : this.stateMaker(args.type)?.(args.name, inputs) ?? {};
+    const made = real ? { ...real.outs, id: real.id } : (this.stateMaker(args.type)?.(args.name, inputs) ?? {});
     const extra = args.id ? { ...made, ...this.importedState(args.type, args.id) } : made;
-    const id = (extra.id as string | undefined) ?? (extra.objectId as string | undefined) ?? fakeGuid(`${args.type}:${args.name}`);
+    const id =
+      (extra.id as string | undefined) ??
+      (extra.objectId as string | undefined) ??
+      fakeGuid(`${args.type}:${args.name}`);
     for (const key of ["objectId", "clientId"]) {
       if (typeof extra[key] === "string") this.labels.set(extra[key] as string, `${args.name} ${key}`);
     }
-    if (args.type === TYPES.securityRole) this.generatedRoles.set(String(made.roleId ?? id), { roleName: String(inputs.roleName), resource: args.name, placeholder: !real });
+    if (args.type === TYPES.securityRole)
+      this.generatedRoles.set(String(made.roleId ?? id), {
+        roleName: String(inputs.roleName),
+        resource: args.name,
+        placeholder: !real,
+      });
     return { id, state: { ...inputs, ...extra } };
   }
 
   call(args: pulumi.runtime.MockCallArgs): State {
-    this.invokes.push({ token: args.token, inputs: args.inputs as State, ...(args.provider ? { provider: args.provider } : {}) });
+    this.invokes.push({
+      token: args.token,
+      inputs: args.inputs as State,
+      ...(args.provider ? { provider: args.provider } : {}),
+    });
     if (args.token === "azuread:index/getClientConfig:getClientConfig") {
       // The provider reports the tenant it authenticated to (see components/entra/tenant.ts for the source).
       const tenantId = this.signedInTenantId ?? this.providerTenant(args.provider);
-      return { id: `clientConfigs/tenantId=${tenantId}`, tenantId, clientId: fakeGuid("deploying-client"), objectId: fakeGuid("deploying-principal") };
+      return {
+        id: `clientConfigs/tenantId=${tenantId}`,
+        tenantId,
+        clientId: fakeGuid("deploying-client"),
+        objectId: fakeGuid("deploying-principal"),
+      };
     }
     if (args.token === "azuread:index/getServicePrincipal:getServicePrincipal") {
       const clientId = String(args.inputs.clientId);

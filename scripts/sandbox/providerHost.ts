@@ -18,7 +18,11 @@ export interface ProviderHost {
   stderr: () => string;
   /** Waits (up to `ms`) until stderr matches: log lines arrive on their own pipe, after the call that wrote them returned. */
   waitForStderr(pattern: RegExp, ms?: number): Promise<string>;
-  check(urn: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }>;
+  check(
+    urn: string,
+    olds: Props,
+    news: Props,
+  ): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }>;
   diff(urn: string, id: string, olds: Props, news: Props): Promise<{ changes: number; replaces: string[] }>;
   create(urn: string, props: Props): Promise<{ id: string; props: Props }>;
   read(urn: string, id: string, props: Props): Promise<{ id: string; props: Props }>;
@@ -42,7 +46,11 @@ export const DIFF_SOME = provproto.DiffResponse.DiffChanges.DIFF_SOME as number;
  * the given environment (plus PATH), and connects to it. `cwd` is the program's folder (the CLI starts the host there);
  * `hostScript` the host of another installation of the SDK (a consumer project's).
  */
-export async function startProviderHost(env: Record<string, string>, cwd = process.cwd(), hostScript = requireFromSdk.resolve("./cmd/dynamic-provider")): Promise<ProviderHost> {
+export async function startProviderHost(
+  env: Record<string, string>,
+  cwd = process.cwd(),
+  hostScript = requireFromSdk.resolve("./cmd/dynamic-provider"),
+): Promise<ProviderHost> {
   // Strict: a promise rejection nobody handles ends the host at once, so tests see what `pulumi up` would.
   const child = spawn(process.execPath, ["--unhandled-rejections=strict", hostScript, "127.0.0.1:1"], {
     env: { PATH: process.env.PATH ?? "", ...env },
@@ -50,14 +58,20 @@ export async function startProviderHost(env: Record<string, string>, cwd = proce
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
-  child.stderr!.on("data", (d) => { stderr += String(d); });
+  child.stderr!.on("data", (d) => {
+    stderr += String(d);
+  });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout!.once("data", (d) => resolve(String(d).trim()));
     child.once("exit", (code) => reject(new Error(`the dynamic-provider host exited with ${code}: ${stderr}`)));
   });
   const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   const call = <T>(method: string, req: unknown): Promise<T> =>
-    new Promise((resolve, reject) => client[method](req, (err: (Error & { details?: string }) | null, resp: T) => (err ? reject(userLevel(err)) : resolve(resp))));
+    new Promise((resolve, reject) =>
+      client[method](req, (err: (Error & { details?: string }) | null, resp: T) =>
+        err ? reject(userLevel(err)) : resolve(resp),
+      ),
+    );
   const struct = (o: Props) => Struct.fromJavaScript(o);
 
   const configure = new provproto.ConfigureRequest();
@@ -74,44 +88,61 @@ export async function startProviderHost(env: Record<string, string>, cwd = proce
     },
     async check(urn, olds, news) {
       const req = new provproto.CheckRequest();
-      req.setUrn(urn); req.setOlds(struct(olds)); req.setNews(struct(news));
+      req.setUrn(urn);
+      req.setOlds(struct(olds));
+      req.setNews(struct(news));
       const resp = await call<any>("check", req);
-      return { inputs: resp.getInputs().toJavaScript(), failures: resp.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })) };
+      return {
+        inputs: resp.getInputs().toJavaScript(),
+        failures: resp.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })),
+      };
     },
     async diff(urn, id, olds, news) {
       const req = new provproto.DiffRequest();
-      req.setUrn(urn); req.setId(id); req.setOlds(struct(olds)); req.setNews(struct(news));
+      req.setUrn(urn);
+      req.setId(id);
+      req.setOlds(struct(olds));
+      req.setNews(struct(news));
       const resp = await call<any>("diff", req);
       return { changes: resp.getChanges(), replaces: resp.getReplacesList() };
     },
     async create(urn, props) {
       const req = new provproto.CreateRequest();
-      req.setUrn(urn); req.setProperties(struct(props));
+      req.setUrn(urn);
+      req.setProperties(struct(props));
       const resp = await call<any>("create", req);
       return { id: resp.getId(), props: resp.getProperties().toJavaScript() };
     },
     async read(urn, id, props) {
       const req = new provproto.ReadRequest();
-      req.setUrn(urn); req.setId(id); req.setProperties(struct(props));
+      req.setUrn(urn);
+      req.setId(id);
+      req.setProperties(struct(props));
       const resp = await call<any>("read", req);
       return { id: resp.getId(), props: resp.getProperties()?.toJavaScript() ?? {} };
     },
     async update(urn, id, olds, news) {
       const req = new provproto.UpdateRequest();
-      req.setUrn(urn); req.setId(id); req.setOlds(struct(olds)); req.setNews(struct(news));
+      req.setUrn(urn);
+      req.setId(id);
+      req.setOlds(struct(olds));
+      req.setNews(struct(news));
       const resp = await call<any>("update", req);
       return resp.getProperties().toJavaScript();
     },
     async delete(urn, id, props) {
       const req = new provproto.DeleteRequest();
-      req.setUrn(urn); req.setId(id); req.setProperties(struct(props));
+      req.setUrn(urn);
+      req.setId(id);
+      req.setProperties(struct(props));
       await call("delete", req);
     },
-    close: () => new Promise<void>((resolve) => {
-      client.close();
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        client.close();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill();
+      }),
   };
 }

@@ -4,13 +4,23 @@ import { privilegesByDepth, type HeldPrivilege } from "../../components/datavers
 
 /** What the Dataverse side did, for a person; generated roles by name (an id alone says nothing to a reader). */
 export function renderDataverseRun(run: DataverseRun): string {
-  const roleNames = new Map(run.created.filter((r) => r.type.endsWith(":SecurityRole")).map((r) => [String(r.outs.roleId ?? r.id), String(r.outs.roleName)]));
+  const roleNames = new Map(
+    run.created
+      .filter((r) => r.type.endsWith(":SecurityRole"))
+      .map((r) => [String(r.outs.roleId ?? r.id), String(r.outs.roleName)]),
+  );
   const named = (id: string) => (roleNames.has(id) ? `"${roleNames.get(id)}" ` : "");
-  const roleList = (o: Record<string, unknown>) => ((o.roleIds as string[]) ?? []).map((id, i) => {
-    const asked = (o.securityRoles as string[])[i];
-    return id === asked ? `${named(id)}${id}` : `${named(asked)}${id} (this unit's copy of ${asked})`;
-  }).join(", ") || "none";
-  const lines = ["", "Dataverse, executed for real: the serialized providers ran in Pulumi's dynamic-provider host against the local Web API emulator"];
+  const roleList = (o: Record<string, unknown>) =>
+    ((o.roleIds as string[]) ?? [])
+      .map((id, i) => {
+        const asked = (o.securityRoles as string[])[i];
+        return id === asked ? `${named(id)}${id}` : `${named(asked)}${id} (this unit's copy of ${asked})`;
+      })
+      .join(", ") || "none";
+  const lines = [
+    "",
+    "Dataverse, executed for real: the serialized providers ran in Pulumi's dynamic-provider host against the local Web API emulator",
+  ];
   for (const r of run.created) {
     const o = r.outs;
     const what = r.type.endsWith(":ApplicationUser")
@@ -20,16 +30,22 @@ export function renderDataverseRun(run: DataverseRun): string {
         : `change tracking on: ${((o.enabledEntities as string[]) ?? []).join(", ")}`;
     lines.push(`  + ${shortType(r.type)} "${r.name}": ${what}`);
     if (r.type.endsWith(":SecurityRole")) {
-      lines.push(...privilegesByDepth((o.privileges as (HeldPrivilege & { grants?: string })[]) ?? []).map((l) => `      ${l}`));
+      lines.push(
+        ...privilegesByDepth((o.privileges as (HeldPrivilege & { grants?: string })[]) ?? []).map((l) => `      ${l}`),
+      );
       const kept = (o.platformKept as string[] | undefined) ?? [];
       if (kept.length) lines.push(`      kept by the platform (not managed): ${kept.join(", ")}`);
     }
   }
   if (!run.created.length) lines.push("  (this stack has no Dataverse resources)");
-  lines.push(`  first run (all resources at once, as pulumi up runs them): ${run.first.requests} HTTP round trips, ${run.first.writes} writes, ${run.first.publishes} PublishXml`);
-  lines.push(run.second.changed.length
-    ? `Second run of the same stack: CHANGES in ${run.second.changed.join(", ")} (${run.second.writes} writes)`
-    : `Second run of the same stack: no changes (${run.second.requests} requests, ${run.second.writes} writes)`);
+  lines.push(
+    `  first run (all resources at once, as pulumi up runs them): ${run.first.requests} HTTP round trips, ${run.first.writes} writes, ${run.first.publishes} PublishXml`,
+  );
+  lines.push(
+    run.second.changed.length
+      ? `Second run of the same stack: CHANGES in ${run.second.changed.join(", ")} (${run.second.writes} writes)`
+      : `Second run of the same stack: no changes (${run.second.requests} requests, ${run.second.writes} writes)`,
+  );
   return lines.join("\n");
 }
 

@@ -51,7 +51,8 @@ export function wrapWireSecrets(value: unknown): unknown {
 export function revealSecrets(value: unknown): unknown {
   if (value instanceof Secret) return revealSecrets(value.value);
   if (Array.isArray(value)) return value.map(revealSecrets);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)]));
   return value;
 }
 

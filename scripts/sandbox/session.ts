@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { parseRuntimeConfig } from "../../components/config";
-import { dynamicResources, runDataverseResources, startSandboxEnvironments, type DataverseRun, type SandboxEnvironments } from "./dataverseRun";
+import {
+  dynamicResources,
+  runDataverseResources,
+  startSandboxEnvironments,
+  type DataverseRun,
+  type SandboxEnvironments,
+} from "./dataverseRun";
 import { evaluateStack, type Plan } from "./evaluate";
 import { renderStackOutputs } from "./renderOutputs";
 import { planJson, renderPlanText } from "./renderPlan";
@@ -24,8 +30,10 @@ export interface SandboxReport {
   failed: boolean;
 }
 
-const NOTHING_LEFT = "Nothing left this machine: Entra was simulated in process (its ids are placeholders), Dataverse was the local emulator (its ids are the ones the emulator created).";
-const PLAN_ONLY = "Plan only (--plan-only): the Dataverse side was not run and no stack outputs are shown; Entra ids are placeholders.";
+const NOTHING_LEFT =
+  "Nothing left this machine: Entra was simulated in process (its ids are placeholders), Dataverse was the local emulator (its ids are the ones the emulator created).";
+const PLAN_ONLY =
+  "Plan only (--plan-only): the Dataverse side was not run and no stack outputs are shown; Entra ids are placeholders.";
 
 /** The created resources' outputs the JSON document carries (ids and names; the privileges are in the plan). */
 const SHOWN_OUTS = ["roleName", "roleId", "systemUserId", "businessUnitId", "roleIds", "adopted", "enabledEntities"];
@@ -34,7 +42,10 @@ const SHOWN_OUTS = ["roleName", "roleId", "systemUserId", "businessUnitId", "rol
 function runJson(run: DataverseRun): unknown {
   return {
     created: run.created.map(({ type, name, id, outs }) => ({
-      type, name, id, ...Object.fromEntries(SHOWN_OUTS.filter((k) => outs[k] !== undefined).map((k) => [k, outs[k]])),
+      type,
+      name,
+      id,
+      ...Object.fromEntries(SHOWN_OUTS.filter((k) => outs[k] !== undefined).map((k) => [k, outs[k]])),
     })),
     firstRun: run.first,
     secondRun: run.second,
@@ -50,14 +61,20 @@ function warnOnce(): () => void {
     if (!seen.has(text)) warn(...args);
     seen.add(text);
   };
-  return () => { console.warn = warn; };
+  return () => {
+    console.warn = warn;
+  };
 }
 
 /**
  * The sandbox: the plan, then (unless plan-only) the Dataverse resources run for real against emulators, then the stack
  * outputs evaluated again with the ids that run created, as the program's outputs carry them after `pulumi up`.
  */
-export async function runSandbox(stack: string, config: Record<string, string>, options: SandboxOptions = {}): Promise<SandboxReport> {
+export async function runSandbox(
+  stack: string,
+  config: Record<string, string>,
+  options: SandboxOptions = {},
+): Promise<SandboxReport> {
   if (options.planOnly) {
     const plan = await evaluateStack(stack, { config, now: options.now });
     return { text: options.json ? planJson(plan, {}) : `${renderPlanText(plan)}\n\n${PLAN_ONLY}`, failed: false };
@@ -76,17 +93,29 @@ export async function runSandbox(stack: string, config: Record<string, string>, 
     progress(`running ${dynamicResources(plan.resources).length} Dataverse resources against the emulator ...`);
     // The plan is printed whatever happens to the Dataverse run; a failed run is reported under it and fails the command.
     const run = await runDataverseResources(plan.resources, env, progress).catch((e: Error) => e);
-    const final: Plan | undefined = run instanceof Error ? undefined : await evaluateStack(stack, { config: env.config, now, created: run.created });
+    const final: Plan | undefined =
+      run instanceof Error ? undefined : await evaluateStack(stack, { config: env.config, now, created: run.created });
     await options.inspect?.(env);
     if (options.json) {
-      const parts = run instanceof Error || !final
-        ? { dataverse: { failed: run instanceof Error ? run.message : "no outputs" }, outputs: null, outputsNotAvailable: "the Dataverse run failed (dataverse.failed says why)" }
-        : { dataverse: runJson(run), outputs: final.outputs };
+      const parts =
+        run instanceof Error || !final
+          ? {
+              dataverse: { failed: run instanceof Error ? run.message : "no outputs" },
+              outputs: null,
+              outputsNotAvailable: "the Dataverse run failed (dataverse.failed says why)",
+            }
+          : { dataverse: runJson(run), outputs: final.outputs };
       return { text: withRealUrls(planJson(final ?? plan, parts), urls, false), failed: run instanceof Error };
     }
     const outcome = run instanceof Error ? `\nDataverse run FAILED: ${run.message}` : renderDataverseRun(run);
-    const outputs = renderStackOutputs(final?.outputs, "the Dataverse run failed (see above): `pulumi up` would stop there");
-    return { text: withRealUrls(`${renderPlanText(plan)}\n${outcome}\n\n${outputs}\n\n${NOTHING_LEFT}`, urls), failed: run instanceof Error };
+    const outputs = renderStackOutputs(
+      final?.outputs,
+      "the Dataverse run failed (see above): `pulumi up` would stop there",
+    );
+    return {
+      text: withRealUrls(`${renderPlanText(plan)}\n${outcome}\n\n${outputs}\n\n${NOTHING_LEFT}`, urls),
+      failed: run instanceof Error,
+    };
   } finally {
     restoreWarn();
     await env.close();

@@ -22,7 +22,8 @@ export function stacksDir(root?: string): string {
 
 /** Stack names that have a `Pulumi.<stack>.yaml` in the folder. */
 export function listStacks(dir = stacksDir()): string[] {
-  return fs.readdirSync(dir)
+  return fs
+    .readdirSync(dir)
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
     .filter((s): s is string => !!s)
     .sort();
@@ -50,11 +51,15 @@ export function readStackText(file: string): string {
 export function stackFile(stack: string, dir = stacksDir()): string {
   // Pulumi stack names: letters, digits, "-", "_", "."; never a path.
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(stack) || stack.includes("..")) {
-    throw new Error(`"${stack}" is not a stack name (letters, digits, -, _ and .; stacks here: ${listStacks(dir).join(", ") || "none"})`);
+    throw new Error(
+      `"${stack}" is not a stack name (letters, digits, -, _ and .; stacks here: ${listStacks(dir).join(", ") || "none"})`,
+    );
   }
   const file = path.join(dir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
-    throw new Error(`no stack "${stack}": ${file} does not exist (stacks here: ${listStacks(dir).join(", ") || "none"})`);
+    throw new Error(
+      `no stack "${stack}": ${file} does not exist (stacks here: ${listStacks(dir).join(", ") || "none"})`,
+    );
   }
   if (!fs.statSync(file).isFile()) throw new Error(`stack "${stack}": ${file} is not a file`);
   return file;
@@ -71,7 +76,10 @@ function deepestFlowNesting(text: string): number {
   let comment = false;
   for (let i = 0; i < text.length; i += 1) {
     const c = text[i];
-    if (c === "\n") { comment = false; continue; }
+    if (c === "\n") {
+      comment = false;
+      continue;
+    }
     if (comment) continue;
     if (quote) {
       if (c === "\\" && quote === '"') i += 1;
@@ -91,33 +99,51 @@ const STACK_FILE_KEYS = ["config", "encryptionsalt", "secretsprovider", "encrypt
 /** The flat config map of a stack file's text; `label` names the file in errors (with line and column for YAML). */
 export function stackConfigFromText(text: string, label: string): Record<string, string> {
   const flowDepth = deepestFlowNesting(text);
-  if (flowDepth > MAX_YAML_DEPTH) throw new Error(`${label}: nests ${flowDepth} levels deep (at most ${MAX_YAML_DEPTH}): no stack setting needs that`);
+  if (flowDepth > MAX_YAML_DEPTH)
+    throw new Error(
+      `${label}: nests ${flowDepth} levels deep (at most ${MAX_YAML_DEPTH}): no stack setting needs that`,
+    );
   let parsed: ReturnType<typeof parseDocument>;
   let plain: unknown;
   try {
     parsed = parseDocument(text, { uniqueKeys: false });
     plain = parsed.errors.length ? undefined : parsed.toJS();
   } catch (err) {
-    if (err instanceof RangeError) throw new Error(`${label}: nests too deeply to read (at most ${MAX_YAML_DEPTH} levels)`, { cause: err });
+    if (err instanceof RangeError)
+      throw new Error(`${label}: nests too deeply to read (at most ${MAX_YAML_DEPTH} levels)`, { cause: err });
     // The YAML library refuses alias bombs (aliases expanding to millions of nodes) with its own words.
-    if (/alias/i.test((err as Error).message)) throw new Error(`${label}: its aliases (*name) expand to too many nodes; write the settings out instead`, { cause: err });
+    if (/alias/i.test((err as Error).message))
+      throw new Error(`${label}: its aliases (*name) expand to too many nodes; write the settings out instead`, {
+        cause: err,
+      });
     throw new Error(`${label}: cannot be read as YAML (${(err as Error).message})`, { cause: err });
   }
   const yamlError = parsed.errors[0];
   if (yamlError) {
     const at = yamlError.linePos?.[0];
-    throw new Error(`${label}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${yamlError.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
+    throw new Error(
+      `${label}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${yamlError.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`,
+    );
   }
   const duplicates = duplicateKeyPaths(parsed);
-  if (duplicates.length) throw new Error(`${label}: ${duplicates.map((d) => `"${d}"`).join(", ")} ${duplicates.length > 1 ? "appear" : "appears"} twice: keep one of each`);
+  if (duplicates.length)
+    throw new Error(
+      `${label}: ${duplicates.map((d) => `"${d}"`).join(", ")} ${duplicates.length > 1 ? "appear" : "appears"} twice: keep one of each`,
+    );
   const doc = (plain ?? {}) as Record<string, unknown>;
-  if (typeof doc !== "object" || Array.isArray(doc)) throw new Error(`${label}: a stack file is a mapping with a config: key, got ${Array.isArray(doc) ? "a list" : typeof doc}`);
+  if (typeof doc !== "object" || Array.isArray(doc))
+    throw new Error(
+      `${label}: a stack file is a mapping with a config: key, got ${Array.isArray(doc) ? "a list" : typeof doc}`,
+    );
   const stray = Object.keys(doc).filter((k) => !STACK_FILE_KEYS.includes(k));
   if (stray.length) {
-    throw new Error(`${label}: ${stray.map((k) => `"${k}"`).join(", ")} ${stray.length > 1 ? "are" : "is"} outside config: (settings go under config:, e.g. config:\n  crm-sync:tenantId: ...)`);
+    throw new Error(
+      `${label}: ${stray.map((k) => `"${k}"`).join(", ")} ${stray.length > 1 ? "are" : "is"} outside config: (settings go under config:, e.g. config:\n  crm-sync:tenantId: ...)`,
+    );
   }
   const rawConfig = doc.config ?? {};
-  if (typeof rawConfig !== "object" || rawConfig === null || Array.isArray(rawConfig)) throw new Error(`${label}: config: must be a mapping of namespace:key settings`);
+  if (typeof rawConfig !== "object" || rawConfig === null || Array.isArray(rawConfig))
+    throw new Error(`${label}: config: must be a mapping of namespace:key settings`);
   const config = rawConfig as Record<string, unknown>;
   const flat: Record<string, string> = {};
   for (const [key, value] of Object.entries(config)) {

@@ -33,7 +33,11 @@ export function duplicateKeyPaths(doc: Document): string[] {
  */
 export function sharedNodeProblem(doc: Document, path: (string | number)[]): string | undefined {
   const aliased = new Set<string>();
-  visit(doc, { Alias: (_key, node) => { aliased.add(node.source); } });
+  visit(doc, {
+    Alias: (_key, node) => {
+      aliased.add(node.source);
+    },
+  });
   let node: unknown = doc.contents;
   const walked: (string | number)[] = [];
   for (const part of [undefined, ...path]) {
@@ -43,9 +47,11 @@ export function sharedNodeProblem(doc: Document, path: (string | number)[]): str
       node = (node as { get: (k: unknown, keep: boolean) => unknown }).get(part, true);
     }
     const where = pathText(walked) || "the document";
-    if (isAlias(node)) return `${where} is the alias *${node.source}, shared with the node anchored &${node.source}: write ${where} out in full (no alias) before editing it`;
+    if (isAlias(node))
+      return `${where} is the alias *${node.source}, shared with the node anchored &${node.source}: write ${where} out in full (no alias) before editing it`;
     const anchor = (node as Node | undefined)?.anchor;
-    if (anchor && aliased.has(anchor)) return `${where} is anchored as &${anchor} and shared through *${anchor}: an edit here would change every alias too; give it its own copy first`;
+    if (anchor && aliased.has(anchor))
+      return `${where} is anchored as &${anchor} and shared through *${anchor}: an edit here would change every alias too; give it its own copy first`;
     if (isMap(node) && node.items.some((p) => isPair(p) && isScalar(p.key) && p.key.value === "<<")) {
       return `${where} merges another mapping (<<:): write its settings out in full before editing it`;
     }

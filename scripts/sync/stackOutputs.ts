@@ -36,7 +36,8 @@ export function parseJsonInput(raw: string, expected: string, maxDepth = 64): un
     else if (c === "{" || c === "[") deepest = Math.max(deepest, ++depth);
     else if (c === "}" || c === "]") depth -= 1;
   }
-  if (deepest > maxDepth) throw new Error(`the input nests ${deepest} levels deep (at most ${maxDepth}): it is not ${expected}`);
+  if (deepest > maxDepth)
+    throw new Error(`the input nests ${deepest} levels deep (at most ${maxDepth}): it is not ${expected}`);
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -51,16 +52,35 @@ export function parseStackOutputs(text: string): Record<string, IntegrationOutpu
   if (!isMapping(doc)) throw new Error(`the input is ${Array.isArray(doc) ? "a list" : typeof doc}, not ${expected}`);
   const integrations = doc.integrations;
   if (!isMapping(integrations)) {
-    throw new Error(`the input has no \`integrations\` output (top-level keys: ${Object.keys(doc).join(", ") || "none"}): is this ${expected}?`);
+    throw new Error(
+      `the input has no \`integrations\` output (top-level keys: ${Object.keys(doc).join(", ") || "none"}): is this ${expected}?`,
+    );
   }
-  if (Object.keys(integrations).length === 0) throw new Error("the input's `integrations` output is empty: the stack has no integration");
-  if (Object.keys(integrations).length > MAX_INTEGRATIONS) throw new Error(`the input lists ${Object.keys(integrations).length} integrations (at most ${MAX_INTEGRATIONS}): refusing the input`);
+  if (Object.keys(integrations).length === 0)
+    throw new Error("the input's `integrations` output is empty: the stack has no integration");
+  if (Object.keys(integrations).length > MAX_INTEGRATIONS)
+    throw new Error(
+      `the input lists ${Object.keys(integrations).length} integrations (at most ${MAX_INTEGRATIONS}): refusing the input`,
+    );
   for (const [name, value] of Object.entries(integrations)) {
-    if (!NAME.test(name)) throw new Error(`integration name "${name}" is not one crm-sync creates (lowercase letters, digits, dashes): refusing the input`);
-    if (!isMapping(value) || !isMapping(value.settings) || !Array.isArray(value.secretFields) || !value.secretFields.every((f) => typeof f === "string")) {
-      throw new Error(`integration "${name}" has no settings/secretFields in the outputs; redeploy with this version of crm-sync`);
+    if (!NAME.test(name))
+      throw new Error(
+        `integration name "${name}" is not one crm-sync creates (lowercase letters, digits, dashes): refusing the input`,
+      );
+    if (
+      !isMapping(value) ||
+      !isMapping(value.settings) ||
+      !Array.isArray(value.secretFields) ||
+      !value.secretFields.every((f) => typeof f === "string")
+    ) {
+      throw new Error(
+        `integration "${name}" has no settings/secretFields in the outputs; redeploy with this version of crm-sync`,
+      );
     }
-    if (!isMapping(value.generic)) throw new Error(`integration "${name}" has no generic block in the outputs; redeploy with this version of crm-sync`);
+    if (!isMapping(value.generic))
+      throw new Error(
+        `integration "${name}" has no generic block in the outputs; redeploy with this version of crm-sync`,
+      );
   }
   return integrations as unknown as Record<string, IntegrationOutput>;
 }
@@ -70,17 +90,23 @@ export function parseStackOutputs(text: string): Record<string, IntegrationOutpu
  * Stdin is read as a stream to its end: a synchronous read of fd 0 fails with EAGAIN when the producer (such as
  * `pulumi`) writes in parts into a non-blocking pipe.
  */
-export async function readInput(file: string | undefined, expected = "`pulumi stack output --json --show-secrets`"): Promise<string> {
+export async function readInput(
+  file: string | undefined,
+  expected = "`pulumi stack output --json --show-secrets`",
+): Promise<string> {
   if (file && file !== "-") {
     let stat: fs.Stats;
     try {
       stat = fs.statSync(file);
     } catch (err) {
-      throw new Error(`--input ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`, { cause: err });
+      throw new Error(`--input ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`, {
+        cause: err,
+      });
     }
     // A folder, a named pipe or a device is refused: reading it would fail obscurely or wait for ever.
     if (!stat.isFile()) throw new Error(`--input ${file} is not a regular file: give the file that holds ${expected}`);
-    if (stat.size > MAX_INPUT_BYTES) throw new Error(`--input ${file} is ${stat.size} bytes (at most ${MAX_INPUT_BYTES}): it is not ${expected}`);
+    if (stat.size > MAX_INPUT_BYTES)
+      throw new Error(`--input ${file} is ${stat.size} bytes (at most ${MAX_INPUT_BYTES}): it is not ${expected}`);
     return fs.readFileSync(file, "utf8");
   }
   if (process.stdin.isTTY) throw new Error(`no input: pipe ${expected} in, or pass --input <file>`);
@@ -96,7 +122,10 @@ export async function readInput(file: string | undefined, expected = "`pulumi st
 }
 
 /** Picks one integration by name, or fails listing the names there are. */
-export function pickIntegration(outputs: Record<string, IntegrationOutput>, name: string | undefined): [string, IntegrationOutput] {
+export function pickIntegration(
+  outputs: Record<string, IntegrationOutput>,
+  name: string | undefined,
+): [string, IntegrationOutput] {
   const names = Object.keys(outputs);
   if (!name) {
     if (names.length === 1) return [names[0], outputs[names[0]]];

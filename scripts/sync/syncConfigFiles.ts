@@ -30,19 +30,29 @@ function envValue(value: unknown): string {
  * The files an integration's settings become: JSON in the vendor's own field names, and a .env with the same
  * fields. With `redact`, secret fields read "[redacted]" so the files can be shared.
  */
-export function syncConfigFiles(outputs: Record<string, IntegrationOutput>, options: { redact: boolean }): SyncConfigFile[] {
+export function syncConfigFiles(
+  outputs: Record<string, IntegrationOutput>,
+  options: { redact: boolean },
+): SyncConfigFile[] {
   return Object.entries(outputs).map(([integration, out]) => {
-    const reveal = (block: Record<string, unknown>) => Object.fromEntries(Object.entries(block).map(([field, value]) => {
-      const scalar = (v: unknown) => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
-      if (!scalar(value) && !(Array.isArray(value) && value.every(scalar))) {
-        throw new Error(`integration "${integration}": ${field} is ${value === null ? "null" : Array.isArray(value) ? "a list of non-text values" : typeof value}, expected text: is this the output of this crm-sync version?`);
-      }
-      const secret = out.secretFields.includes(field);
-      if (secret && value === MASKED && !options.redact) {
-        throw new Error(`integration "${integration}": ${field} is masked; run \`pulumi stack output --json --show-secrets\`, or pass --redact`);
-      }
-      return [field, secret && options.redact ? REDACTED : value];
-    }));
+    const reveal = (block: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(block).map(([field, value]) => {
+          const scalar = (v: unknown) => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+          if (!scalar(value) && !(Array.isArray(value) && value.every(scalar))) {
+            throw new Error(
+              `integration "${integration}": ${field} is ${value === null ? "null" : Array.isArray(value) ? "a list of non-text values" : typeof value}, expected text: is this the output of this crm-sync version?`,
+            );
+          }
+          const secret = out.secretFields.includes(field);
+          if (secret && value === MASKED && !options.redact) {
+            throw new Error(
+              `integration "${integration}": ${field} is masked; run \`pulumi stack output --json --show-secrets\`, or pass --redact`,
+            );
+          }
+          return [field, secret && options.redact ? REDACTED : value];
+        }),
+      );
     const settings = reveal(out.settings);
     const connectionProperties = out.connectionProperties ? reveal(out.connectionProperties) : undefined;
     const json = `${JSON.stringify({ integration, profile: out.profile, settings, ...(connectionProperties ? { connectionProperties } : {}) }, null, 2)}\n`;
@@ -51,7 +61,11 @@ export function syncConfigFiles(outputs: Record<string, IntegrationOutput>, opti
     for (const [field, value] of [...Object.entries(settings), ...Object.entries(connectionProperties ?? {})]) {
       if (!lines.has(envName(field))) lines.set(envName(field), `${envName(field)}=${envValue(value)}`);
     }
-    const env = [`# ${integration} (${out.profile}) sync settings${options.redact ? ", secrets redacted" : ""}`, ...lines.values()].join("\n") + "\n";
+    const env =
+      [
+        `# ${integration} (${out.profile}) sync settings${options.redact ? ", secrets redacted" : ""}`,
+        ...lines.values(),
+      ].join("\n") + "\n";
     return { integration, json, env };
   });
 }

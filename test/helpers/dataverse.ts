@@ -22,11 +22,12 @@ export const TEST_SETTINGS: DataverseSettings = {
 };
 
 export function clientFactory(emulator: Emulator, settings: Partial<DataverseSettings> = {}, lines: string[] = []) {
-  return (url: string) => new DataverseClient(url, {
-    tokenSource: async () => emulator.token,
-    settings: { ...TEST_SETTINGS, ...settings },
-    log: (line) => lines.push(line),
-  });
+  return (url: string) =>
+    new DataverseClient(url, {
+      tokenSource: async () => emulator.token,
+      settings: { ...TEST_SETTINGS, ...settings },
+      log: (line) => lines.push(line),
+    });
 }
 
 export const writes = (emulator: Emulator) => emulator.log.filter(isWrite);

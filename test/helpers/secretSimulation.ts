@@ -4,9 +4,7 @@ const DAY = 86_400_000;
 
 /** When the vendor's people paste the pending secret and record the handover. */
 export type HandoverHabit =
-  | { kind: "onTime"; daysAfterPending: number }
-  | { kind: "late"; daysAfterHeldEnds: number }
-  | { kind: "never" };
+  { kind: "onTime"; daysAfterPending: number } | { kind: "late"; daysAfterHeldEnds: number } | { kind: "never" };
 
 export interface SimulationResult {
   days: number;
@@ -45,12 +43,28 @@ export interface SimulatedRun {
  * is created "now" and ends a full lifetime later), deletes what is no longer declared, and lets the vendor hand
  * over by habit. `onDemand` lists days on which someone bumps `generation`.
  */
-export function simulate(policy: SecretPolicy, habit: HandoverHabit, start: Date, days: number, onDemand: number[] = []): SimulationResult {
+export function simulate(
+  policy: SecretPolicy,
+  habit: HandoverHabit,
+  start: Date,
+  days: number,
+  onDemand: number[] = [],
+): SimulationResult {
   const state = new Map<number, { createdAt: string; endDate: string }>();
   let handover: Handover | undefined;
   let vendorHolds: number | undefined;
   let generation = policy.generation;
-  const result: SimulationResult = { days, alivePerDay: [], created: [], violations: [], outageDays: 0, leadTimes: [], warningLeads: [], unstableDays: 0, runs: [] };
+  const result: SimulationResult = {
+    days,
+    alivePerDay: [],
+    created: [],
+    violations: [],
+    outageDays: 0,
+    leadTimes: [],
+    warningLeads: [],
+    unstableDays: 0,
+    runs: [],
+  };
   let previousInputs = "";
   let pendingSince: number | undefined;
   let firstWarning: number | undefined;
@@ -65,8 +79,10 @@ export function simulate(policy: SecretPolicy, habit: HandoverHabit, start: Date
       if (state.has(rotation)) continue;
       const createdAt = iso(Math.floor(now.getTime() / 1000) * 1000);
       const endDate = endDateOf(createdAt, policy.lifetimeMonths);
-      if (Date.parse(endDate) <= now.getTime()) result.violations.push(`day ${day}: rotation ${rotation} created already ended (${endDate})`);
-      if (Date.parse(endDate) > now.getTime() + 731 * DAY) result.violations.push(`day ${day}: rotation ${rotation} ends beyond 24 months (${endDate})`);
+      if (Date.parse(endDate) <= now.getTime())
+        result.violations.push(`day ${day}: rotation ${rotation} created already ended (${endDate})`);
+      if (Date.parse(endDate) > now.getTime() + 731 * DAY)
+        result.violations.push(`day ${day}: rotation ${rotation} ends beyond 24 months (${endDate})`);
       state.set(rotation, { createdAt, endDate });
       result.created.push({ day, rotation, createdAt, endDate });
       if (handover && rotation > handover.rotation) {
@@ -78,11 +94,16 @@ export function simulate(policy: SecretPolicy, habit: HandoverHabit, start: Date
     for (const rotation of [...state.keys()]) {
       if (wanted.has(rotation)) continue;
       const s = state.get(rotation)!;
-      if (rotation === vendorHolds && Date.parse(s.endDate) > now.getTime()) result.violations.push(`day ${day}: deleted rotation ${rotation}, which the vendor holds and which is still valid`);
+      if (rotation === vendorHolds && Date.parse(s.endDate) > now.getTime())
+        result.violations.push(
+          `day ${day}: deleted rotation ${rotation}, which the vendor holds and which is still valid`,
+        );
       state.delete(rotation);
       changed = true;
     }
-    const inputs = JSON.stringify([...state.entries()].map(([r, s]) => [r, `managed by Pulumi, rotation ${r}`, s.endDate]));
+    const inputs = JSON.stringify(
+      [...state.entries()].map(([r, s]) => [r, `managed by Pulumi, rotation ${r}`, s.endDate]),
+    );
     if (!changed && day > 0 && inputs !== previousInputs) result.unstableDays += 1;
     previousInputs = inputs;
     result.alivePerDay.push(state.size);
@@ -93,7 +114,14 @@ export function simulate(policy: SecretPolicy, habit: HandoverHabit, start: Date
     // The vendor: first setup on day 0, then by habit.
     const newest = Math.max(...state.keys());
     const handOver = () => {
-      if (handover && firstWarning !== undefined) result.warningLeads.push(Math.floor((Date.parse(state.get(handover.rotation)?.endDate ?? now.toISOString()) - (start.getTime() + firstWarning * DAY)) / DAY));
+      if (handover && firstWarning !== undefined)
+        result.warningLeads.push(
+          Math.floor(
+            (Date.parse(state.get(handover.rotation)?.endDate ?? now.toISOString()) -
+              (start.getTime() + firstWarning * DAY)) /
+              DAY,
+          ),
+        );
       vendorHolds = newest;
       handover = { rotation: newest, createdAt: state.get(newest)!.createdAt, generation };
       pendingSince = undefined;
@@ -102,7 +130,8 @@ export function simulate(policy: SecretPolicy, habit: HandoverHabit, start: Date
     if (day === 0) handOver();
     else if (handover && newest > handover.rotation && habit.kind !== "never") {
       const heldEnd = Date.parse(endDateOf(handover.createdAt, policy.lifetimeMonths));
-      if (habit.kind === "onTime" && pendingSince !== undefined && day >= pendingSince + habit.daysAfterPending) handOver();
+      if (habit.kind === "onTime" && pendingSince !== undefined && day >= pendingSince + habit.daysAfterPending)
+        handOver();
       if (habit.kind === "late" && now.getTime() >= heldEnd + habit.daysAfterHeldEnds * DAY) handOver();
     }
     const held = vendorHolds === undefined ? undefined : state.get(vendorHolds);

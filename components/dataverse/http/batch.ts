@@ -19,7 +19,11 @@ const CRLF = "\r\n";
 /** The multipart/mixed body of a `$batch` request (REFERENCE.md §4.7); no change set: parts succeed or fail alone. */
 export function buildBatchBody(boundary: string, apiRoot: string, operations: BatchOperation[]): string {
   const parts = operations.map((op) => {
-    const headers = { Accept: "application/json", ...(op.body === undefined ? {} : { "Content-Type": "application/json" }), ...op.headers };
+    const headers = {
+      Accept: "application/json",
+      ...(op.body === undefined ? {} : { "Content-Type": "application/json" }),
+      ...op.headers,
+    };
     return [
       `--${boundary}`,
       "Content-Type: application/http",
@@ -49,7 +53,11 @@ export function parseBatchResponse(contentType: string, text: string): BatchPart
       const bodyStart = rest.search(/\r?\n\r?\n/);
       const raw = bodyStart < 0 ? "" : rest.slice(bodyStart).trim();
       let body: unknown = raw;
-      try { body = raw ? JSON.parse(raw) : undefined; } catch { /* keep text */ }
+      try {
+        body = raw ? JSON.parse(raw) : undefined;
+      } catch {
+        /* keep text */
+      }
       return { status: Number(status), body };
     });
 }
@@ -58,5 +66,11 @@ export function parseBatchResponse(contentType: string, text: string): BatchPart
 export function throwIfPartFailed(part: BatchPartResponse, method: string, path: string, what: string): void {
   if (part.status < 400) return;
   const error = (part.body as { error?: { code?: string; message?: string } } | undefined)?.error;
-  throw new DataverseError(method, path, part.status, error?.code ?? "", error?.message ?? `could not read the ${what}`);
+  throw new DataverseError(
+    method,
+    path,
+    part.status,
+    error?.code ?? "",
+    error?.message ?? `could not read the ${what}`,
+  );
 }

@@ -38,12 +38,20 @@ export interface ProviderOptions {
   log?: (line: string) => void;
 }
 
-const stderrLog = (line: string) => { process.stderr.write(`[dataverse] ${line}\n`); };
+const stderrLog = (line: string) => {
+  process.stderr.write(`[dataverse] ${line}\n`);
+};
 
 /** A provider's progress log and its client per environment, from its options (defaults: stderr, a real client). */
-export function providerContext(options: ProviderOptions): { log: (line: string) => void; clientFor: (environmentUrl: string) => DataverseClient } {
+export function providerContext(options: ProviderOptions): {
+  log: (line: string) => void;
+  clientFor: (environmentUrl: string) => DataverseClient;
+} {
   const log = options.log ?? stderrLog;
-  return { log, clientFor: (url) => (options.clientFactory ? options.clientFactory(url) : new DataverseClient(url, { log })) };
+  return {
+    log,
+    clientFor: (url) => (options.clientFactory ? options.clientFactory(url) : new DataverseClient(url, { log })),
+  };
 }
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -77,8 +85,17 @@ function sharedBulkhead(environmentUrl: string, limit: number): BulkheadPolicy {
 function dataverseErrorFrom(method: Method, path: string, res: AxiosResponse): DataverseError {
   const body = res.data as { error?: { code?: string; message?: string } } | string | undefined;
   const error = typeof body === "object" ? body?.error : undefined;
-  const detail = error?.message ?? (typeof body === "string" && body ? body.slice(0, 300) : res.statusText || "no message");
-  return new DataverseError(method, path, res.status, error?.code ?? "", detail, 1, parseRetryAfterMs(res.headers["retry-after"] as string | undefined));
+  const detail =
+    error?.message ?? (typeof body === "string" && body ? body.slice(0, 300) : res.statusText || "no message");
+  return new DataverseError(
+    method,
+    path,
+    res.status,
+    error?.code ?? "",
+    detail,
+    1,
+    parseRetryAfterMs(res.headers["retry-after"] as string | undefined),
+  );
 }
 
 function networkError(method: Method, path: string, err: unknown): DataverseError {
@@ -99,7 +116,10 @@ function deadlineOptions(ms: number): { timeout: number; signal: AbortSignal } {
 function deadlineError(err: unknown, ms: number): unknown {
   const e = err as { code?: string; name?: string };
   if (e?.code === "ERR_CANCELED" || e?.name === "CanceledError" || e?.name === "TimeoutError") {
-    return { code: "ETIMEDOUT", message: `timeout: no complete answer within the ${ms} ms request deadline (DATAVERSE_REQUEST_TIMEOUT_MS)` };
+    return {
+      code: "ETIMEDOUT",
+      message: `timeout: no complete answer within the ${ms} ms request deadline (DATAVERSE_REQUEST_TIMEOUT_MS)`,
+    };
   }
   return err;
 }
@@ -109,8 +129,22 @@ export const MAX_PAGES = 1000;
 
 /** Stops `@odata.nextLink` paging that loops back to a page already read, or runs past MAX_PAGES. */
 function checkPaging(collection: string, next: string, seen: Set<string>): void {
-  if (seen.has(next)) throw new DataverseError("GET", collection, undefined, "", `@odata.nextLink loops back to a page already read (after ${seen.size} pages); refusing to follow it`);
-  if (seen.size >= MAX_PAGES) throw new DataverseError("GET", collection, undefined, "", `more than ${MAX_PAGES} pages of @odata.nextLink; refusing to follow further`);
+  if (seen.has(next))
+    throw new DataverseError(
+      "GET",
+      collection,
+      undefined,
+      "",
+      `@odata.nextLink loops back to a page already read (after ${seen.size} pages); refusing to follow it`,
+    );
+  if (seen.size >= MAX_PAGES)
+    throw new DataverseError(
+      "GET",
+      collection,
+      undefined,
+      "",
+      `more than ${MAX_PAGES} pages of @odata.nextLink; refusing to follow further`,
+    );
   seen.add(next);
 }
 
@@ -132,7 +166,10 @@ export class DataverseClient {
   private readonly log: (line: string) => void;
   private readonly cap: BulkheadPolicy;
 
-  constructor(readonly environmentUrl: string, options: DataverseClientOptions = {}) {
+  constructor(
+    readonly environmentUrl: string,
+    options: DataverseClientOptions = {},
+  ) {
     this.apiRoot = `${environmentUrl}${API_PATH}`;
     this.settings = options.settings ?? settingsFromEnv();
     this.log = options.log ?? stderrLog;
@@ -160,7 +197,8 @@ export class DataverseClient {
     while (next) {
       checkPaging(path, next, seen);
       const page: { value: T[]; "@odata.nextLink"?: string } = await this.get(next, prefer);
-      if (!Array.isArray(page?.value)) throw new DataverseError("GET", path, undefined, "", "a page of the collection has no value list");
+      if (!Array.isArray(page?.value))
+        throw new DataverseError("GET", path, undefined, "", "a page of the collection has no value list");
       rows.push(...page.value);
       next = page["@odata.nextLink"] ? this.relativePath(page["@odata.nextLink"]) : undefined;
     }
@@ -174,28 +212,55 @@ export class DataverseClient {
    * (execute-batch-operations-using-web-api), so with `spread` the operations go as up to `maxConcurrency` batches
    * at once, none smaller than MIN_SPREAD_PARTS: the server's work is shared out and the round trips stay one stage.
    */
-  async batch(operations: BatchOperation[], options: { spread?: boolean; request?: RequestOptions } = {}): Promise<BatchPartResponse[]> {
+  async batch(
+    operations: BatchOperation[],
+    options: { spread?: boolean; request?: RequestOptions } = {},
+  ): Promise<BatchPartResponse[]> {
     if (options.spread && operations.length > MIN_SPREAD_PARTS) {
-      const size = Math.min(1000, Math.max(MIN_SPREAD_PARTS, Math.ceil(operations.length / this.settings.maxConcurrency)));
-      const chunks = Array.from({ length: Math.ceil(operations.length / size) }, (_, i) => operations.slice(i * size, (i + 1) * size));
+      const size = Math.min(
+        1000,
+        Math.max(MIN_SPREAD_PARTS, Math.ceil(operations.length / this.settings.maxConcurrency)),
+      );
+      const chunks = Array.from({ length: Math.ceil(operations.length / size) }, (_, i) =>
+        operations.slice(i * size, (i + 1) * size),
+      );
       return (await Promise.all(chunks.map((chunk) => this.batch(chunk)))).flat();
     }
     const results: BatchPartResponse[] = [];
     for (let i = 0; i < operations.length; i += 1000) {
       const chunk = operations.slice(i, i + 1000);
       const boundary = `batch_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
-      const res = await this.request<string>("POST", "/$batch", new RawBody(buildBatchBody(boundary, this.apiRoot, chunk)), {
-        "Content-Type": `multipart/mixed; boundary="${boundary}"`,
-        Prefer: "odata.continue-on-error",
-      }, options.request);
+      const res = await this.request<string>(
+        "POST",
+        "/$batch",
+        new RawBody(buildBatchBody(boundary, this.apiRoot, chunk)),
+        {
+          "Content-Type": `multipart/mixed; boundary="${boundary}"`,
+          Prefer: "odata.continue-on-error",
+        },
+        options.request,
+      );
       const parts = parseBatchResponse(res.headers["content-type"] ?? "", String(res.data));
-      if (parts.length !== chunk.length) throw new DataverseError("POST", "/$batch", res.status, "", `answered ${parts.length} parts for ${chunk.length} operations`);
+      if (parts.length !== chunk.length)
+        throw new DataverseError(
+          "POST",
+          "/$batch",
+          res.status,
+          "",
+          `answered ${parts.length} parts for ${chunk.length} operations`,
+        );
       results.push(...parts);
     }
     return results;
   }
 
-  request<T = unknown>(method: Method, path: string, body?: unknown, headers?: Record<string, string>, options: RequestOptions = {}): Promise<DataverseResponse<T>> {
+  request<T = unknown>(
+    method: Method,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+    options: RequestOptions = {},
+  ): Promise<DataverseResponse<T>> {
     const deadline = Date.now() + this.settings.retryBudgetMs;
     let attempts = 0;
     let nextDelay = 0;
@@ -206,21 +271,37 @@ export class DataverseClient {
         if (options.retryWhen && !options.retryWhen(err)) return false;
         nextDelay = retryDelayMs(attempts, this.settings.retryBaseMs, (err as DataverseError).retryAfterMs);
         if (Date.now() + nextDelay > deadline) return false;
-        this.log(`${method} ${path}: ${(err as DataverseError).message.replace(/^Dataverse \S+ \S+ failed: /, "")}; retry ${attempts} of ${this.settings.maxAttempts - 1} in ${nextDelay} ms`);
+        this.log(
+          `${method} ${path}: ${(err as DataverseError).message.replace(/^Dataverse \S+ \S+ failed: /, "")}; retry ${attempts} of ${this.settings.maxAttempts - 1} in ${nextDelay} ms`,
+        );
         return true;
       }),
       { maxAttempts: this.settings.maxAttempts - 1, backoff: new DelegateBackoff(() => nextDelay) },
     );
-    return policy
-      // The token is fetched before a concurrency slot is taken: a slow token source must not hold request slots.
-      .execute(async () => {
-        const token = await this.tokenSource();
-        return this.cap.execute(() => { attempts += 1; return this.send<T>(token, method, path, body, headers, options.timeoutMs); });
-      })
-      .catch((err) => { throw isDataverseError(err) && attempts > 1 ? err.withAttempts(attempts) : err; });
+    return (
+      policy
+        // The token is fetched before a concurrency slot is taken: a slow token source must not hold request slots.
+        .execute(async () => {
+          const token = await this.tokenSource();
+          return this.cap.execute(() => {
+            attempts += 1;
+            return this.send<T>(token, method, path, body, headers, options.timeoutMs);
+          });
+        })
+        .catch((err) => {
+          throw isDataverseError(err) && attempts > 1 ? err.withAttempts(attempts) : err;
+        })
+    );
   }
 
-  private async send<T>(token: string, method: Method, path: string, body: unknown, headers: Record<string, string> = {}, timeoutMs?: number): Promise<DataverseResponse<T>> {
+  private async send<T>(
+    token: string,
+    method: Method,
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+    timeoutMs?: number,
+  ): Promise<DataverseResponse<T>> {
     let res: AxiosResponse;
     try {
       res = await this.http.request({
@@ -247,7 +328,13 @@ export class DataverseClient {
   /** Turns an absolute Web API URL (nextLink, OData-EntityId) into a path, refusing other hosts: the token goes only to the environment. */
   relativePath(url: string): string {
     if (!url.startsWith(`${this.apiRoot}/`)) {
-      throw new DataverseError("GET", url.split("?")[0], undefined, "", `link points outside ${this.apiRoot}; refusing to follow it`);
+      throw new DataverseError(
+        "GET",
+        url.split("?")[0],
+        undefined,
+        "",
+        `link points outside ${this.apiRoot}; refusing to follow it`,
+      );
     }
     return url.slice(this.apiRoot.length);
   }

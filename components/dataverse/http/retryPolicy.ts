@@ -18,14 +18,23 @@ export function isTransient(err: unknown): boolean {
 
 /** A request the client gave up waiting for (axios ECONNABORTED / ETIMEDOUT): the server may still be working on it. */
 export function isTimeout(err: unknown): boolean {
-  return isDataverseError(err) && err.status === undefined && (/^(ECONNABORTED|ETIMEDOUT)$/.test(err.code) || /timeout/i.test(err.detail));
+  return (
+    isDataverseError(err) &&
+    err.status === undefined &&
+    (/^(ECONNABORTED|ETIMEDOUT)$/.test(err.code) || /timeout/i.test(err.detail))
+  );
 }
 
 /**
  * How long to wait before the next attempt: Retry-After when the service sent one, else exponential
  * backoff with equal jitter, between half and all of the step (`random` is injectable for tests).
  */
-export function retryDelayMs(attempt: number, baseMs: number, retryAfterMs: number | undefined, random = Math.random): number {
+export function retryDelayMs(
+  attempt: number,
+  baseMs: number,
+  retryAfterMs: number | undefined,
+  random = Math.random,
+): number {
   if (retryAfterMs !== undefined) return retryAfterMs;
   const cap = baseMs * 2 ** Math.min(attempt - 1, 10);
   return Math.round(cap / 2 + random() * (cap / 2));

@@ -25,19 +25,32 @@ export function tokenCache(): TokenCache {
  * Tokens from an @azure/identity credential for `<environmentUrl>/.default`: one credential per process, one token
  * per scope, cached until shortly before expiry, fetched once however many requests ask at the same moment.
  */
-export function credentialTokenSource(environmentUrl: string, credential?: TokenCredential, log: (line: string) => void = () => undefined): TokenSource {
+export function credentialTokenSource(
+  environmentUrl: string,
+  credential?: TokenCredential,
+  log: (line: string) => void = () => undefined,
+): TokenSource {
   const scope = `${environmentUrl}/.default`;
-  return cachedTokenSource(credential ? `${scope}#own` : scope, () => {
-    // Created on first use, inside the provider process: credentials must never be captured by closure serialization.
-    const cache = tokenCache();
-    const source = credential ?? (cache.credential ??= new DefaultAzureCredential());
-    return source.getToken(scope).then((token) => {
-      if (!token) throw new Error(`the Azure credential returned no token for ${scope}`);
-      return token;
-    }, (err: Error) => {
-      throw new Error(`could not get a Dataverse token for ${scope} (az login, workload identity or AZURE_* variables): ${err.message}`);
-    });
-  }, log);
+  return cachedTokenSource(
+    credential ? `${scope}#own` : scope,
+    () => {
+      // Created on first use, inside the provider process: credentials must never be captured by closure serialization.
+      const cache = tokenCache();
+      const source = credential ?? (cache.credential ??= new DefaultAzureCredential());
+      return source.getToken(scope).then(
+        (token) => {
+          if (!token) throw new Error(`the Azure credential returned no token for ${scope}`);
+          return token;
+        },
+        (err: Error) => {
+          throw new Error(
+            `could not get a Dataverse token for ${scope} (az login, workload identity or AZURE_* variables): ${err.message}`,
+          );
+        },
+      );
+    },
+    log,
+  );
 }
 
 /** A token kept per key in the process-wide cache until shortly before it expires; one fetch at a time per key. */
@@ -50,7 +63,14 @@ function cachedTokenSource(key: string, fetch: () => Promise<AccessToken>, log: 
     if (!entry.pending) {
       cache.fetches += 1;
       log(`token for ${key}: fetched (${cache.fetches} in this process)`);
-      entry.pending = fetch().then((token) => { entry.token = token; return token; }).finally(() => { entry.pending = undefined; });
+      entry.pending = fetch()
+        .then((token) => {
+          entry.token = token;
+          return token;
+        })
+        .finally(() => {
+          entry.pending = undefined;
+        });
     }
     return (await entry.pending).token;
   };
@@ -80,11 +100,22 @@ async function readPipe(file: string, deadlineMs: number): Promise<string> {
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`DATAVERSE_TOKEN_FILE ${file} is a named pipe and nothing was written to it within ${Math.round(deadlineMs / 1000)} s`));
+      reject(
+        new Error(
+          `DATAVERSE_TOKEN_FILE ${file} is a named pipe and nothing was written to it within ${Math.round(deadlineMs / 1000)} s`,
+        ),
+      );
     }, deadlineMs);
     socket.on("data", (c: Buffer) => chunks.push(c));
-    socket.on("error", (err: NodeJS.ErrnoException) => { clearTimeout(timer); reject(new Error(`DATAVERSE_TOKEN_FILE ${file} cannot be read (${err.code ?? "error"})`)); });
-    socket.on("end", () => { clearTimeout(timer); socket.destroy(); resolve(Buffer.concat(chunks).toString("utf8")); });
+    socket.on("error", (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new Error(`DATAVERSE_TOKEN_FILE ${file} cannot be read (${err.code ?? "error"})`));
+    });
+    socket.on("end", () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    });
   });
 }
 
@@ -94,10 +125,12 @@ export async function readTokenFile(file: string, deadlineMs = TOKEN_FILE_DEADLI
   const stat = await fsp.stat(file).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`DATAVERSE_TOKEN_FILE ${file} cannot be read (${err.code ?? "error"})`);
   });
-  if (stat.isDirectory()) throw new Error(`DATAVERSE_TOKEN_FILE ${file} is a folder: point it at the file that holds the token`);
+  if (stat.isDirectory())
+    throw new Error(`DATAVERSE_TOKEN_FILE ${file} is a folder: point it at the file that holds the token`);
   if (stat.isFIFO()) return readPipe(file, deadlineMs);
   if (!stat.isFile()) throw new Error(`DATAVERSE_TOKEN_FILE ${file} is not a regular file or named pipe`);
-  if (stat.size > MAX_TOKEN_BYTES) throw new Error(`DATAVERSE_TOKEN_FILE ${file} is ${stat.size} bytes: a token file holds one token`);
+  if (stat.size > MAX_TOKEN_BYTES)
+    throw new Error(`DATAVERSE_TOKEN_FILE ${file} is ${stat.size} bytes: a token file holds one token`);
   return fsp.readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
     throw new Error(`DATAVERSE_TOKEN_FILE ${file} cannot be read (${err.code ?? "error"})`);
   });
@@ -111,10 +144,17 @@ export function tokenFromFileText(file: string, text: string, now = Date.now()):
   const token = text.trim();
   if (!token) throw new Error(`DATAVERSE_TOKEN_FILE ${file} is empty: write the access token into it`);
   const lines = token.split(/\r?\n/).length;
-  if (lines > 1) throw new Error(`DATAVERSE_TOKEN_FILE ${file} has ${lines} lines: it must hold exactly one token on one line`);
-  if (!/^[\x21-\x7e]+$/.test(token)) throw new Error(`DATAVERSE_TOKEN_FILE ${file} holds characters a bearer token cannot have (spaces or control characters)`);
+  if (lines > 1)
+    throw new Error(`DATAVERSE_TOKEN_FILE ${file} has ${lines} lines: it must hold exactly one token on one line`);
+  if (!/^[\x21-\x7e]+$/.test(token))
+    throw new Error(
+      `DATAVERSE_TOKEN_FILE ${file} holds characters a bearer token cannot have (spaces or control characters)`,
+    );
   const exp = jwtExpiry(token);
-  if (exp !== undefined && exp <= now) throw new Error(`DATAVERSE_TOKEN_FILE ${file} holds a token that expired at ${new Date(exp).toISOString()} (its exp): write a fresh token`);
+  if (exp !== undefined && exp <= now)
+    throw new Error(
+      `DATAVERSE_TOKEN_FILE ${file} holds a token that expired at ${new Date(exp).toISOString()} (its exp): write a fresh token`,
+    );
   return { token, expiresOnTimestamp: exp ?? now + REFRESH_MARGIN_MS + 5 * 60_000 };
 }
 
@@ -122,15 +162,28 @@ export function tokenFromFileText(file: string, text: string, now = Date.now()):
  * A token another step of the pipeline wrote to a file (DATAVERSE_TOKEN_FILE), read again shortly before it
  * expires (its JWT `exp`, or after 5 minutes when it has none). Cached and shared like credential tokens.
  */
-export function fileTokenSource(environmentUrl: string, file: string, log: (line: string) => void = () => undefined, deadlineMs = TOKEN_FILE_DEADLINE_MS): TokenSource {
-  return cachedTokenSource(`${environmentUrl}/.default#file`, async () => tokenFromFileText(file, await readTokenFile(file, deadlineMs)), log);
+export function fileTokenSource(
+  environmentUrl: string,
+  file: string,
+  log: (line: string) => void = () => undefined,
+  deadlineMs = TOKEN_FILE_DEADLINE_MS,
+): TokenSource {
+  return cachedTokenSource(
+    `${environmentUrl}/.default#file`,
+    async () => tokenFromFileText(file, await readTokenFile(file, deadlineMs)),
+    log,
+  );
 }
 
 /**
  * `DATAVERSE_ACCESS_TOKEN` when set, else a token file (`DATAVERSE_TOKEN_FILE`), else DefaultAzureCredential
  * (az login, service principal env vars, workload or managed identity).
  */
-export function defaultTokenSource(environmentUrl: string, env: Record<string, string | undefined> = process.env, log?: (line: string) => void): TokenSource {
+export function defaultTokenSource(
+  environmentUrl: string,
+  env: Record<string, string | undefined> = process.env,
+  log?: (line: string) => void,
+): TokenSource {
   const fixed = env.DATAVERSE_ACCESS_TOKEN;
   if (fixed) return async () => fixed;
   if (env.DATAVERSE_TOKEN_FILE) return fileTokenSource(environmentUrl, env.DATAVERSE_TOKEN_FILE, log);

@@ -4,14 +4,19 @@ import type { VendorProfile } from "../profile";
 const HOST = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 /** The whole host of the instance, from a host (`contoso.brightpattern.com`) or its admin URL (`https://.../admin/`). */
-const instanceHost = z.string({ error: "is required: the whole host of your Bright Pattern instance, e.g. contoso.brightpattern.com, or its admin URL" })
+const instanceHost = z
+  .string({
+    error:
+      "is required: the whole host of your Bright Pattern instance, e.g. contoso.brightpattern.com, or its admin URL",
+  })
   .transform((text, ctx) => {
     const trimmed = text.trim();
     let host = trimmed;
     if (/^https?:\/\//i.test(trimmed)) {
       try {
         const url = new URL(trimmed);
-        if (url.protocol !== "https:") ctx.addIssue({ code: "custom", message: `must be an https:// URL, got "${text}"` });
+        if (url.protocol !== "https:")
+          ctx.addIssue({ code: "custom", message: `must be an https:// URL, got "${text}"` });
         host = url.hostname;
       } catch {
         ctx.addIssue({ code: "custom", message: `is not a URL: "${text}"` });
@@ -19,7 +24,10 @@ const instanceHost = z.string({ error: "is required: the whole host of your Brig
       }
     }
     if (!HOST.test(host)) {
-      ctx.addIssue({ code: "custom", message: `must be the instance's whole host, e.g. contoso.brightpattern.com (the guide's <tenant> in https://<tenant>/admin/), got "${text}"` });
+      ctx.addIssue({
+        code: "custom",
+        message: `must be the instance's whole host, e.g. contoso.brightpattern.com (the guide's <tenant> in https://<tenant>/admin/), got "${text}"`,
+      });
       return z.NEVER;
     }
     return host.toLowerCase();
@@ -64,11 +72,11 @@ export const brightPattern: VendorProfile<z.output<typeof settings>> = {
   nextSteps: (s) => [
     `In Contact Center Administrator (https://${s.tenant}/admin/) open Integration Accounts and add an account of type Microsoft Dynamics 365.`,
     "Enter a Name, and tick Default account if this is the default.",
-    "Paste settings.\"Authorization URL\" into Authorization URL.",
-    "Paste settings.\"Token URL\" into Token URL.",
-    "Paste settings.\"API URL\" into API URL.",
-    "Paste settings.\"Client ID\" into Client ID.",
-    "Paste settings.\"Client Secret\" into Client Secret.",
+    'Paste settings."Authorization URL" into Authorization URL.',
+    'Paste settings."Token URL" into Token URL.',
+    'Paste settings."API URL" into API URL.',
+    'Paste settings."Client ID" into Client ID.',
+    'Paste settings."Client Secret" into Client Secret.',
     "Click Refresh token and sign in with a Dynamics 365 account (admin consent is already granted).",
     "Click Test connection, then Apply.",
   ],

@@ -14,5 +14,7 @@ export const custom: VendorProfile<Record<string, never>> = {
   }),
   secretFields: ["clientSecret"],
   clientSecretFields: ["clientSecret"],
-  nextSteps: () => ["Configure the integration with settings.tenantId, settings.clientId and settings.clientSecret (and generic.* as it needs)."],
+  nextSteps: () => [
+    "Configure the integration with settings.tenantId, settings.clientId and settings.clientSecret (and generic.* as it needs).",
+  ],
 };

@@ -21,7 +21,13 @@ export const daktela: VendorProfile<Record<string, never>> = {
   }),
   problems: (integration) =>
     (integration.dataverse?.securityRoles.length ?? 0) === 0 && !integration.dataverse?.access
-      ? [{ path: ["dataverse", "securityRoles"], message: "Daktela's application user needs a security role (setup step \"Manage Roles\"): declare dataverse.access for a generated least-privilege role, or list a role" }]
+      ? [
+          {
+            path: ["dataverse", "securityRoles"],
+            message:
+              'Daktela\'s application user needs a security role (setup step "Manage Roles"): declare dataverse.access for a generated least-privilege role, or list a role',
+          },
+        ]
       : [],
   fields: (ctx) => ({
     "Instance URI": ctx.endpoints.organizationUrl!,
@@ -35,9 +41,9 @@ export const daktela: VendorProfile<Record<string, never>> = {
   nextSteps: () => [
     "In Daktela open Manage -> Integrations (Spravovat -> Integrace), tab Dynamics 365, and click Configure (Konfigurovat).",
     "Choose the CRM database (CRM Databáze) to synchronize into.",
-    "Paste settings.\"Instance URI\" into URI instance.",
-    "Paste settings.\"Application ID\" into ID aplikace.",
-    "Paste settings.\"Application secret\" into Application secret.",
+    'Paste settings."Instance URI" into URI instance.',
+    'Paste settings."Application ID" into ID aplikace.',
+    'Paste settings."Application secret" into Application secret.',
     "Click Authorize (Autorizovat).",
     "Map the CRM fields: for each Daktela field to synchronize, pick the Dynamics 365 field.",
     "Click Activate (Aktivovat).",

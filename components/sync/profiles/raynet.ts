@@ -28,7 +28,14 @@ export const raynet: VendorProfile<Record<string, never>> = {
     secret: { lifetimeMonths: 24 },
   }),
   problems: (integration) =>
-    integration.dataverse ? [{ path: ["dataverse"], message: "Raynet syncs Outlook through Microsoft Graph and has no Dataverse part: remove dataverse" }] : [],
+    integration.dataverse
+      ? [
+          {
+            path: ["dataverse"],
+            message: "Raynet syncs Outlook through Microsoft Graph and has no Dataverse part: remove dataverse",
+          },
+        ]
+      : [],
   fields: (ctx) => ({
     "Directory (tenant) ID": ctx.tenantId,
     "Application (client) ID": ctx.clientId,
@@ -37,12 +44,16 @@ export const raynet: VendorProfile<Record<string, never>> = {
   secretFields: ["Client secret"],
   clientSecretFields: ["Client secret"],
   // The Czech portal labels the page uses (step 6 and 7).
-  screenLabels: { "Directory (tenant) ID": "ID adresáře (tenanta)", "Application (client) ID": "ID aplikace (klienta)", "Client secret": "Tajný kód klienta" },
+  screenLabels: {
+    "Directory (tenant) ID": "ID adresáře (tenanta)",
+    "Application (client) ID": "ID aplikace (klienta)",
+    "Client secret": "Tajný kód klienta",
+  },
   // The page ends once the Microsoft side is ready (step 8); Raynet's own sync-server screen is not described there.
   nextSteps: () => [
     "Set up Raynet's Outlook synchronization server (page step 8) with the three values below.",
-    "Enter settings.\"Directory (tenant) ID\" where Raynet asks for the directory (tenant) ID.",
-    "Enter settings.\"Application (client) ID\" where Raynet asks for the application (client) ID.",
-    "Enter settings.\"Client secret\" where Raynet asks for the client secret, and save.",
+    'Enter settings."Directory (tenant) ID" where Raynet asks for the directory (tenant) ID.',
+    'Enter settings."Application (client) ID" where Raynet asks for the application (client) ID.',
+    'Enter settings."Client secret" where Raynet asks for the client secret, and save.',
   ],
 };

@@ -7,10 +7,14 @@ const settings = z.strictObject({
    * The OAuth Redirect URL Syncari generates in Synapse setup step 3 (after it has the Client ID and Secret).
    * Leave it out for the first `pulumi up`, then add it and run `pulumi up` again.
    */
-  oauthRedirectUrl: z.string().superRefine((uri, ctx) => {
-    const problem = redirectUriProblem(uri, "web");
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  }).transform((uri) => registeredRedirectUri(uri, "web")).optional(),
+  oauthRedirectUrl: z
+    .string()
+    .superRefine((uri, ctx) => {
+      const problem = redirectUriProblem(uri, "web");
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .transform((uri) => registeredRedirectUri(uri, "web"))
+    .optional(),
 });
 
 /**
@@ -32,7 +36,11 @@ export const syncari: VendorProfile<z.output<typeof settings>> = {
   settings,
   defaults: (s) => ({
     signInAudience: "AzureADMyOrg",
-    permissions: ["Dynamics CRM: user_impersonation (delegated)", "Microsoft Graph: User.Read (delegated)", "Microsoft Graph: offline_access (delegated)"],
+    permissions: [
+      "Dynamics CRM: user_impersonation (delegated)",
+      "Microsoft Graph: User.Read (delegated)",
+      "Microsoft Graph: offline_access (delegated)",
+    ],
     grantAdminConsent: true,
     redirectUris: { web: s.oauthRedirectUrl ? [s.oauthRedirectUrl] : [] },
     // Syncari reads and writes the synced tables (it replicates and maps both ways); change-tracked tables need
@@ -40,7 +48,12 @@ export const syncari: VendorProfile<z.output<typeof settings>> = {
     dataverse: {
       applicationUser: true,
       changeTracking: ["account", "contact", "lead"],
-      access: Object.fromEntries(["account", "contact", "lead"].map((t) => [t, { operations: ["read", "create", "write", "append", "appendTo"], depth: "organization" }])),
+      access: Object.fromEntries(
+        ["account", "contact", "lead"].map((t) => [
+          t,
+          { operations: ["read", "create", "write", "append", "appendTo"], depth: "organization" },
+        ]),
+      ),
     },
   }),
   fields: (ctx) => ({
@@ -53,12 +66,16 @@ export const syncari: VendorProfile<z.output<typeof settings>> = {
   clientSecretFields: ["Client Secret"],
   nextSteps: (s) => [
     "In Syncari open Synapses, find MS Dynamics 365 in the Synapse Library and drag it to the canvas.",
-    "Enter a Synapse Name; paste settings.\"Endpoint URL\" into Endpoint URL and settings.\"Dynamics CRM Organization URL\" into Dynamics CRM Organization URL; click Next.",
-    "Paste settings.\"Client ID\" into Client ID and settings.\"Client Secret\" into Client Secret.",
+    'Enter a Synapse Name; paste settings."Endpoint URL" into Endpoint URL and settings."Dynamics CRM Organization URL" into Dynamics CRM Organization URL; click Next.',
+    'Paste settings."Client ID" into Client ID and settings."Client Secret" into Client Secret.',
     ...(s.oauthRedirectUrl
-      ? [`Click Generate: Syncari shows the OAuth Redirect URL; it must be ${s.oauthRedirectUrl} (registered). Click Next.`]
-      : ["Click Generate and copy the OAuth Redirect URL; put it into vendor.oauthRedirectUrl of this integration and run `pulumi up` again (it registers the redirect). Then click Next."]),
-    "Click Authenticate and sign in (admin consent is already granted, so no \"Unauthorized\").",
+      ? [
+          `Click Generate: Syncari shows the OAuth Redirect URL; it must be ${s.oauthRedirectUrl} (registered). Click Next.`,
+        ]
+      : [
+          "Click Generate and copy the OAuth Redirect URL; put it into vendor.oauthRedirectUrl of this integration and run `pulumi up` again (it registers the redirect). Then click Next.",
+        ]),
+    'Click Authenticate and sign in (admin consent is already granted, so no "Unauthorized").',
     "Click Next, Make Synapse Active, Close.",
   ],
 };
