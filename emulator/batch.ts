@@ -94,7 +94,7 @@ export async function handleBatch(
   }
   const boundary = `batchresponse_${Math.random().toString(36).slice(2)}`;
   // Without `Prefer: odata.continue-on-error` the service stops at the first failed part and answers the parts run so
-  // far (the last of them the failure): real-api-fixtures/powerapps-docs/batch_response_400_without_continue.txt and
+  // far (the last of them the failure): recorded/powerapps-docs/batch_response_400_without_continue.txt and
   // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api
   // (Handling errors); the Python SDK documents the same default (BatchRequest.execute, continue_on_error).
   const continueOnError = /odata\.continue-on-error/i.test(String(ctx.headers.prefer ?? ""));

@@ -59,7 +59,7 @@ export class Faults {
   operationCostMs = 0;
   /**
    * How long a PublishXml runs before it answers. Publishing can take minutes on a real environment
-   * (REFERENCE.md 3.3); a client whose request timeout is shorter gives up while the publish goes on.
+   * (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/create-update-entity-definitions-using-web-api); a client whose request timeout is shorter gives up while the publish goes on.
    */
   publishMs = 0;
   /**

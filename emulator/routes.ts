@@ -1,3 +1,5 @@
+// Over 300 lines: the systemuser routes and the row helpers they share; roles, privileges and table metadata have
+// their own route files.
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Faults } from "./faults";
@@ -146,12 +148,12 @@ function createUser(ctx: RouteContext): RouteResult {
     );
   }
   const bu = businessUnitFromBind(ctx, body["businessunitid@odata.bind"]);
-  // The exact answer while a new service principal has not replicated is UNCONFIRMED (REFERENCE.md 1.4, 1.7).
+  // The exact answer while a new service principal has not replicated is UNCONFIRMED (no public source states it).
   if (!ctx.faults.isReplicated(applicationId)) {
     throw new HttpError(400, "0x80040216", `The application with id ${applicationId} was not found in the directory.`);
   }
   // A row for the app, live or soft-deleted, blocks a new one: Microsoft's provider meets a soft-deleted leftover as
-  // 412 "A record with matching key values already exists." and purges it (REFERENCE.md 1.6, 1.8).
+  // 412 "A record with matching key values already exists." and purges it (microsoft/terraform-provider-power-platform, internal/services/application).
   if ([...ctx.data.users.values()].some((u) => u.applicationid === applicationId)) {
     throw new HttpError(412, DUPLICATE, "A record with matching key values already exists.");
   }
@@ -264,9 +266,10 @@ function upsertMissingUser(ctx: RouteContext, id: string): RouteResult {
 }
 
 /**
- * A first DELETE soft-deletes (deletedstate 1, disabled, roles removed); a second one purges the row (REFERENCE.md
- * 1.6: Microsoft's provider deletes application users twice; its issue #1249 shows both steps in live runs).
- * Only disabled application users can be deleted (PPAC docs, REFERENCE.md 1.6).
+ * A first DELETE soft-deletes (deletedstate 1, disabled, roles removed); a second one purges the row
+ * (microsoft/terraform-provider-power-platform deletes application users twice; its issue #1249 shows both steps in
+ * live runs).
+ * Only disabled application users can be deleted (https://learn.microsoft.com/power-platform/admin/manage-application-users).
  */
 function deleteUser(ctx: RouteContext, user: User): RouteResult {
   if (user.deletedstate !== 0) {

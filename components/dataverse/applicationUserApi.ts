@@ -21,7 +21,7 @@ export interface SystemUserRow {
   isdisabled: boolean;
   _businessunitid_value: string;
   fullname?: string;
-  /** 0 live; otherwise soft-deleted (a first DELETE) and to be treated as absent (REFERENCE.md 1.6, 1.8). */
+  /** 0 live; otherwise soft-deleted (a first DELETE) and to be treated as absent (microsoft/terraform-provider-power-platform, internal/services/application). */
   deletedstate?: number;
   systemuserroles_association?: RoleRow[];
 }
@@ -167,7 +167,7 @@ export async function updateUser(
 
 /**
  * Removes the user for good: disable (only disabled application users can be deleted), DELETE (soft delete),
- * DELETE again (purge), as Microsoft's provider does (REFERENCE.md 1.6, 1.8). A soft-deleted row gets only the
+ * DELETE again (purge), as Microsoft's provider does (microsoft/terraform-provider-power-platform, internal/services/application). A soft-deleted row gets only the
  * purge. A row gone at any step counts as deleted.
  */
 export async function purgeUser(client: DataverseClient, systemUserId: string): Promise<"deleted" | "already gone"> {

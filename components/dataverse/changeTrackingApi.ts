@@ -28,7 +28,7 @@ export function trackingStates(client: DataverseClient, logicalNames: string[]):
 
 /**
  * Runs the operations as one `$batch` round trip. Whether Dataverse accepts metadata writes inside `$batch` is
- * UNCONFIRMED by Microsoft's docs (REFERENCE.md 4.7; Microsoft's own Python Dataverse SDK batches table metadata
+ * UNCONFIRMED by Microsoft's docs (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api; Microsoft's own Python Dataverse SDK batches table metadata
  * operations, microsoft/PowerPlatform-DataverseClient-Python#129, but no doc states it for EntityDefinitions PUT).
  * So: a batch refused as a whole is done again one request per table; a part that failed (transiently, or refused
  * on its own) is sent again on its own; a part that fails on its own too fails the step, naming its table.
@@ -74,7 +74,7 @@ async function batchPerTable(
 /**
  * Full definitions of the tables, by logical name, in one round trip; a table that does not exist (404) is absent.
  * PUT must send every property back, and a full definition carries the tracking flags too (ChangeTrackingEnabled,
- * CanChangeTrackingBeEnabled: real-api-fixtures/tf-power-platform/entitydefinition_contact.json), so enabling
+ * CanChangeTrackingBeEnabled: emulator/recorded/tf-power-platform/entitydefinition_contact.json), so enabling
  * needs no separate state query: read, write, publish. The reads are spread over parallel batches (reads do not take
  * the customization lock); the writes go one writer per environment (changeTrackingWriter.ts).
  */

@@ -2,7 +2,7 @@ import { isDataverseError } from "./http/errors";
 
 /**
  * Whether a failed application-user create looks like Entra replication lag: the app's service principal has not
- * reached the environment yet. Dataverse's exact answer is UNCONFIRMED (REFERENCE.md 1.4, 1.7), so this takes a
+ * reached the environment yet. Dataverse's exact answer is UNCONFIRMED (no public source states it), so this takes a
  * 400/404 that speaks of the application: it names the application id, or says an application is not found / not
  * registered. A missing business unit or role ("businessunit With Id = ... Does Not Exist"), a duplicate (412) and
  * authorization failures are never lag.

@@ -1,3 +1,5 @@
+// Over 300 lines: the app registration, its service principal, secrets and consent are one component whose parts
+// reference each other; the decisions behind it are in secretSchedule.ts, vendorSecret.ts, consent.ts and permissions.ts.
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as time from "@pulumiverse/time";

@@ -1,4 +1,4 @@
-/** Microsoft identity platform and Dataverse URLs an integration is configured with (REFERENCE.md §5). */
+/** Microsoft identity platform and Dataverse URLs an integration is configured with (https://learn.microsoft.com/power-apps/developer/data-platform/authenticate-oauth). */
 export interface Endpoints {
   authorizeUrlV1: string;
   tokenUrlV1: string;

@@ -1,3 +1,5 @@
+// Over 300 lines: one walk over every resource type of the provider extract, so the config check, the policy pack,
+// the sandbox and the tests apply the same rules; the per-rule checks live in ruleChecks.ts and uriRules.ts.
 /**
  * Validates resource inputs the way the real providers do at `pulumi preview`: the published input schema
  * (names, required inputs, types) and the validation rules the provider binaries apply, from

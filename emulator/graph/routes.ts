@@ -1,3 +1,5 @@
+// Over 300 lines: the application and service-principal routes share their row helpers; directory and policy routes
+// have their own files.
 import { randomBytes, randomUUID } from "node:crypto";
 import { badRequest, GraphError, notFound } from "./errors";
 import { checkPasswordAllowed } from "./passwordPolicy";

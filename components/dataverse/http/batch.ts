@@ -16,7 +16,7 @@ export interface BatchPartResponse {
 
 const CRLF = "\r\n";
 
-/** The multipart/mixed body of a `$batch` request (REFERENCE.md §4.7); no change set: parts succeed or fail alone. */
+/** The multipart/mixed body of a `$batch` request (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api); no change set: parts succeed or fail alone. */
 export function buildBatchBody(boundary: string, apiRoot: string, operations: BatchOperation[]): string {
   const parts = operations.map((op) => {
     const headers = {

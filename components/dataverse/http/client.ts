@@ -1,3 +1,5 @@
+// Over 300 lines: the one HTTP path every Dataverse request takes (token, deadline, retries, paging, batches), kept
+// together so no request can skip a part of it; its policies live in retryPolicy.ts, settings.ts and batch.ts.
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import { bulkhead, DelegateBackoff, handleWhen, retry, type BulkheadPolicy } from "cockatiel";
 import { buildBatchBody, parseBatchResponse, type BatchOperation, type BatchPartResponse } from "./batch";

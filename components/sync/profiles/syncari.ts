@@ -44,7 +44,7 @@ export const syncari: VendorProfile<z.output<typeof settings>> = {
     grantAdminConsent: true,
     redirectUris: { web: s.oauthRedirectUrl ? [s.oauthRedirectUrl] : [] },
     // Syncari reads and writes the synced tables (it replicates and maps both ways); change-tracked tables need
-    // organization-wide read for RetrieveEntityChanges (REFERENCE.md 3.5), which the generated role adds anyway.
+    // organization-wide read for RetrieveEntityChanges (https://learn.microsoft.com/power-apps/developer/data-platform/use-change-tracking-synchronize-data-external-systems), which the generated role adds anyway.
     dataverse: {
       applicationUser: true,
       changeTracking: ["account", "contact", "lead"],
