@@ -593,6 +593,19 @@ describe.concurrent("audit-report refuses input that is not a crm-sync export or
   );
 });
 
+describe("audit-report into a folder that cannot be created", () => {
+  it.each(["/proc/crm-sync-audit", "/dev/null/x"])(
+    "--out %s fails at once naming the folder (no endless recursive mkdir)",
+    async (out) => {
+      const input = fs.readFileSync(path.join(__dirname, "fixtures/preview.json"), "utf8");
+      const r = await run("audit-report.js", ["--out", out], input);
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`cannot create the folder ${out} \\((ENOENT|ENOTDIR)\\)`));
+    },
+    T,
+  );
+});
+
 describe.concurrent("audit-report fails closed on malformed dates and numbers", () => {
   const exportWith = (app: Record<string, unknown>, endDate: string) => {
     const doc = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures/stack-export.json"), "utf8"));

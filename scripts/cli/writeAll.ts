@@ -39,7 +39,7 @@ export function writeAll(dir: string, files: OutputFile[], mode = 0o600): string
   }
   const created = !fs.existsSync(root);
   try {
-    fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+    makeFolder(root);
   } catch (err) {
     throw new Error(`cannot create the folder ${dir} (${(err as NodeJS.ErrnoException).code ?? "error"})`, {
       cause: err,
@@ -64,4 +64,18 @@ export function writeAll(dir: string, files: OutputFile[], mode = 0o600): string
     throw err;
   }
   return targets.map((t) => t.path);
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time. Not `mkdirSync(..., { recursive: true })`: under /proc
+ * (and other pseudo-filesystems answering ENOENT to every mkdir) Node's recursive mkdir retries for ever and blocks
+ * the process, signals included; one level at a time fails at once with the folder's own error.
+ */
+export function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !fs.existsSync(d); d = path.dirname(d)) {
+    missing.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing) fs.mkdirSync(d, { mode: 0o700 });
 }
