@@ -50,3 +50,8 @@ export function pulumiLine(args: string[]): string {
 export function userPath(p: string, env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.INIT_CWD ?? process.cwd(), p);
 }
+
+/** `pulumi stack output -s <stack> --json | <record-handover ...>`, every argument quoted. */
+export function recordHandoverLine(stack: string, integration: string): string {
+  return `${pulumiLine(["stack", "output", "-s", stack, "--json"])} | ${commandLine("record-handover", ["--stack", stack, "--integration", integration])}`;
+}

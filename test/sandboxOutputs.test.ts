@@ -97,6 +97,10 @@ describe("npm start prints the stack outputs with the ids the Dataverse run crea
     expect(warnings.filter((w) => w.includes("client secret of syncari: no handover is recorded"))).toHaveLength(2);
   });
 
+  it("the no-handover warning gives the whole command to record it, stack and integration filled in", () => {
+    expect(warnings.join("\n")).toContain("| npm run -s record-handover -- --stack syncari --integration syncari");
+  });
+
   it("text: applicationUserId and securityRoleId are the emulator's ids, and the user holds that role", () => {
     expect(inText.userRoles).toEqual([inText.roleId]);
     expect(field(text, "applicationUserId")).toBe(inText.systemUserId);

@@ -22,6 +22,7 @@ import {
 import { applicationImportId, delegatedGrantImportId, servicePrincipalImportId, type ExistingConfig } from "./existing";
 import { permissionLabel } from "./permissions";
 import { adoptedSecretPlan, type VendorSecretState } from "./vendorSecret";
+import { recordHandoverLine } from "../commandLine";
 
 export interface RedirectUriSet {
   /** Web platform (confidential client, authorization code flow). */
@@ -139,9 +140,10 @@ export class EntraIntegrationApp extends pulumi.ComponentResource {
     const now = (args.now ?? (() => new Date()))();
     const handover = args.secret?.handedOver;
     const existing = args.existing;
+    const recordCommand = recordHandoverLine(pulumi.getStack(), name);
     const plan: SecretPlan & { vendorSecret?: VendorSecretState } = existing?.vendorSecret
-      ? adoptedSecretPlan(policy, existing.vendorSecret, handover, now)
-      : secretPlan(policy, handover, now);
+      ? adoptedSecretPlan(policy, existing.vendorSecret, handover, now, recordCommand)
+      : secretPlan(policy, handover, now, recordCommand);
     // Visible to policy packs and audit reports (stack validation, stack export): rotation, warning window, and
     // the secret the vendor holds.
     super(

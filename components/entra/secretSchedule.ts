@@ -95,13 +95,18 @@ export function defaultRotateEveryDays(lifetimeMonths: number): number {
  *   created beside it. H is removed only when a handover of H+1 is recorded or when H has ended: the secret the
  *   vendor holds is never deleted while it is valid. At most one secret waits for handover.
  */
-export function secretPlan(policy: SecretPolicy, handover: Handover | undefined, now: Date): SecretPlan {
+export function secretPlan(
+  policy: SecretPolicy,
+  handover: Handover | undefined,
+  now: Date,
+  recordCommand = commandLine("record-handover"),
+): SecretPlan {
   if (!handover) {
     return {
       secrets: [{ rotation: 1, role: "initial" }],
       handOut: 1,
       warnings: [
-        `no handover is recorded: once the client secret is in the vendor's settings, record it with \`${commandLine("record-handover")}\`, or it will never be rotated`,
+        `no handover is recorded: once the client secret is in the vendor's settings, record it with \`${recordCommand}\`, or it will never be rotated`,
       ],
     };
   }

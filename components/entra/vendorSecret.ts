@@ -41,6 +41,7 @@ export function adoptedSecretPlan(
   vendor: VendorSecret,
   handover: Handover | undefined,
   now: Date,
+  recordCommand?: string,
 ): AdoptedSecretPlan {
   const daysLeft = daysUntil(vendor.endDate, now);
   const state = (status: VendorSecretStatus): VendorSecretState => ({
@@ -51,7 +52,7 @@ export function adoptedSecretPlan(
     daysLeft,
   });
   if (handover) {
-    const plan = secretPlan(policy, handover, now);
+    const plan = secretPlan(policy, handover, now, recordCommand);
     const status = vendor.remove ? "removalRequested" : "replaced";
     const warnings =
       status === "replaced"

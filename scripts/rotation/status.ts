@@ -1,6 +1,6 @@
 import type { IntegrationOutput } from "../sync/stackOutputs";
 import { daysUntil } from "../../components/entra/secretSchedule";
-import { commandLine, pulumiLine } from "../cli/commandLine";
+import { pulumiLine, recordHandoverLine } from "../cli/commandLine";
 import { secretsOf, warningDaysOf } from "./secretOutputs";
 
 export interface StatusRow {
@@ -59,11 +59,6 @@ export function renderStatus(rows: StatusRow[]): string {
       .join("  ")
       .trimEnd();
   return [line(head), ...body.map(line)].join("\n");
-}
-
-/** `pulumi stack output -s <stack> --json | <record-handover ...>`, every argument quoted. */
-export function recordHandoverLine(stack: string, integration: string): string {
-  return `${pulumiLine(["stack", "output", "-s", stack, "--json"])} | ${commandLine("record-handover", ["--stack", stack, "--integration", integration])}`;
 }
 
 /**
