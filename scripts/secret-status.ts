@@ -31,6 +31,14 @@ input has a date or number that is not one: use it as the last step of a schedul
     }
     const stack = stackName(values);
     const outputs = parseStackOutputs(await readInput(values.input, "`pulumi stack output --json`"));
+    const foreign = Object.entries(outputs).find(
+      ([, o]) => typeof o.generic.stack === "string" && o.generic.stack !== stack,
+    );
+    if (foreign) {
+      throw new Error(
+        `integration "${foreign[0]}": these are the outputs of stack "${String(foreign[1].generic.stack)}", not "${stack}"`,
+      );
+    }
     const rows = statusRows(outputs, new Date());
     // Checked before anything is printed: a malformed number fails the gate instead of printing a partial table.
     const failures = statusFailures(outputs, rows, stack, within === undefined ? undefined : Number(within));

@@ -1098,6 +1098,11 @@ describe.concurrent("secret-status fails closed and quotes what it suggests", ()
       /generic\.secrets\[0\]\.heldByVendor must be true or false/,
     ],
     [
+      "the outputs of another stack",
+      status([S3], { stack: "staging" }),
+      /integration "crm": these are the outputs of stack "staging", not "prod"/,
+    ],
+    [
       "thousands of secrets",
       status(Array.from({ length: 5000 }, () => S3)),
       /generic\.secrets lists 5000 secrets \(a stack keeps at most 2\)/,

@@ -50,7 +50,9 @@ export function parseStackOutputs(text: string): Record<string, IntegrationOutpu
   const expected = "`pulumi stack output --json --show-secrets` of a crm-sync stack";
   const doc = parseJsonInput(text, expected);
   if (!isMapping(doc)) throw new Error(`the input is ${Array.isArray(doc) ? "a list" : typeof doc}, not ${expected}`);
-  const integrations = doc.integrations;
+  // `npm start -s -- --json` (the sandbox) carries the stack outputs under `outputs`, beside `stack` and `resources`.
+  const sandbox = !isMapping(doc.integrations) && isMapping(doc.outputs) && Array.isArray(doc.resources);
+  const integrations = sandbox ? (doc.outputs as Record<string, unknown>).integrations : doc.integrations;
   if (!isMapping(integrations)) {
     throw new Error(
       `the input has no \`integrations\` output (top-level keys: ${Object.keys(doc).join(", ") || "none"}): is this ${expected}?`,
