@@ -70,7 +70,7 @@ describe("team scale: 20 application users and 20 ChangeTracking resources in on
     expect(TABLES.every((t) => emulator.data.entities.get(t)!.ChangeTrackingEnabled)).toBe(true);
 
     const log = await host.waitForStderr(/token for/);
-    expect(log.match(/token for .*: fetched/g)).toHaveLength(1);
+    expect(log.match(/token for .*: fetching/g)).toHaveLength(1);
     const puts = emulator.log.filter((r) => r.method === "PUT");
     expect(puts.map((r) => r.path).sort()).toEqual(TABLES.map((t) => `/EntityDefinitions(LogicalName='${t}')`).sort());
     const waves = Math.max(1, (log.match(/resources in one wave/g) ?? []).length);

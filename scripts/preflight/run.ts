@@ -23,7 +23,9 @@ export async function runPreflight(needs: PreflightNeeds, io: PreflightIO): Prom
         area,
         "preflight",
         `the checks stopped: ${(err as Error).message}`,
-        "rerun; report the message if it persists",
+        signInProblem(err)
+          ? "sign in as pulumi up would (az login, AZURE_* variables, a workload or managed identity), or set GRAPH_ACCESS_TOKEN / DATAVERSE_ACCESS_TOKEN"
+          : "rerun; report the message if it persists",
       ),
     ];
   const [entra, ...environments] = await Promise.all([
@@ -37,4 +39,12 @@ export async function runPreflight(needs: PreflightNeeds, io: PreflightIO): Prom
     ),
   ]);
   return [...entra, ...environments.flat()];
+}
+
+/** @azure/identity found no identity to sign in with (no az login, no AZURE_* variables, no managed identity). */
+function signInProblem(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; cause?: unknown };
+  if (e?.name === "CredentialUnavailableError" || e?.name === "AggregateAuthenticationError") return true;
+  if (/CredentialUnavailableError|DefaultAzureCredential/.test(String(e?.message ?? ""))) return true;
+  return e?.cause !== undefined && e.cause !== err && signInProblem(e.cause);
 }

@@ -62,7 +62,7 @@ function cachedTokenSource(key: string, fetch: () => Promise<AccessToken>, log: 
     if (entry.token && entry.token.expiresOnTimestamp - Date.now() > REFRESH_MARGIN_MS) return entry.token.token;
     if (!entry.pending) {
       cache.fetches += 1;
-      log(`token for ${key}: fetched (${cache.fetches} in this process)`);
+      log(`token for ${key}: fetching (${cache.fetches} in this process)`);
       entry.pending = fetch()
         .then((token) => {
           entry.token = token;
