@@ -3,7 +3,7 @@ import { ConfigError, parseRuntimeConfig } from "../components/config";
 import { DataverseClient } from "../components/dataverse/http/client";
 import { out, runCommand, UsageError } from "./cli/command";
 import { STACK_OPTIONS, STACK_USAGE, stackTarget } from "./cli/stackTarget";
-import { defaultGraphToken, graphReader, GRAPH_ROOT } from "./preflight/graphClient";
+import { defaultGraphToken, graphReader, GRAPH_ROOT } from "./cli/graphClient";
 import { preflightNeeds } from "./preflight/needs";
 import { renderJson, renderText, type ReportExtras } from "./preflight/report";
 import { runPreflight } from "./preflight/run";

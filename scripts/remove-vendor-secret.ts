@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../components/config";
-import { defaultGraphToken, GRAPH_ROOT, graphWriter } from "./adopt/graphClient";
+import { defaultGraphToken, GRAPH_ROOT, graphWriter } from "./cli/graphClient";
 import { removeVendorSecret } from "./adopt/removeVendorSecret";
 import { stackFile } from "./sandbox/stackFiles";
 

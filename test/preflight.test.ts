@@ -13,7 +13,7 @@ import { heldPrivileges, probeEnvironment } from "../scripts/preflight/dataverse
 import { dataverseChecks } from "../scripts/preflight/dataverseChecks";
 import { preflightNeeds } from "../scripts/preflight/needs";
 import { runPreflight } from "../scripts/preflight/run";
-import { graphReader } from "../scripts/preflight/graphClient";
+import { graphReader } from "../scripts/cli/graphClient";
 import { renderJson, renderText } from "../scripts/preflight/report";
 import { TEST_SETTINGS } from "./helpers/dataverse";
 import { FIXED_NOW } from "./helpers/stackConfig";

@@ -6,7 +6,7 @@ import { parseDocument } from "yaml";
 import { adopt, ioFromEnv } from "../scripts/adopt/run";
 import { startAdoptSandbox, SANDBOX_ENVIRONMENT, SANDBOX_TENANT, type Sandbox } from "../scripts/adopt/sandbox";
 import { stackFileText } from "../scripts/adopt/stackText";
-import { graphWriter } from "../scripts/adopt/graphClient";
+import { graphWriter } from "../scripts/cli/graphClient";
 import { removeVendorSecret } from "../scripts/adopt/removeVendorSecret";
 
 const NOW = new Date("2026-12-01T12:00:00Z");

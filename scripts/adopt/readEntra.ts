@@ -1,4 +1,4 @@
-import type { GraphReader } from "./graphClient";
+import type { GraphReader } from "../cli/graphClient";
 import type { EntraSnapshot } from "./snapshot";
 
 type Row = Record<string, unknown>;

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import { isMap, isSeq, parseDocument } from "yaml";
 import { parseStackConfig, rawConfigFrom } from "../../components/config";
 import { stackConfigFromText } from "../sandbox/stackFiles";
-import type { GraphWriter } from "./graphClient";
+import type { GraphWriter } from "../cli/graphClient";
 import { writeFileAtomic } from "./writeFileAtomic";
 
 export interface RemovalResult {

@@ -1,7 +1,7 @@
 import { DataverseClient } from "../../components/dataverse/http/client";
 import { defaultTokenSource } from "../../components/dataverse/http/token";
 import { normalizeEnvironmentUrl } from "../../components/dataverse/inputs";
-import { defaultGraphToken, GRAPH_ROOT, graphReader, type GraphReader } from "./graphClient";
+import { defaultGraphToken, GRAPH_ROOT, graphReader, type GraphReader } from "../cli/graphClient";
 import { readEntra } from "./readEntra";
 import { readDataverse } from "./readDataverse";
 import { observe, type Observed } from "./observed";

@@ -1,5 +1,5 @@
 import { MICROSOFT_GRAPH, RESOURCE_APIS } from "../../components/entra/permissionCatalog";
-import { tokenClaims, type GraphReader } from "./graphClient";
+import { tokenClaims, type GraphReader } from "../cli/graphClient";
 import type { PreflightNeeds } from "./needs";
 import type { DefaultAppPolicy } from "./passwordLifetime";
 

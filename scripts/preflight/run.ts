@@ -3,7 +3,7 @@ import { dataverseChecks } from "./dataverseChecks";
 import { probeEnvironment } from "./dataverseProbe";
 import { entraChecks } from "./entraChecks";
 import { probeEntra } from "./entraProbe";
-import type { GraphReader } from "./graphClient";
+import type { GraphReader } from "../cli/graphClient";
 import type { PreflightNeeds } from "./needs";
 import { unknown, type CheckResult } from "./types";
 

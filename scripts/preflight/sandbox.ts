@@ -5,7 +5,7 @@ import { capPasswordLifetime } from "../../emulator/graph/seed";
 import { isGraphWrite, startGraphEmulator, type GraphEmulator } from "../../emulator/graph/server";
 import { DataverseClient } from "../../components/dataverse/http/client";
 import { startSandboxEnvironments } from "../sandbox/dataverseRun";
-import { graphReader, type GraphReader } from "./graphClient";
+import { graphReader, type GraphReader } from "../cli/graphClient";
 
 /** A switch that names something the emulated environment does not have. */
 export class SandboxSwitchError extends Error {}

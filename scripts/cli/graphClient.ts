@@ -15,7 +15,10 @@ export class GraphReadError extends Error {
   }
 }
 
-/** The read-only Microsoft Graph v1.0 calls preflight makes (GETs and the read-only checkMemberObjects action). */
+/**
+ * Microsoft Graph v1.0 for the commands (adopt, preflight, remove-vendor-secret): one client, which signs in as
+ * `pulumi up` would. Readers make GETs and read-only actions (checkMemberObjects); only `graphWriter` writes.
+ */
 export interface GraphReader {
   get<T>(path: string): Promise<T>;
   /** Every row of a collection, following @odata.nextLink (https://learn.microsoft.com/graph/paging). */
@@ -52,6 +55,25 @@ export function defaultGraphToken(env: Record<string, string | undefined> = proc
 }
 
 export function graphReader(root: string, token: () => Promise<string>, timeoutMs = 30_000): GraphReader {
+  return graphSession(root, token, timeoutMs).reader;
+}
+
+/** The one Graph write this package makes outside `pulumi up`: removing a password credential the user asked to remove. */
+export interface GraphWriter extends GraphReader {
+  post(path: string, body: unknown): Promise<void>;
+}
+
+export function graphWriter(root: string, token: () => Promise<string>, timeoutMs = 30_000): GraphWriter {
+  const { reader, send } = graphSession(root, token, timeoutMs);
+  return {
+    ...reader,
+    async post(path, body) {
+      await send("POST", path, body);
+    },
+  };
+}
+
+function graphSession(root: string, token: () => Promise<string>, timeoutMs: number) {
   const base = `${root.replace(/\/$/, "")}/v1.0`;
   const http: AxiosInstance = axios.create({
     baseURL: base,
@@ -95,7 +117,7 @@ export function graphReader(root: string, token: () => Promise<string>, timeoutM
     }
     return res.data as T;
   }
-  return {
+  const reader: GraphReader = {
     get: (path) => send("GET", path),
     async getAll<T>(path: string) {
       const rows: T[] = [];
@@ -113,6 +135,7 @@ export function graphReader(root: string, token: () => Promise<string>, timeoutM
     readAction: (path, body) => send("POST", path, body),
     token,
   };
+  return { reader, send };
 }
 
 /** The claims of a JWT access token, or undefined when the token is not one (never verified: only read). */
