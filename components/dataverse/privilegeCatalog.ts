@@ -1,5 +1,6 @@
 import sdkDocs from "../../emulator/recorded/privileges/crm-sdk-docs_privileges_by_table.json";
 import type { Operation } from "./securityRolePlan";
+import { PRIVILEGE_TYPE } from "./privilegeResolution";
 
 /**
  * Privilege names Microsoft's pages record per table (emulator/recorded/privileges/crm-sdk-docs_privileges_by_table.json,
@@ -12,20 +13,9 @@ const TABLES = (
   }
 ).tables;
 
-const TYPE: Record<Operation, string> = {
-  read: "Read",
-  create: "Create",
-  write: "Write",
-  delete: "Delete",
-  append: "Append",
-  appendTo: "AppendTo",
-  assign: "Assign",
-  share: "Share",
-};
-
 /** The recorded name of an operation's privilege on a table, or undefined where nothing is recorded. */
 export function recordedPrivilegeName(table: string, operation: Operation): string | undefined {
   const entry = TABLES[table];
   const privileges = entry?.sameAs ? TABLES[entry.sameAs]?.privileges : entry?.privileges;
-  return privileges?.find((p) => p.privilegeType === TYPE[operation])?.name;
+  return privileges?.find((p) => p.privilegeType === PRIVILEGE_TYPE[operation])?.name;
 }
